@@ -1,0 +1,112 @@
+package org.iopfhir.server;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
+import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.LoggingInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The FHIR REST endpoint at {@code /fhir}: HAPI's RestfulServer with the JPA resource providers,
+ * and every provider and interceptor the server uses, registered here in one place.
+ */
+@Configuration
+public class FhirEndpointConfig {
+
+    static final String SERVER_NAME = "IOP FHIR Server";
+    private static final String FHIR_PATH = "/fhir/*";
+
+    @Bean
+    public RestfulServer fhirServer(
+            FhirContext fhirContext,
+            ResourceProviderFactory resourceProviders,
+            JpaSystemProvider<?, ?> systemProvider,
+            ValueSetOperationProvider valueSetOperations,
+            IFhirSystemDao<?, ?> systemDao,
+            JpaStorageSettings storageSettings,
+            ISearchParamRegistry searchParamRegistry,
+            IValidationSupport validationSupport,
+            DatabaseBackedPagingProvider pagingProvider,
+            IopServerProperties properties,
+            ObjectProvider<BuildProperties> buildProperties) {
+        fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());
+        RestfulServer server = new RestfulServer(fhirContext);
+        server.setServerName(SERVER_NAME);
+        server.setServerVersion(serverVersion(buildProperties));
+        server.setImplementationDescription(
+                "FHIR R4 server for Intensive Outpatient Programs (behavioral health and substance use disorder)");
+        server.setDefaultResponseEncoding(EncodingEnum.JSON);
+        if (!properties.publicBaseUrl().isBlank()) {
+            server.setServerAddressStrategy(new HardcodedServerAddressStrategy(properties.publicBaseUrl()));
+        }
+
+        pagingProvider.setDefaultPageSize(properties.defaultPageSize());
+        pagingProvider.setMaximumPageSize(properties.maxPageSize());
+        server.setPagingProvider(pagingProvider);
+
+        server.registerProviders(resourceProviders.createProviders());
+        server.registerProvider(systemProvider);
+        server.registerProvider(valueSetOperations);
+
+        JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
+                server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+        capabilities.setImplementationDescription(server.getImplementationDescription());
+        server.setServerConformanceProvider(capabilities);
+
+        server.registerInterceptor(requestLog());
+        server.registerInterceptor(new ResourceIdSyntaxInterceptor());
+        server.registerInterceptor(new ResponseHighlighterInterceptor());
+        server.registerInterceptor(new OpenApiInterceptor());
+        return server;
+    }
+
+    @Bean
+    public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer fhirServer) {
+        ServletRegistrationBean<RestfulServer> registration = new ServletRegistrationBean<>(fhirServer, FHIR_PATH);
+        registration.setLoadOnStartup(1);
+        return registration;
+    }
+
+    @Bean
+    public FilterRegistrationBean<RequestSizeLimitFilter> requestSizeLimit(
+            FhirContext fhirContext, IopServerProperties properties) {
+        FilterRegistrationBean<RequestSizeLimitFilter> registration = new FilterRegistrationBean<>(
+                new RequestSizeLimitFilter(fhirContext, properties.maxRequestSize().toBytes()));
+        registration.addUrlPatterns(FHIR_PATH);
+        return registration;
+    }
+
+    /** One line per request, without query strings or bodies, which may carry PHI. */
+    private static LoggingInterceptor requestLog() {
+        LoggingInterceptor logging = new LoggingInterceptor();
+        logging.setLoggerName("org.iopfhir.access");
+        logging.setMessageFormat(
+                "${requestId} ${requestVerb} ${operationType} ${idOrResourceName} ${operationName} ${processingTimeMillis}ms");
+        logging.setErrorMessageFormat(
+                "${requestId} ${requestVerb} ${operationType} ${idOrResourceName} ${operationName} failed");
+        logging.setLogExceptions(false);
+        return logging;
+    }
+
+    private static String serverVersion(ObjectProvider<BuildProperties> buildProperties) {
+        BuildProperties build = buildProperties.getIfAvailable();
+        return build != null ? build.getVersion() : "development";
+    }
+}

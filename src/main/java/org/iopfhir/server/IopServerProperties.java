@@ -1,0 +1,23 @@
+package org.iopfhir.server;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The {@code iop.server.*} settings: the few knobs of the FHIR endpoint itself. Storage is
+ * configured with Boot's standard {@code spring.datasource.*} properties.
+ *
+ * @param publicBaseUrl   base URL the server announces in links and {@code Location} headers
+ *                        (set it behind a load balancer); empty means "derive from the request"
+ * @param defaultPageSize search page size when the client sends no {@code _count}
+ * @param maxPageSize     largest {@code _count} honoured
+ * @param maxRequestSize  largest request body accepted; larger ones get 413
+ */
+@ConfigurationProperties("iop.server")
+public record IopServerProperties(
+        @DefaultValue("") String publicBaseUrl,
+        @DefaultValue("20") int defaultPageSize,
+        @DefaultValue("500") int maxPageSize,
+        @DefaultValue("16MB") DataSize maxRequestSize) {
+}

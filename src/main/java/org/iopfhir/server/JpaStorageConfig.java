@@ -1,0 +1,110 @@
+package org.iopfhir.server;
+
+import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
+import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
+import ca.uhn.fhir.jpa.config.HapiJpaConfig;
+import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
+import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import jakarta.persistence.EntityManagerFactory;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.hibernate.cfg.AvailableSettings;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.orm.jpa.JpaTransactionManager;
+import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+
+/**
+ * HAPI's JPA storage for R4 on the configured datasource. Batch2 (reindexing, $export) needs a
+ * message broker even without subscriptions; the in-memory one from
+ * {@link SubscriptionChannelConfig} serves, since batch2 coordinates replicas through the
+ * database, not the broker.
+ */
+@Configuration
+@Import({
+    JpaR4Config.class,
+    HapiJpaConfig.class,
+    JpaBatch2Config.class,
+    Batch2JobsConfig.class,
+    SubscriptionChannelConfig.class,
+    ThreadPoolFactoryConfig.class
+})
+@EnableConfigurationProperties(JpaProperties.class)
+public class JpaStorageConfig {
+
+    @Bean
+    public Database database(DataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return Database.fromJdbcUrl(connection.getMetaData().getURL());
+        }
+    }
+
+    @Bean
+    public JpaStorageSettings storageSettings() {
+        JpaStorageSettings settings = new JpaStorageSettings();
+        // A client that writes and then searches must see its write: no reuse of cached result sets.
+        settings.setReuseCachedSearchResultsForMillis(null);
+        settings.setAllowMultipleDelete(false);
+        settings.setExpungeEnabled(false);
+        return settings;
+    }
+
+    /** One unpartitioned repository. */
+    @Bean
+    public PartitionSettings partitionSettings() {
+        return new PartitionSettings();
+    }
+
+    /**
+     * The schema is migrated here, before Hibernate starts, and Hibernate only validates it:
+     * a mismatch stops start-up instead of surfacing later as failed requests.
+     * {@code spring.jpa.properties.*} override the defaults set here.
+     */
+    @Bean
+    @Primary
+    public LocalContainerEntityManagerFactoryBean entityManagerFactory(
+            ConfigurableListableBeanFactory beanFactory,
+            FhirContext fhirContext,
+            JpaStorageSettings storageSettings,
+            DataSource dataSource,
+            Database database,
+            JpaProperties jpaProperties) {
+        SchemaMigration.migrate(dataSource, database);
+
+        LocalContainerEntityManagerFactoryBean factory =
+                HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
+        factory.setPersistenceUnitName("HAPI_PU");
+        factory.setDataSource(dataSource);
+
+        Map<String, Object> properties = new HashMap<>();
+        properties.put(AvailableSettings.DIALECT, database.hibernateDialect());
+        properties.put(AvailableSettings.HBM2DDL_AUTO, "validate");
+        properties.put(AvailableSettings.STATEMENT_BATCH_SIZE, "30");
+        properties.put(AvailableSettings.ORDER_INSERTS, "true");
+        properties.put(AvailableSettings.USE_SECOND_LEVEL_CACHE, "false");
+        properties.put(AvailableSettings.USE_QUERY_CACHE, "false");
+        properties.put("hibernate.search.enabled", "false");
+        properties.putAll(jpaProperties.getProperties());
+        factory.setJpaPropertyMap(properties);
+        return factory;
+    }
+
+    @Bean
+    @Primary
+    public JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
+        return new JpaTransactionManager(entityManagerFactory);
+    }
+}

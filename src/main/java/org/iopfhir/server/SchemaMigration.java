@@ -1,0 +1,35 @@
+package org.iopfhir.server;
+
+import ca.uhn.fhir.jpa.migrate.HapiMigrator;
+import ca.uhn.fhir.jpa.migrate.MigrationResult;
+import ca.uhn.fhir.jpa.migrate.tasks.HapiFhirJpaMigrationTasks;
+import ca.uhn.fhir.util.VersionEnum;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates or upgrades the database schema with HAPI's own migrator (what
+ * {@code hapi-fhir-cli migrate-database} runs), so that a HAPI upgrade migrates an existing
+ * database instead of leaving Hibernate to guess. The migrator takes a lock in its
+ * migration table, so replicas starting together on one database do not race.
+ */
+public final class SchemaMigration {
+
+    static final String MIGRATION_TABLE = "FLY_HFJ_MIGRATION";
+    private static final Logger log = LoggerFactory.getLogger(SchemaMigration.class);
+
+    private SchemaMigration() {
+    }
+
+    public static void migrate(DataSource dataSource, Database database) {
+        long started = System.nanoTime();
+        HapiMigrator migrator = new HapiMigrator(MIGRATION_TABLE, dataSource, database.migratorDriver());
+        migrator.createMigrationTableIfRequired();
+        migrator.addTasks(new HapiFhirJpaMigrationTasks(Set.of()).getAllTasks(VersionEnum.values()));
+        MigrationResult result = migrator.migrate();
+        log.info("Database schema ({}) is current: {} migration tasks ran in {} ms", database,
+                result.succeededTasks.size(), (System.nanoTime() - started) / 1_000_000);
+    }
+}

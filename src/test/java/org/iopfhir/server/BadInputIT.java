@@ -1,0 +1,93 @@
+package org.iopfhir.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.stream.Stream;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.iopfhir.testsupport.PostgresServerTest;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad requests get the 4xx status that names the problem and an OperationOutcome saying what
+ * was wrong; never a 500, never an HTML error page.
+ */
+class BadInputIT extends PostgresServerTest {
+
+    private static final String JSON = "application/fhir+json";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    static Stream<Arguments> badRequests() {
+        String longId = "x".repeat(65);
+        return Stream.of(
+                Arguments.of("malformed JSON", "POST", "/Patient", JSON, "{\"resourceType\":\"Patient\",", 400),
+                Arguments.of("JSON that is not a resource", "POST", "/Patient", JSON, "[1,2,3]", 400),
+                Arguments.of("unknown resource type in the URL", "GET", "/Treatment/1", null, null, 404),
+                Arguments.of("unknown resource type in the body", "POST", "/Patient", JSON,
+                        "{\"resourceType\":\"Treatment\"}", 400),
+                Arguments.of("body type differs from the URL", "POST", "/Patient", JSON,
+                        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}", 400),
+                Arguments.of("plain text body", "POST", "/Patient", "text/plain", "hello", 400),
+                Arguments.of("form body", "POST", "/Patient", "application/x-www-form-urlencoded", "a=b", 400),
+                Arguments.of("id with illegal characters", "GET", "/Patient/bad%20id!", null, null, 400),
+                Arguments.of("id longer than 64 characters", "PUT", "/Patient/" + longId, JSON,
+                        "{\"resourceType\":\"Patient\",\"id\":\"" + longId + "\"}", 400),
+                Arguments.of("update whose body id differs from the URL", "PUT", "/Patient/abc", JSON,
+                        "{\"resourceType\":\"Patient\",\"id\":\"xyz\"}", 400),
+                Arguments.of("unknown search parameter", "GET", "/Patient?favourite-colour=blue", null, null, 400),
+                Arguments.of("unparseable date search", "GET", "/Patient?birthdate=yesterday", null, null, 400),
+                Arguments.of("misspelt element would be silently dropped", "POST", "/Patient", JSON,
+                        "{\"resourceType\":\"Patient\",\"nmae\":[{\"family\":\"Rivera\"}]}", 400),
+                Arguments.of("wrong JSON type for a boolean", "POST", "/Patient", JSON,
+                        "{\"resourceType\":\"Patient\",\"active\":\"yes\"}", 400),
+                Arguments.of("invalid code", "POST", "/Patient", JSON,
+                        "{\"resourceType\":\"Patient\",\"gender\":\"unknown-gender\"}", 400),
+                Arguments.of("impossible date", "POST", "/Patient", JSON,
+                        "{\"resourceType\":\"Patient\",\"birthDate\":\"2020-13-45\"}", 400),
+                Arguments.of("transaction entry without a request", "POST", "", JSON,
+                        "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":"
+                                + "{\"resourceType\":\"Patient\"}}]}", 400),
+                Arguments.of("bundle posted to the base that is not a transaction or batch", "POST", "", JSON,
+                        "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}", 400),
+                Arguments.of("JSON patch of a resource that does not exist", "PATCH", "/Patient/no-such-patient",
+                        "application/json-patch+json", "[{\"op\":\"remove\",\"path\":\"/active\"}]", 404),
+                Arguments.of("body over the size limit", "POST", "/Patient", JSON, oversizeBody(), 413));
+    }
+
+    @ParameterizedTest(name = "{0} -> {5}")
+    @MethodSource("badRequests")
+    void badRequestGetsItsStatusAndAnOperationOutcome(String why, String method, String path, String contentType,
+            String body, int expectedStatus) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("Accept", JSON)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).as(why).isEqualTo(expectedStatus);
+        assertThat(response.headers().firstValue("Content-Type")).get().asString().contains("json");
+        IBaseResource parsed = FHIR.newJsonParser().parseResource(response.body());
+        assertThat(parsed).isInstanceOf(OperationOutcome.class);
+        assertThat(((OperationOutcome) parsed).getIssue()).as(why).anySatisfy(issue -> {
+            assertThat(issue.getSeverity()).isIn(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueSeverity.FATAL);
+            assertThat(issue.getDiagnostics()).isNotBlank();
+        });
+    }
+
+    private static String oversizeBody() {
+        String padding = "x".repeat(17 * 1024 * 1024);
+        return "{\"resourceType\":\"Patient\",\"text\":{\"status\":\"generated\",\"div\":"
+                + "\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">" + padding + "</div>\"}}";
+    }
+}

@@ -1,0 +1,48 @@
+package org.iopfhir.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.iopfhir.testsupport.PostgresServerTest;
+import org.junit.jupiter.api.Test;
+
+/** Health, readiness, metrics and the OpenAPI description that operators and developers use. */
+class OperationsEndpointsIT extends PostgresServerTest {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Test
+    void livenessAndReadinessAreUpWhileTheDatabaseIsReachable() throws Exception {
+        assertThat(get("/actuator/health/liveness").body()).contains("\"UP\"");
+        HttpResponse<String> readiness = get("/actuator/health/readiness");
+        assertThat(readiness.statusCode()).isEqualTo(200);
+        assertThat(readiness.body()).contains("\"UP\"");
+    }
+
+    @Test
+    void prometheusExposesRequestMetrics() throws Exception {
+        get("/fhir/metadata");
+        HttpResponse<String> metrics = get("/actuator/prometheus");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("http_server_requests_seconds_count", "hikaricp_connections_active");
+    }
+
+    @Test
+    void openApiDescriptionAndBrowsableUiAreServed() throws Exception {
+        HttpResponse<String> apiDocs = get("/fhir/api-docs");
+        assertThat(apiDocs.statusCode()).isEqualTo(200);
+        assertThat(apiDocs.body()).contains("openapi:", "/Patient/{id}");
+        HttpResponse<String> ui = get("/fhir/swagger-ui/");
+        assertThat(ui.statusCode()).isEqualTo(200);
+        assertThat(ui.body()).containsIgnoringCase("swagger");
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

@@ -1,0 +1,109 @@
+package org.iopfhir.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.iopfhir.IopFhirServerApplication;
+import org.iopfhir.testsupport.TestFhir;
+import org.iopfhir.testsupport.TestPostgres;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Data survives stopping and starting the application, on the embedded H2 default and on
+ * PostgreSQL; the second start also proves the schema migration is idempotent.
+ */
+class RestartIT {
+
+    @Test
+    void embeddedDefaultKeepsDataInItsDataDirectoryAcrossRestarts(@TempDir Path dataDir) {
+        // Only the data directory is set: everything else is the zero-configuration default.
+        String dataDirArg = "--IOP_DATA_DIR=" + dataDir;
+
+        IdType id;
+        try (ConfigurableApplicationContext app = start(dataDirArg)) {
+            id = createPatient(app, "h2-restart");
+        }
+        try (ConfigurableApplicationContext app = start(dataDirArg)) {
+            assertThat(readFamily(app, id)).isEqualTo("h2-restart");
+        }
+        assertThat(dataDir.resolve("iop-fhir.mv.db")).exists();
+    }
+
+    @Test
+    void postgresKeepsDataAcrossRestartsAndReadinessFailsWhenTheDatabaseGoes() throws Exception {
+        EmbeddedPostgres postgres = TestPostgres.start();
+        boolean stopped = false;
+        try {
+            String url = TestPostgres.createDatabase(postgres, "iop_restart");
+            String[] args = {"--spring.datasource.url=" + url, "--spring.datasource.username=" + TestPostgres.USER};
+
+            IdType id;
+            try (ConfigurableApplicationContext app = start(args)) {
+                id = createPatient(app, "pg-restart");
+            }
+            try (ConfigurableApplicationContext app = start(args)) {
+                assertThat(readFamily(app, id)).isEqualTo("pg-restart");
+                assertThat(readinessStatus(app)).isEqualTo(200);
+
+                TestPostgres.close(postgres);
+                stopped = true;
+
+                Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+                int status = readinessStatus(app);
+                while (status == 200 && Instant.now().isBefore(deadline)) {
+                    Thread.sleep(500);
+                    status = readinessStatus(app);
+                }
+                assertThat(status).isEqualTo(503);
+            }
+        } finally {
+            if (!stopped) {
+                TestPostgres.close(postgres);
+            }
+        }
+    }
+
+    private static ConfigurableApplicationContext start(String... args) {
+        String[] all = new String[args.length + 1];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--server.port=0";
+        return new SpringApplicationBuilder(IopFhirServerApplication.class).run(all);
+    }
+
+    private static IdType createPatient(ConfigurableApplicationContext app, String family) {
+        Patient patient = new Patient();
+        patient.addName().setFamily(family);
+        return (IdType) client(app).create().resource(patient).execute().getId().toUnqualifiedVersionless();
+    }
+
+    private static String readFamily(ConfigurableApplicationContext app, IdType id) {
+        return client(app).read().resource(Patient.class).withId(id).execute().getNameFirstRep().getFamily();
+    }
+
+    private static int readinessStatus(ConfigurableApplicationContext app) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(root(app) + "/actuator/health/readiness"))
+                .timeout(Duration.ofSeconds(30)).build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static IGenericClient client(ConfigurableApplicationContext app) {
+        return TestFhir.client(root(app) + "/fhir");
+    }
+
+    private static String root(ConfigurableApplicationContext app) {
+        return "http://localhost:" + app.getEnvironment().getProperty("local.server.port");
+    }
+}
