@@ -1,0 +1,218 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Load driver for any FHIR R4 server: IOP-shaped data over plain HTTP, so the figures measure
+ * the server and not a client library. Single-file program, no dependencies:
+ *
+ *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F]
+ *
+ * Phases run one after another, each with a warm-up that is not counted:
+ *   create       POST Patient
+ *   transaction  POST transaction Bundle: Patient, EpisodeOfCare, CarePlan and 12 weeks x 3
+ *                attended group sessions (36 Encounters of 180 min), 39 entries
+ *   search       GET Encounter?subject=Patient/{id}&_count=50 (a patient's 36 sessions)
+ *   read         GET Patient/{id}
+ * and prints count, errors, throughput and p50/p95/p99/max latency per phase.
+ */
+public class LoadDriver {
+
+    private static final String FHIR_JSON = "application/fhir+json";
+    private static final Pattern LOCATION_ID = Pattern.compile("Patient/([^/\"]+)/_history");
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final String base;
+    private final int threads;
+
+    LoadDriver(String base, int threads) {
+        this.base = base;
+        this.threads = threads;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String base = "http://localhost:8080/fhir";
+        int threads = 8;
+        double scale = 1.0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--base" -> base = args[++i];
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--scale" -> scale = Double.parseDouble(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        new LoadDriver(base, threads).run(scale);
+    }
+
+    void run(double scale) throws Exception {
+        System.out.printf(Locale.ROOT, "target %s, %d client threads%n", base, threads);
+        System.out.printf(Locale.ROOT, "%-12s %7s %6s %9s %8s %8s %8s %8s%n",
+                "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
+
+        phase("create", n(500, scale), 50, i -> post("Patient", patient()));
+
+        ConcurrentLinkedQueue<String> patients = new ConcurrentLinkedQueue<>();
+        phase("transaction", n(150, scale), 10, i -> {
+            HttpResponse<String> r = post("", episodeTransaction());
+            Matcher m = LOCATION_ID.matcher(r.body());
+            if (r.statusCode() == 200 && m.find()) {
+                patients.add(m.group(1));
+            }
+            return r;
+        });
+        String[] ids = patients.toArray(String[]::new);
+        if (ids.length == 0) {
+            throw new IllegalStateException("no transaction succeeded; nothing to search or read");
+        }
+
+        phase("search", n(1500, scale), 100,
+                i -> get("Encounter?subject=Patient/" + ids[i % ids.length] + "&_count=50"));
+        phase("read", n(3000, scale), 200, i -> get("Patient/" + ids[i % ids.length]));
+    }
+
+    private static int n(int count, double scale) {
+        return Math.max(1, (int) Math.round(count * scale));
+    }
+
+    interface Call {
+        HttpResponse<String> apply(int index) throws Exception;
+    }
+
+    /** Runs warm-up calls, then {@code count} measured calls spread over the client threads. */
+    private void phase(String name, int count, int warmup, Call call) throws Exception {
+        runAll(warmup, i -> call.apply(i + count));
+        long[] latencies = new long[count];
+        AtomicInteger errors = new AtomicInteger();
+        long started = System.nanoTime();
+        runAll(count, i -> {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r;
+            try {
+                r = call.apply(i);
+            } catch (Exception e) {
+                errors.incrementAndGet();
+                latencies[i] = System.nanoTime() - t0;
+                return null;
+            }
+            latencies[i] = System.nanoTime() - t0;
+            if (r.statusCode() >= 300) {
+                if (errors.getAndIncrement() == 0) {
+                    System.err.printf("%s: HTTP %d %s%n", name, r.statusCode(),
+                            r.body().substring(0, Math.min(300, r.body().length())));
+                }
+            }
+            return r;
+        });
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Arrays.sort(latencies);
+        System.out.printf(Locale.ROOT, "%-12s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f%n", name, count, errors.get(),
+                count / seconds, ms(latencies, 0.50), ms(latencies, 0.95), ms(latencies, 0.99),
+                latencies[latencies.length - 1] / 1e6);
+    }
+
+    private void runAll(int count, Call call) throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        for (int t = 0; t < threads; t++) {
+            pool.submit(() -> {
+                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    try {
+                        call.apply(i);
+                    } catch (Exception e) {
+                        // counted by the measured wrapper; warm-up failures surface in the measured phase
+                    }
+                }
+            });
+        }
+        pool.shutdown();
+        if (!pool.awaitTermination(30, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("phase did not finish within 30 minutes");
+        }
+    }
+
+    private static double ms(long[] sorted, double quantile) {
+        int index = (int) Math.ceil(quantile * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/" + path))
+                .header("Accept", FHIR_JSON).timeout(Duration.ofSeconds(60)).GET().build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/" + path))
+                .header("Accept", FHIR_JSON).header("Content-Type", FHIR_JSON)
+                // Ask for the created resources' locations only, as a busy EHR interface would.
+                .header("Prefer", "return=minimal")
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String patient() {
+        return """
+                {"resourceType":"Patient","identifier":[{"system":"http://example.org/mrn","value":"%s"}],
+                 "name":[{"family":"Benchmark","given":["Alex"]}],"gender":"female","birthDate":"1988-04-12"}"""
+                .formatted(UUID.randomUUID());
+    }
+
+    /** One IOP admission: 12 weeks, Monday/Wednesday/Friday 3-hour group sessions. */
+    private static String episodeTransaction() {
+        String patient = "urn:uuid:" + UUID.randomUUID();
+        String episode = "urn:uuid:" + UUID.randomUUID();
+        LocalDate admission = LocalDate.of(2026, 1, 5);
+        List<String> entries = new ArrayList<>();
+        entries.add(entry(patient, "Patient", patient().replace("\n", "")));
+        entries.add(entry(episode, "EpisodeOfCare", """
+                {"resourceType":"EpisodeOfCare","status":"finished",
+                 "type":[{"text":"Intensive outpatient program (ASAM 2.1)"}],
+                 "patient":{"reference":"%s"},"period":{"start":"%s","end":"%s"}}"""
+                .formatted(patient, admission, admission.plusWeeks(12))));
+        entries.add(entry(null, "CarePlan", """
+                {"resourceType":"CarePlan","status":"completed","intent":"plan",
+                 "category":[{"text":"Intensive outpatient treatment plan"}],
+                 "subject":{"reference":"%s"},"period":{"start":"%s","end":"%s"},
+                 "activity":[{"detail":{"status":"completed","code":{"coding":[{"system":"http://snomed.info/sct",
+                 "code":"76168009"}]},"scheduledTiming":{"repeat":{"frequency":3,"period":1,"periodUnit":"wk",
+                 "duration":3,"durationUnit":"h"}}}}]}"""
+                .formatted(patient, admission, admission.plusWeeks(12))));
+        for (int week = 0; week < 12; week++) {
+            for (int day : new int[] {0, 2, 4}) {
+                String date = admission.plusWeeks(week).plusDays(day).toString();
+                entries.add(entry(null, "Encounter", """
+                        {"resourceType":"Encounter","status":"finished",
+                         "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+                         "type":[{"coding":[{"system":"http://snomed.info/sct","code":"76168009"},
+                                            {"system":"https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets","code":"H0015"}]}],
+                         "subject":{"reference":"%s"},"episodeOfCare":[{"reference":"%s"}],
+                         "period":{"start":"%sT09:00:00Z","end":"%sT12:00:00Z"},
+                         "length":{"value":180,"unit":"min","system":"http://unitsofmeasure.org","code":"min"}}"""
+                        .formatted(patient, episode, date, date)));
+            }
+        }
+        return "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[" + String.join(",", entries) + "]}";
+    }
+
+    private static String entry(String fullUrl, String type, String resource) {
+        return "{" + (fullUrl != null ? "\"fullUrl\":\"" + fullUrl + "\"," : "")
+                + "\"resource\":" + resource + ",\"request\":{\"method\":\"POST\",\"url\":\"" + type + "\"}}";
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Start a FHIR server on a fresh PostgreSQL database, measure start-up to the first successful
+# /metadata, run the load driver, report memory, stop the server.
+#
+#   bench/bench.sh                  # this server (build it first: mvn package -DskipTests)
+#   SERVER=starter STARTER_WAR=/path/ROOT.war bench/bench.sh   # stock HAPI JPA starter 8.8.0
+#
+# Extra load-driver arguments go in DRIVER_ARGS (e.g. "--threads 16 --scale 2").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SERVER=${SERVER:-iop}
+PORT=${PORT:-8090}
+PGPORT=${BENCH_PGPORT:-55432}
+DB="bench_${SERVER}"
+JVM_OPTS=${JVM_OPTS:-"-Xmx2g"}
+log=$(mktemp -t "bench-$SERVER-XXXX.log")
+
+bench/postgres.sh start || true
+bench/postgres.sh createdb "$DB"
+url="jdbc:postgresql://localhost:$PGPORT/$DB"
+
+case "$SERVER" in
+  iop)
+    cmd=(java $JVM_OPTS -jar target/iop-fhir-server.jar --server.port="$PORT"
+         --spring.datasource.url="$url" --spring.datasource.username=postgres) ;;
+  starter)
+    cmd=(java $JVM_OPTS -jar "${STARTER_WAR:?set STARTER_WAR to the path of the starter war}" --server.port="$PORT"
+         --spring.datasource.url="$url" --spring.datasource.username=postgres --spring.datasource.password=
+         --spring.datasource.driverClassName=org.postgresql.Driver
+         --spring.jpa.properties.hibernate.dialect=ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect
+         --hapi.fhir.fhir_version=R4) ;;
+  *) echo "SERVER must be iop or starter" >&2; exit 2 ;;
+esac
+
+start=$(date +%s.%N)
+"${cmd[@]}" >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+until curl -sf -o /dev/null "http://localhost:$PORT/fhir/metadata"; do
+  kill -0 $pid 2>/dev/null || { echo "server died, see $log" >&2; exit 1; }
+  sleep 0.2
+done
+startup=$(echo "$(date +%s.%N) - $start" | bc)
+rss_idle=$(( $(ps -o rss= -p $pid) / 1024 ))
+echo "server: $SERVER  start-up to first /metadata: ${startup}s  RSS after start: ${rss_idle} MiB"
+
+java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" ${DRIVER_ARGS:-}
+
+rss_load=$(( $(ps -o rss= -p $pid) / 1024 ))
+echo "RSS after load: ${rss_load} MiB (JVM options: $JVM_OPTS)"
