@@ -7,11 +7,12 @@ import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchClientA
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration;
+import org.springframework.boot.autoconfigure.quartz.QuartzAutoConfiguration;
 import org.springframework.boot.autoconfigure.thymeleaf.ThymeleafAutoConfiguration;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
- * The IOP FHIR server. HAPI brings Flyway, Elasticsearch, Thymeleaf and its own JPA set-up
+ * The IOP FHIR server. HAPI brings Flyway, Elasticsearch, Thymeleaf, Quartz and its own JPA set-up
  * onto the classpath; Boot's auto-configuration for them is switched off because the
  * {@code server} package wires storage itself (schema by HAPI's migrator, not Flyway).
  */
@@ -21,7 +22,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
     ElasticsearchRestClientAutoConfiguration.class,
     HibernateJpaAutoConfiguration.class,
     JpaRepositoriesAutoConfiguration.class,
-    ThymeleafAutoConfiguration.class
+    ThymeleafAutoConfiguration.class,
+    QuartzAutoConfiguration.class
 })
 @ConfigurationPropertiesScan
 public class IopFhirServerApplication {

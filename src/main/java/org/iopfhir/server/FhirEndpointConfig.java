@@ -16,12 +16,16 @@ import ca.uhn.fhir.rest.server.interceptor.LoggingInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.cors.CorsConfiguration;
 
 /**
  * The FHIR REST endpoint at {@code /fhir}: HAPI's RestfulServer with the JPA resource providers,
@@ -74,7 +78,24 @@ public class FhirEndpointConfig {
         server.registerInterceptor(new ResourceIdSyntaxInterceptor());
         server.registerInterceptor(new ResponseHighlighterInterceptor());
         server.registerInterceptor(new OpenApiInterceptor());
+        if (!properties.corsAllowedOrigins().isEmpty()) {
+            server.registerInterceptor(cors(properties.corsAllowedOrigins()));
+        }
         return server;
+    }
+
+    /** Browser apps (SMART apps, developer consoles) send bearer tokens, not cookies: no credentials. */
+    private static CorsInterceptor cors(List<String> allowedOrigins) {
+        CorsConfiguration config = new CorsConfiguration();
+        allowedOrigins.forEach(config::addAllowedOriginPattern);
+        config.setAllowedHeaders(List.of(HttpHeaders.ACCEPT, HttpHeaders.AUTHORIZATION, HttpHeaders.CONTENT_TYPE,
+                HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH, HttpHeaders.IF_MODIFIED_SINCE, "If-None-Exist",
+                "Prefer", "X-Request-ID"));
+        config.setExposedHeaders(List.of(HttpHeaders.LOCATION, HttpHeaders.CONTENT_LOCATION, HttpHeaders.ETAG,
+                HttpHeaders.LAST_MODIFIED, "X-Request-ID"));
+        config.setAllowedMethods(List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"));
+        config.setMaxAge(3600L);
+        return new CorsInterceptor(config);
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package org.iopfhir.server;
 
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -12,12 +13,15 @@ import org.springframework.util.unit.DataSize;
  *                        (set it behind a load balancer); empty means "derive from the request"
  * @param defaultPageSize search page size when the client sends no {@code _count}
  * @param maxPageSize     largest {@code _count} honoured
- * @param maxRequestSize  largest request body accepted; larger ones get 413
+ * @param maxRequestSize  largest request body accepted; larger ones get 413 (big enough for
+ *                        synthetic patient histories of several thousand resources)
+ * @param corsAllowedOrigins origins browser apps may call from; empty disables CORS
  */
 @ConfigurationProperties("iop.server")
 public record IopServerProperties(
         @DefaultValue("") String publicBaseUrl,
         @DefaultValue("20") int defaultPageSize,
         @DefaultValue("500") int maxPageSize,
-        @DefaultValue("16MB") DataSize maxRequestSize) {
+        @DefaultValue("64MB") DataSize maxRequestSize,
+        @DefaultValue("*") List<String> corsAllowedOrigins) {
 }

@@ -12,6 +12,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.iopfhir.testsupport.PostgresServerTest;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.util.unit.DataSize;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -21,8 +23,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BadInputIT extends PostgresServerTest {
 
+    @Value("${iop.server.max-request-size}")
+    private DataSize maxRequestSize;
+
     private static final String JSON = "application/fhir+json";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String OVERSIZE = "oversize";
 
     static Stream<Arguments> badRequests() {
         String longId = "x".repeat(65);
@@ -58,17 +64,18 @@ class BadInputIT extends PostgresServerTest {
                         "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}", 400),
                 Arguments.of("JSON patch of a resource that does not exist", "PATCH", "/Patient/no-such-patient",
                         "application/json-patch+json", "[{\"op\":\"remove\",\"path\":\"/active\"}]", 404),
-                Arguments.of("body over the size limit", "POST", "/Patient", JSON, oversizeBody(), 413));
+                Arguments.of("body over the size limit", "POST", "/Patient", JSON, OVERSIZE, 413));
     }
 
     @ParameterizedTest(name = "{0} -> {5}")
     @MethodSource("badRequests")
     void badRequestGetsItsStatusAndAnOperationOutcome(String why, String method, String path, String contentType,
             String body, int expectedStatus) throws IOException, InterruptedException {
+        String payload = OVERSIZE.equals(body) ? oversizeBody(maxRequestSize.toBytes()) : body;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
                 .header("Accept", JSON)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
+                .method(method, payload == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(payload));
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
@@ -85,8 +92,8 @@ class BadInputIT extends PostgresServerTest {
         });
     }
 
-    private static String oversizeBody() {
-        String padding = "x".repeat(17 * 1024 * 1024);
+    private static String oversizeBody(long limit) {
+        String padding = "x".repeat((int) limit);
         return "{\"resourceType\":\"Patient\",\"text\":{\"status\":\"generated\",\"div\":"
                 + "\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">" + padding + "</div>\"}}";
     }

@@ -10,7 +10,7 @@ import java.net.http.HttpResponse;
 import org.iopfhir.testsupport.PostgresServerTest;
 import org.junit.jupiter.api.Test;
 
-/** Health, readiness, metrics and the OpenAPI description that operators and developers use. */
+/** Health, readiness, metrics, CORS and the OpenAPI description that operators and developers use. */
 class OperationsEndpointsIT extends PostgresServerTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -39,6 +39,20 @@ class OperationsEndpointsIT extends PostgresServerTest {
         HttpResponse<String> ui = get("/fhir/swagger-ui/");
         assertThat(ui.statusCode()).isEqualTo(200);
         assertThat(ui.body()).containsIgnoringCase("swagger");
+    }
+
+    @Test
+    void browserAppsPassTheCorsPreflight() throws Exception {
+        HttpRequest preflight = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/Patient"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://app.example.org")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type")
+                .build();
+        HttpResponse<String> response = HTTP.send(preflight, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).contains("https://app.example.org");
+        assertThat(response.headers().firstValue("Access-Control-Allow-Methods")).get().asString().contains("POST");
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
