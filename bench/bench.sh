@@ -5,7 +5,8 @@
 #   bench/bench.sh                  # this server (build it first: mvn package -DskipTests)
 #   SERVER=starter STARTER_WAR=/path/ROOT.war bench/bench.sh   # stock HAPI JPA starter 8.8.0
 #
-# Extra load-driver arguments go in DRIVER_ARGS (e.g. "--threads 16 --scale 2").
+# Extra load-driver arguments go in DRIVER_ARGS (e.g. "--threads 16 --scale 2"), extra server
+# arguments in SERVER_ARGS (e.g. "--hapi.fhir.reuse_cached_search_results_millis=0").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER=${SERVER:-iop}
@@ -33,7 +34,7 @@ case "$SERVER" in
 esac
 
 start=$(date +%s.%N)
-"${cmd[@]}" >"$log" 2>&1 &
+"${cmd[@]}" ${SERVER_ARGS:-} >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 until curl -sf -o /dev/null "http://localhost:$PORT/fhir/metadata"; do
