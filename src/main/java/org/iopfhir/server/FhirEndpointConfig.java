@@ -2,6 +2,7 @@ package org.iopfhir.server;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
@@ -18,6 +19,8 @@ import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
 import java.util.List;
+import org.iopfhir.ig.IgProperties;
+import org.iopfhir.ig.ProfileValidationInterceptor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -49,7 +52,10 @@ public class FhirEndpointConfig {
             IValidationSupport validationSupport,
             DatabaseBackedPagingProvider pagingProvider,
             IopServerProperties properties,
-            ObjectProvider<BuildProperties> buildProperties) {
+            ObjectProvider<BuildProperties> buildProperties,
+            IInterceptorService storageInterceptors,
+            ProfileValidationInterceptor profileValidation,
+            IgProperties igProperties) {
         fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());
         RestfulServer server = new RestfulServer(fhirContext);
         server.setServerName(SERVER_NAME);
@@ -73,6 +79,11 @@ public class FhirEndpointConfig {
                 server, systemDao, storageSettings, searchParamRegistry, validationSupport);
         capabilities.setImplementationDescription(server.getImplementationDescription());
         server.setServerConformanceProvider(capabilities);
+
+        // Storage-level interceptors see writes from every caller (REST, transactions, start-up loading).
+        if (igProperties.validateOnWrite()) {
+            storageInterceptors.registerInterceptor(profileValidation);
+        }
 
         server.registerInterceptor(requestLog());
         server.registerInterceptor(new ResourceIdSyntaxInterceptor());

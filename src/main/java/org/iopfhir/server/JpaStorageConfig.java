@@ -5,9 +5,17 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
-import ca.uhn.fhir.jpa.config.HapiJpaConfig;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
+import ca.uhn.fhir.jpa.api.IDaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.config.util.ResourceCountCacheUtil;
+import ca.uhn.fhir.jpa.provider.DaoRegistryResourceSupportedSvc;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.jpa.search.IStaleSearchDeletingSvc;
+import ca.uhn.fhir.jpa.search.StaleSearchDeletingSvcImpl;
+import ca.uhn.fhir.jpa.util.ResourceCountCache;
+import ca.uhn.fhir.rest.api.IResourceSupportedSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import jakarta.persistence.EntityManagerFactory;
@@ -28,7 +36,10 @@ import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 
 /**
- * HAPI's JPA storage for R4 on the configured datasource. Batch2 (reindexing, $export) needs a
+ * HAPI's JPA storage for R4 on the configured datasource, without Hibernate Search: HAPI's
+ * {@code HapiJpaConfig} is not imported because its full-text service makes the terminology
+ * service expand ValueSets through an index this server does not keep; the four beans it would
+ * add otherwise are defined here. Batch2 (reindexing, $export) needs a
  * message broker even without subscriptions; the in-memory one from
  * {@link SubscriptionChannelConfig} serves, since batch2 coordinates replicas through the
  * database, not the broker.
@@ -36,7 +47,6 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 @Configuration
 @Import({
     JpaR4Config.class,
-    HapiJpaConfig.class,
     JpaBatch2Config.class,
     Batch2JobsConfig.class,
     SubscriptionChannelConfig.class,
@@ -59,7 +69,30 @@ public class JpaStorageConfig {
         settings.setReuseCachedSearchResultsForMillis(null);
         settings.setAllowMultipleDelete(false);
         settings.setExpungeEnabled(false);
+        // Pre-expansion of ValueSets runs on Hibernate Search, which this server does not run;
+        // our ValueSets are small and expand in memory on request.
+        settings.setPreExpandValueSets(false);
         return settings;
+    }
+
+    @Bean
+    public IStaleSearchDeletingSvc staleSearchDeletingSvc() {
+        return new StaleSearchDeletingSvcImpl();
+    }
+
+    @Bean
+    public DatabaseBackedPagingProvider databaseBackedPagingProvider() {
+        return new DatabaseBackedPagingProvider();
+    }
+
+    @Bean
+    public IResourceSupportedSvc resourceSupportedSvc(IDaoRegistry daoRegistry) {
+        return new DaoRegistryResourceSupportedSvc(daoRegistry);
+    }
+
+    @Bean(name = "myResourceCountsCache")
+    public ResourceCountCache resourceCountsCache(IFhirSystemDao<?, ?> systemDao) {
+        return ResourceCountCacheUtil.newResourceCountCache(systemDao);
     }
 
     /** One unpartitioned repository. */

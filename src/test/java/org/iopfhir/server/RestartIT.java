@@ -1,8 +1,10 @@
 package org.iopfhir.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,8 +13,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.StructureDefinition;
 import org.iopfhir.IopFhirServerApplication;
 import org.iopfhir.testsupport.TestFhir;
 import org.iopfhir.testsupport.TestPostgres;
@@ -23,7 +27,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Data survives stopping and starting the application, on the embedded H2 default and on
- * PostgreSQL; the second start also proves the schema migration is idempotent.
+ * PostgreSQL; the second start also proves that schema migration and the guide's installation
+ * are idempotent.
  */
 class RestartIT {
 
@@ -38,6 +43,12 @@ class RestartIT {
         }
         try (ConfigurableApplicationContext app = start(dataDirArg)) {
             assertThat(readFamily(app, id)).isEqualTo("h2-restart");
+            // The guide installs once: unchanged files leave the stored version alone.
+            assertThat(client(app).read().resource(StructureDefinition.class).withId("iop-encounter").execute()
+                    .getMeta().getVersionId()).isEqualTo("1");
+            // A newcomer's embedded server shows the example episode.
+            assertThat(client(app).read().resource(EpisodeOfCare.class).withId("example-episode").execute()
+                    .getStatus()).isEqualTo(EpisodeOfCare.EpisodeOfCareStatus.FINISHED);
         }
         assertThat(dataDir.resolve("iop-fhir.mv.db")).exists();
     }
@@ -56,6 +67,9 @@ class RestartIT {
             }
             try (ConfigurableApplicationContext app = start(args)) {
                 assertThat(readFamily(app, id)).isEqualTo("pg-restart");
+                // Production databases get no demo data unless asked for.
+                assertThatThrownBy(() -> client(app).read().resource(EpisodeOfCare.class).withId("example-episode")
+                        .execute()).isInstanceOf(ResourceNotFoundException.class);
                 assertThat(readinessStatus(app)).isEqualTo(200);
 
                 TestPostgres.close(postgres);

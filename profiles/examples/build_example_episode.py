@@ -1,0 +1,940 @@
+#!/usr/bin/env python3
+"""Build the example IOP episode: Bundle-example-episode.json (a FHIR R4 transaction Bundle).
+
+One fictional, de-identified adult in a 12-week substance-use-disorder intensive outpatient
+program (ASAM 3rd edition level 2.1): intake assessment and its six dimension ratings, the
+level-of-care determination, the episode, the treatment plan with measurable goals, the
+Part 2 consent, every scheduled session (Appointment), every attended session (Encounter)
+with its signed progress note, outreach after each no-show, weekly urine drug screens and
+PHQ-9 scores.
+
+Every entry is a PUT to `<Type>/<id>` with an `example-` id, so loading the Bundle twice
+changes nothing. The script uses only the Python 3 standard library, has no randomness and
+always writes the same file:
+
+    python3 build_example_episode.py            # writes Bundle-example-episode.json here
+    python3 build_example_episode.py OUT.json   # writes elsewhere
+
+Times are local clock times of the program (US Eastern): UTC-05:00, and UTC-04:00 once
+daylight saving time starts (second Sunday of March; 2026-03-08). Everyone and everything
+in it is invented; identifiers use example systems or the 99-prefix that no real NPI has.
+"""
+
+import base64
+import json
+import os
+import sys
+from datetime import date, datetime, time, timedelta, timezone
+
+BASE = "http://iop-fhir.org/fhir"
+CS = BASE + "/CodeSystem/"
+SD = BASE + "/StructureDefinition/"
+LOINC = "http://loinc.org"
+SCT = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+CPT = "http://www.ama-assn.org/go/cpt"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+NPI = "http://hl7.org/fhir/sid/us-npi"
+THO = "http://terminology.hl7.org/CodeSystem/"
+MRN_SYSTEM = "http://riverbend.example.org/mrn"
+QUESTIONNAIRE = BASE + "/Questionnaire/iop-intake|0.1.0"
+
+ADMISSION = date(2026, 1, 5)        # Monday, first group session
+DISCHARGE = date(2026, 3, 27)       # Friday of week 12, last group session
+WEEKS = 12
+INTAKE_AUTHORED = "2026-01-02T10:00:00-05:00"
+
+PATIENT = "Patient/example-patient"
+COUNSELOR = "Practitioner/example-counselor"
+PHYSICIAN = "Practitioner/example-physician"
+PROGRAM = "Organization/example-program"
+PAYER = "Organization/example-payer"
+EPISODE = "EpisodeOfCare/example-episode"
+CAREPLAN = "CarePlan/example-careplan"
+INTAKE = "QuestionnaireResponse/example-intake"
+DETERMINATION = "Observation/example-determination"
+
+# Group sessions (1-based number within the 36) that did not happen as planned.
+NO_SHOWS = {8, 20, 29}
+CANCELLED = {15}
+TELEHEALTH = {11, 12, 24, 33}        # attended by video (Encounter.class VR)
+ENDED_EARLY = {26: 150, 32: 150}     # attended minutes when a session ended early
+
+
+# --------------------------------------------------------------------------- helpers
+
+def eastern(day, hour, minute=0):
+    """A datetime at the given local (US Eastern) clock time, with the right UTC offset."""
+    march_first = date(day.year, 3, 1)
+    dst_start = march_first + timedelta(days=(6 - march_first.weekday()) % 7 + 7)   # 2nd Sunday
+    nov_first = date(day.year, 11, 1)
+    dst_end = nov_first + timedelta(days=(6 - nov_first.weekday()) % 7)             # 1st Sunday
+    hours = -4 if dst_start <= day < dst_end else -5
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone(timedelta(hours=hours)))
+
+
+def iso(dt):
+    return dt.isoformat()
+
+
+def ref(reference, display=None):
+    out = {"reference": reference}
+    if display:
+        out["display"] = display
+    return out
+
+
+def coding(system, code, display=None):
+    out = {"system": system, "code": code}
+    if display:
+        out["display"] = display
+    return out
+
+
+def concept(*codings, text=None):
+    out = {"coding": list(codings)}
+    if text:
+        out["text"] = text
+    return out
+
+
+def meta(profile_id):
+    return {"profile": [SD + profile_id]}
+
+
+def narrative(text):
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>%s</p></div>' % escaped}
+
+
+def minutes_qty(value):
+    return {"value": value, "unit": "min", "system": UCUM, "code": "min"}
+
+
+def b64(text):
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def edition_ext():
+    return {"url": SD + "asam-edition", "valueCode": "3"}
+
+
+# --------------------------------------------------------------------------- codes
+
+SESSION = {
+    "group": {
+        "type": coding(CS + "iop-session-type", "group-therapy", "Group therapy"),
+        "snomed": coding(SCT, "76168009", "Group psychotherapy"),
+        "billing": coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient"),
+        "minutes": 180,
+        "label": "Group therapy",
+    },
+    "individual": {
+        "type": coding(CS + "iop-session-type", "individual-therapy", "Individual therapy"),
+        "snomed": coding(SCT, "18512000", "Individual psychotherapy"),
+        # 60-minute psychotherapy: 90837 (53 minutes or more). CPT codes carry no display
+        # here because CPT descriptors are licensed.
+        "billing": coding(CPT, "90837"),
+        "minutes": 60,
+        "label": "Individual therapy",
+    },
+}
+LEVEL_2_1 = coding(CS + "asam-level-of-care", "2.1", "Intensive outpatient services")
+RATING_DISPLAY = {0: "None", 1: "Mild", 2: "Moderate", 3: "Significant", 4: "Severe (imminent danger)"}
+DIMENSION_DISPLAY = {
+    1: "Dimension 1: intoxication and withdrawal",
+    2: "Dimension 2: physical health",
+    3: "Dimension 3: mental health and cognition",
+    4: "Dimension 4: readiness / use-related risks",
+    5: "Dimension 5: relapse potential / recovery environment",
+    6: "Dimension 6: living environment / person-centered considerations",
+}
+
+
+# --------------------------------------------------------------------------- people and places
+
+def organizations():
+    program = {
+        "resourceType": "Organization",
+        "id": "example-program",
+        "text": narrative("Riverbend Recovery Center, Intensive Outpatient Program (fictional)."),
+        "identifier": [{"use": "official", "system": NPI, "value": "9941339100"}],
+        "active": True,
+        "type": [concept(coding(THO + "organization-type", "prov", "Healthcare Provider"))],
+        "name": "Riverbend Recovery Center \u2014 Intensive Outpatient Program",
+        "telecom": [{"system": "phone", "value": "555-0100", "use": "work"}],
+        "address": [{"use": "work", "line": ["2200 Riverbend Parkway", "Suite 300"], "city": "Harlow",
+                     "state": "PA", "postalCode": "17999", "country": "US"}],
+    }
+    payer = {
+        "resourceType": "Organization",
+        "id": "example-payer",
+        "text": narrative("Blue Valley Health Plan, a fictional commercial health plan."),
+        "identifier": [{"system": "http://riverbend.example.org/payer-id", "value": "BVHP-01"}],
+        "active": True,
+        "type": [concept(coding(THO + "organization-type", "pay", "Payer"))],
+        "name": "Blue Valley Health Plan",
+        "telecom": [{"system": "phone", "value": "555-0188", "use": "work"}],
+    }
+    return [program, payer]
+
+
+def practitioners():
+    counselor = {
+        "resourceType": "Practitioner",
+        "id": "example-counselor",
+        "text": narrative("Marcus T. Bell, LADC: licensed alcohol and drug counselor (fictional)."),
+        "identifier": [{"system": NPI, "value": "9941339201"}],
+        "active": True,
+        "name": [{"use": "official", "family": "Bell", "given": ["Marcus", "T."], "suffix": ["LADC"]}],
+        "telecom": [{"system": "phone", "value": "555-0101", "use": "work"}],
+        "qualification": [{"code": {"text": "Licensed Alcohol and Drug Counselor (LADC)"}}],
+    }
+    physician = {
+        "resourceType": "Practitioner",
+        "id": "example-physician",
+        "text": narrative("Priya N. Raman, MD: addiction medicine physician (fictional)."),
+        "identifier": [{"system": NPI, "value": "9941339202"}],
+        "active": True,
+        "name": [{"use": "official", "family": "Raman", "given": ["Priya", "N."], "prefix": ["Dr."],
+                  "suffix": ["MD"]}],
+        "telecom": [{"system": "phone", "value": "555-0102", "use": "work"}],
+        "qualification": [{"code": {"text": "Physician, board certified in addiction medicine"}}],
+    }
+    return [counselor, physician]
+
+
+def patient():
+    return {
+        "resourceType": "Patient",
+        "id": "example-patient",
+        "text": narrative("Danielle M. Harper (fictional), female, born 1991-08-22, MRN RB-004217."),
+        "identifier": [{
+            "use": "usual",
+            "type": concept(coding(THO + "v2-0203", "MR", "Medical record number")),
+            "system": MRN_SYSTEM, "value": "RB-004217"}],
+        "active": True,
+        "name": [{"use": "official", "family": "Harper", "given": ["Danielle", "Marie"]}],
+        "telecom": [{"system": "phone", "value": "555-0143", "use": "mobile"}],
+        "gender": "female",
+        "birthDate": "1991-08-22",
+        "address": [{"use": "home", "line": ["418 Alder Creek Road"], "city": "Harlow", "state": "PA",
+                     "postalCode": "17999", "country": "US"}],
+        "maritalStatus": concept(coding(THO + "v3-MaritalStatus", "M", "Married")),
+        "communication": [{"language": concept(coding("urn:ietf:bcp:47", "en-US", "English (United States)")),
+                           "preferred": True}],
+        "managingOrganization": ref(PROGRAM),
+    }
+
+
+def conditions():
+    def condition(cid, code, display, onset, note):
+        return {
+            "resourceType": "Condition",
+            "id": cid,
+            "text": narrative("%s %s (confirmed, active). %s" % (code, display, note)),
+            "clinicalStatus": concept(coding(THO + "condition-clinical", "active", "Active")),
+            "verificationStatus": concept(coding(THO + "condition-ver-status", "confirmed", "Confirmed")),
+            "category": [concept(coding(THO + "condition-category", "encounter-diagnosis", "Encounter Diagnosis"))],
+            "code": concept(coding(ICD10CM, code, display), text=display),
+            "subject": ref(PATIENT),
+            "onsetDateTime": onset,
+            "recordedDate": "2026-01-02",
+            "recorder": ref(PHYSICIAN),
+            "asserter": ref(PHYSICIAN),
+            "note": [{"text": note}],
+        }
+    return [
+        condition("example-dx-aud", "F10.20", "Alcohol dependence, uncomplicated", "2016",
+                  "Daily drinking since mid-2025 after five months of abstinence; no history of complicated withdrawal."),
+        condition("example-dx-gad", "F41.1", "Generalized anxiety disorder", "2019",
+                  "Persistent worry, restlessness and poor sleep; drinking used to manage anxiety."),
+    ]
+
+
+# --------------------------------------------------------------------------- assessment
+
+RATINGS = {1: 1, 2: 0, 3: 2, 4: 2, 5: 3, 6: 1}
+RATIONALE = {
+    1: "Last drink three days before intake; mild tremor and sweating (CIWA-Ar 6), no history of seizures or DTs: "
+       "withdrawal can be managed without extended monitoring.",
+    2: "No active physical health problems; recent primary-care labs normal; not pregnant.",
+    3: "Generalized anxiety with moderate depressive symptoms (PHQ-9 14) that interfere with daily life; no suicidal "
+       "or homicidal ideation; stable enough for outpatient care.",
+    4: "Wants to stop drinking to keep her job and marriage but doubts she can manage stress without alcohol.",
+    5: "Returned to daily drinking after weekly outpatient counseling; strong evening cravings and few coping "
+       "skills: needs the structure of several sessions a week.",
+    6: "Lives with a supportive spouse in a safe, alcohol-free home; some workplace social drinking.",
+}
+
+
+def a_coding(system, code, display):
+    return [{"valueCoding": coding(system, code, display)}]
+
+
+def item(link_id, text, answer=None, items=None):
+    out = {"linkId": link_id, "text": text}
+    if answer is not None:
+        out["answer"] = answer
+    if items is not None:
+        out["item"] = items
+    return out
+
+
+def rating_items(n, evidence):
+    r = RATINGS[n]
+    return [item("dim-%d-rating" % n, "Risk rating for this dimension (0 none to 4 severe)",
+                 a_coding(CS + "asam-risk-rating", str(r), RATING_DISPLAY[r])),
+            item("dim-%d-notes" % n, "Rationale for the rating and clinician notes",
+                 [{"valueString": RATIONALE[n]}])] + evidence
+
+
+DIM_TEXT = {
+    1: "Dimension 1: Intoxication and withdrawal",
+    2: "Dimension 2: Physical health conditions",
+    3: "Dimension 3: Emotional, behavioral and cognitive conditions",
+    4: "Dimension 4: Readiness to change",
+    5: "Dimension 5: Relapse and continued-use risk",
+    6: "Dimension 6: Recovery and living environment",
+}
+
+
+def intake_response():
+    s = lambda v: [{"valueString": v}]
+    b = lambda v: [{"valueBoolean": v}]
+    i = lambda v: [{"valueInteger": v}]
+    evidence = {
+        1: [item("dim-1-last-use", "Date of last use", [{"valueDate": "2025-12-30"}]),
+            item("dim-1-withdrawal-history",
+                 "History of complicated withdrawal (seizures, delirium tremens or similar)?", b(False)),
+            item("dim-1-withdrawal-symptoms", "Current withdrawal signs and symptoms", s("mild")),
+            item("dim-1-ciwa-score", "Alcohol withdrawal scale score (CIWA-Ar, 0-67), if measured", i(6)),
+            item("dim-1-cows-score", "Opioid withdrawal scale score (COWS, 0-48), if measured", i(0))],
+        2: [item("dim-2-medical-conditions", "Physical health conditions, medications and recent findings",
+                 s("No chronic medical conditions. Primary-care visit 2025-12-15: blood pressure, liver enzymes "
+                   "and blood count within normal limits. Takes an oral contraceptive; no other medications.")),
+            item("dim-2-medically-stable", "Is the person medically stable enough for outpatient care?", b(True)),
+            item("dim-2-pregnant", "Currently pregnant?", b(False))],
+        3: [item("dim-3-psychiatric-symptoms", "Current emotional, behavioral or cognitive symptoms",
+                 s("Daily worry about work and finances, restlessness, trouble falling asleep, low mood most days "
+                   "for two months. Drinks in the evening to calm down. No psychotic symptoms; oriented and "
+                   "cognitively intact.")),
+            item("dim-3-suicidal-ideation", "Suicidal ideation", s("none")),
+            item("dim-3-homicidal-ideation", "Homicidal ideation present?", b(False)),
+            item("dim-3-psychiatrically-stable",
+                 "Is the person psychiatrically stable enough for outpatient care?", b(True))],
+        4: [item("dim-4-readiness-stage", "Stage of change", s("preparation")),
+            item("dim-4-motivation", "Motivation for treatment in the person's own words, and any ambivalence",
+                 s("\"I can't keep doing this to my husband, and I can't lose this job.\" Agrees to attend three "
+                   "mornings a week; unsure she can get through stressful evenings without a drink."))],
+        5: [item("dim-5-relapse-history", "Past treatment episodes, periods of abstinence and returns to use",
+                 s("Weekly outpatient counseling March-August 2024; about five months abstinent. Resumed drinking "
+                   "in June 2025 after a promotion and longer hours; now 5-7 drinks most evenings.")),
+            item("dim-5-longest-abstinence-days", "Longest period of abstinence (days)", i(152)),
+            item("dim-5-cravings", "Current cravings", s("moderate"))],
+        6: [item("dim-6-living-situation", "Living situation", s("stable-housing")),
+            item("dim-6-environment-safe", "Is the home environment safe and supportive of recovery?", b(True)),
+            item("dim-6-support-network", "Does the person have a support network (family, friends, peers)?",
+                 b(True)),
+            item("dim-6-transportation", "Does the person have reliable transport to sessions?", b(True)),
+            item("dim-6-commitments", "Work, school and family commitments to plan around",
+                 s("Full-time office manager at a dental practice; employer approved intermittent leave so she "
+                   "starts at 1 pm on group days. Shares care of a 6-year-old with her husband."))],
+        # dim-6-school-enrolled and dim-6-guardian-involved are enabled for adolescents only,
+        # so an adult's response leaves them out.
+    }
+    screening = item("screening", "Screening", items=[
+        item("screening-age-group", "Age group of the program the person is being assessed for",
+             a_coding(CS + "iop-age-group", "adult", "Adult")),
+        item("screening-edition", "Edition of the placement criteria used for this assessment",
+             a_coding(CS + "asam-edition", "3", "ASAM Criteria, 3rd edition (2013)")),
+        item("screening-program-track", "Program track being considered",
+             a_coding(CS + "iop-program-track", "sud", "Substance use disorder")),
+        item("screening-primary-substance", "Primary substance of concern (if any)", s("Alcohol")),
+        item("screening-imminent-danger", "Was an imminent danger to self or others found at screening?",
+             b(False)),
+        item("screening-dast10-total", "DAST-10 total score (0-10)", i(1)),
+        item("screening-auditc-total", "AUDIT-C total score (0-12)", i(10)),
+        item("screening-phq9-total", "PHQ-9 total score (0-27)", i(14)),
+    ])
+    groups = [item("dim-%d" % n, DIM_TEXT[n], items=rating_items(n, evidence[n])) for n in range(1, 7)]
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": "example-intake",
+        "meta": meta("iop-intake-response"),
+        "text": narrative("Intake assessment 2026-01-02 (ASAM 3rd edition, adult, SUD track). Ratings: "
+                          + ", ".join("D%d=%d" % (n, RATINGS[n]) for n in range(1, 7))
+                          + ". No imminent danger."),
+        "questionnaire": QUESTIONNAIRE,
+        "status": "completed",
+        "subject": ref(PATIENT),
+        "authored": INTAKE_AUTHORED,
+        "author": ref(COUNSELOR),
+        "source": ref(PATIENT),
+        "item": [screening] + groups,
+    }
+
+
+def dimension_ratings():
+    out = []
+    for n in range(1, 7):
+        r = RATINGS[n]
+        out.append({
+            "resourceType": "Observation",
+            "id": "example-rating-%d" % n,
+            "meta": meta("iop-dimension-rating"),
+            "text": narrative("%s: rating %d (%s). %s" % (DIMENSION_DISPLAY[n], r, RATING_DISPLAY[r], RATIONALE[n])),
+            "extension": [edition_ext()],
+            "status": "final",
+            "category": [concept(coding(CS + "iop-observation-code", "asam-dimension-rating",
+                                        "ASAM dimension risk rating"))],
+            "code": concept(coding(CS + "asam-dimension", str(n), DIMENSION_DISPLAY[n])),
+            "subject": ref(PATIENT),
+            "effectiveDateTime": INTAKE_AUTHORED,
+            "performer": [ref(COUNSELOR)],
+            "valueInteger": r,
+            "note": [{"text": RATIONALE[n]}],
+            "derivedFrom": [ref(INTAKE)],
+        })
+    return out
+
+
+def determination():
+    return {
+        "resourceType": "Observation",
+        "id": "example-determination",
+        "meta": meta("iop-level-of-care-determination"),
+        "text": narrative("Level-of-care determination 2026-01-02 (ASAM 3rd edition): recommended and actual level "
+                          "2.1 intensive outpatient services; no imminent danger."),
+        "extension": [edition_ext()],
+        "status": "final",
+        "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
+        "code": concept(coding(CS + "iop-observation-code", "level-of-care-determination",
+                               "Level-of-care determination")),
+        "subject": ref(PATIENT),
+        "effectiveDateTime": "2026-01-02",
+        "performer": [ref(PHYSICIAN)],
+        "valueCodeableConcept": concept(LEVEL_2_1),
+        "note": [{"text": "Highest risk in relapse potential (3) with moderate emotional and readiness needs (2): "
+                          "needs several structured sessions a week, while being medically stable, without "
+                          "complicated withdrawal and with a safe, supportive home. Intensive outpatient care is "
+                          "the least intensive level that meets these needs."}],
+        "hasMember": [ref("Observation/example-rating-%d" % n) for n in range(1, 7)],
+        "derivedFrom": [ref(INTAKE)],
+        "component": [
+            {"code": concept(coding(CS + "iop-observation-code", "imminent-danger", "Imminent danger")),
+             "valueBoolean": False},
+            {"code": concept(coding(CS + "iop-observation-code", "actual-level", "Actual level of care")),
+             "valueCodeableConcept": concept(LEVEL_2_1)},
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- episode and plan
+
+def episode():
+    return {
+        "resourceType": "EpisodeOfCare",
+        "id": "example-episode",
+        "meta": meta("iop-episode-of-care"),
+        "text": narrative("IOP episode (SUD track, adult, ASAM 3rd edition level 2.1), 2026-01-05 to 2026-03-27; "
+                          "program completed."),
+        "extension": [
+            {"url": SD + "iop-age-group", "valueCode": "adult"},
+            {"url": SD + "iop-level-of-care", "valueCoding": LEVEL_2_1},
+            edition_ext(),
+            {"url": SD + "iop-discharge-reason",
+             "valueCodeableConcept": concept(coding(CS + "iop-discharge-reason", "completed", "Completed program"))},
+        ],
+        "status": "finished",
+        "statusHistory": [
+            {"status": "planned", "period": {"start": "2026-01-02", "end": "2026-01-05"}},
+            {"status": "active", "period": {"start": "2026-01-05", "end": "2026-03-27"}},
+        ],
+        "type": [concept(coding(CS + "iop-program-track", "sud", "Substance use disorder"))],
+        "diagnosis": [
+            {"condition": ref("Condition/example-dx-aud"),
+             "role": concept(coding(THO + "diagnosis-role", "AD", "Admission diagnosis")), "rank": 1},
+            {"condition": ref("Condition/example-dx-gad"),
+             "role": concept(coding(THO + "diagnosis-role", "CM", "Comorbidity diagnosis")), "rank": 2},
+        ],
+        "patient": ref(PATIENT),
+        "managingOrganization": ref(PROGRAM),
+        "period": {"start": ADMISSION.isoformat(), "end": DISCHARGE.isoformat()},
+        "careManager": ref(COUNSELOR),
+    }
+
+
+def goals():
+    common = {"subject": ref(PATIENT), "startDate": "2026-01-06", "expressedBy": ref(PATIENT),
+              "addresses": [ref("Condition/example-dx-aud")]}
+    due = DISCHARGE.isoformat()
+    abstinence = dict(common, **{
+        "resourceType": "Goal", "id": "example-goal-abstinence", "meta": meta("iop-goal"),
+        "text": narrative("Stay abstinent from alcohol for at least 30 consecutive days by 2026-03-27. Achieved."),
+        "lifecycleStatus": "completed",
+        "achievementStatus": concept(coding(THO + "goal-achievement", "achieved", "Achieved")),
+        "description": {"text": "Stay abstinent from alcohol for at least 30 consecutive days before discharge."},
+        "target": [{"measure": {"text": "Days abstinent from alcohol, self-report confirmed by testing"},
+                    "detailQuantity": {"value": 30, "unit": "d", "system": UCUM, "code": "d"},
+                    "dueDate": due}],
+        "statusDate": due,
+        "note": [{"text": "Abstinent since 2025-12-30 by self-report; all 12 weekly urine screens negative."}],
+    })
+    phq9 = dict(common, **{
+        "resourceType": "Goal", "id": "example-goal-phq9", "meta": meta("iop-goal"),
+        "text": narrative("Bring the PHQ-9 total to 9 or lower by 2026-03-27. Improving (14 to 10); continued in "
+                          "aftercare."),
+        "lifecycleStatus": "active",
+        "achievementStatus": concept(coding(THO + "goal-achievement", "improving", "Improving")),
+        "description": {"text": "Reduce depressive and anxiety symptoms to a PHQ-9 total of 9 or lower."},
+        "addresses": [ref("Condition/example-dx-gad")],
+        "target": [{"measure": concept(coding(LOINC, "44261-6", "Patient Health Questionnaire 9 item (PHQ-9) "
+                                                                "total score [Reported]"), text="PHQ-9 total score"),
+                    "detailRange": {"high": {"value": 9}},
+                    "dueDate": due}],
+        "statusDate": due,
+        "outcomeReference": [ref("Observation/example-phq9-03")],
+    })
+    attendance = dict(common, **{
+        "resourceType": "Goal", "id": "example-goal-attendance", "meta": meta("iop-goal"),
+        "text": narrative("Attend at least 90% of scheduled group sessions by 2026-03-27. Achieved."),
+        "lifecycleStatus": "completed",
+        "achievementStatus": concept(coding(THO + "goal-achievement", "achieved", "Achieved")),
+        "description": {"text": "Attend at least 90% of scheduled group therapy sessions."},
+        "target": [{"measure": {"text": "Share of scheduled group sessions attended"},
+                    "detailQuantity": {"value": 90, "unit": "%", "system": UCUM, "code": "%"},
+                    "dueDate": due}],
+        "statusDate": due,
+        "note": [{"text": "Attended 32 of the 35 group sessions not cancelled in advance (91%); three no-shows, "
+                          "each followed up by phone the next day."}],
+    })
+    return [abstinence, phq9, attendance]
+
+
+def careplan():
+    def activity(session_codes, timing, description, kind="Appointment", status="completed"):
+        return {"detail": {
+            "kind": kind,
+            "code": concept(*session_codes),
+            "status": status,
+            "scheduledTiming": {"repeat": timing},
+            "performer": [ref(COUNSELOR)],
+            "description": description,
+        }}
+    acts = [
+        activity([SESSION["group"]["type"], SESSION["group"]["snomed"]],
+                 {"frequency": 3, "period": 1, "periodUnit": "wk", "duration": 3, "durationUnit": "h",
+                  "dayOfWeek": ["mon", "wed", "fri"], "timeOfDay": ["09:00:00"]},
+                 "Group therapy three mornings a week, 3 hours each (CBT skills, relapse prevention, "
+                 "psychoeducation)."),
+        activity([SESSION["individual"]["type"], SESSION["individual"]["snomed"]],
+                 {"frequency": 1, "period": 2, "periodUnit": "wk", "duration": 1, "durationUnit": "h",
+                  "dayOfWeek": ["tue"], "timeOfDay": ["14:00:00"]},
+                 "Individual therapy every other week, 1 hour (motivational interviewing, anxiety management)."),
+        activity([coding(CS + "iop-session-type", "drug-testing", "Drug testing")],
+                 {"frequency": 1, "period": 1, "periodUnit": "wk", "duration": 15, "durationUnit": "min"},
+                 "Observed urine drug screen with ethyl glucuronide once a week, at check-in for Monday group.",
+                 kind="ServiceRequest"),
+    ]
+    return {
+        "resourceType": "CarePlan",
+        "id": "example-careplan",
+        "meta": meta("iop-careplan"),
+        "text": narrative("IOP treatment plan 2026-01-05 to 2026-03-27: group therapy 3 x 3 h a week, individual "
+                          "therapy 1 h every other week, weekly drug screen (about 9.75 planned hours a week). "
+                          "Goals: 30 days abstinent, PHQ-9 of 9 or lower, 90% group attendance."),
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare",
+                       "valueReference": ref(EPISODE)}],
+        "status": "completed",
+        "intent": "plan",
+        "category": [concept(coding(CS + "iop-careplan-category", "iop-treatment-plan", "IOP treatment plan"))],
+        "title": "Intensive outpatient treatment plan",
+        "description": "Individualized plan for alcohol dependence with co-occurring generalized anxiety: build "
+                       "coping and relapse-prevention skills, reduce anxiety and low mood, and step down to "
+                       "weekly outpatient aftercare.",
+        "subject": ref(PATIENT),
+        "period": {"start": ADMISSION.isoformat(), "end": DISCHARGE.isoformat()},
+        "created": "2026-01-06",
+        "author": ref(PHYSICIAN),
+        "contributor": [ref(PATIENT), ref(COUNSELOR)],
+        "addresses": [ref("Condition/example-dx-aud"), ref("Condition/example-dx-gad")],
+        "supportingInfo": [ref(DETERMINATION)],
+        "goal": [ref("Goal/example-goal-abstinence"), ref("Goal/example-goal-phq9"),
+                 ref("Goal/example-goal-attendance")],
+        "activity": acts,
+        "note": [
+            {"authorReference": ref(PHYSICIAN), "time": "2026-02-03T16:00:00-05:00",
+             "text": "30-day review with patient and counselor: attending reliably, urine screens negative, PHQ-9 "
+                     "trending down. Plan continued unchanged."},
+            {"authorReference": ref(PHYSICIAN), "time": "2026-03-03T16:00:00-05:00",
+             "text": "60-day review: goals on track; discharge planning started, aftercare referral to weekly "
+                     "outpatient counseling from 2026-03-31."},
+        ],
+    }
+
+
+def consent():
+    return {
+        "resourceType": "Consent",
+        "id": "example-consent",
+        "meta": meta("iop-consent-part2"),
+        "text": narrative("42 CFR Part 2 consent signed 2026-01-05: the program may disclose substance use "
+                          "disorder records to Blue Valley Health Plan for payment and coverage authorization until "
+                          "2027-01-05. Psychotherapy (counseling) notes are excluded."),
+        "status": "active",
+        "scope": concept(coding(THO + "consentscope", "patient-privacy", "Privacy Consent")),
+        "category": [concept(coding(LOINC, "59284-0", "Patient Consent"))],
+        "patient": ref(PATIENT),
+        "dateTime": "2026-01-05",
+        "performer": [ref(PATIENT)],
+        "organization": [ref(PROGRAM)],
+        "sourceAttachment": {"contentType": "application/pdf", "title": "Signed 42 CFR Part 2 consent",
+                             "creation": "2026-01-05T08:30:00-05:00"},
+        "policyRule": concept(coding(THO + "v3-ActCode", "42CFRPart2", "42 CFR Part2")),
+        "provision": {
+            "type": "permit",
+            "period": {"start": "2026-01-05", "end": "2027-01-05"},
+            "actor": [{"role": concept(coding(THO + "v3-ParticipationType", "IRCP", "information recipient")),
+                       "reference": ref(PAYER)}],
+            "purpose": [coding(THO + "v3-ActReason", "HPAYMT", "healthcare payment"),
+                        coding(THO + "v3-ActReason", "COVAUTH", "coverage authorization")],
+            "securityLabel": [coding(THO + "v3-ActCode", "SUD", "substance use disorder information sensitivity")],
+            "provision": [{
+                "type": "deny",
+                "securityLabel": [coding(THO + "v3-ActCode", "PSYTHPN",
+                                         "psychotherapy note information sensitivity")],
+            }],
+        },
+    }
+
+
+# --------------------------------------------------------------------------- sessions
+
+def sessions():
+    """Every scheduled session: (kind, number, day, start, end, status)."""
+    out = []
+    for week in range(WEEKS):
+        for k, offset in enumerate((0, 2, 4)):          # Monday, Wednesday, Friday
+            n = week * 3 + k + 1
+            day = ADMISSION + timedelta(days=7 * week + offset)
+            status = "noshow" if n in NO_SHOWS else "cancelled" if n in CANCELLED else "fulfilled"
+            out.append(("group", n, day, eastern(day, 9), eastern(day, 12), status))
+    for k in range(6):                                    # every second Tuesday
+        day = ADMISSION + timedelta(days=1 + 14 * k)
+        out.append(("individual", k + 1, day, eastern(day, 14), eastern(day, 15), "fulfilled"))
+    return out
+
+
+def suffix(kind, n):
+    return ("g%02d" if kind == "group" else "i%02d") % n
+
+
+GROUP_NOTES = {
+    1: "Orientation to group norms and confidentiality. Client introduced herself, described evening drinking "
+       "to manage work stress and set an initial goal of 30 days abstinent. Mild tremor resolved; no withdrawal "
+       "concerns.",
+    2: "Topic: the cycle of anxiety and alcohol use. Client identified 5-7 pm after work as her highest-risk "
+       "time and listed three alternatives to drinking.",
+    3: "Topic: cravings as waves. Client practiced urge surfing and reported two strong cravings this week, "
+       "neither acted on.",
+    4: "Topic: thought records. Client completed her first record about a conflict with a supervisor; needed "
+       "prompting to separate thoughts from feelings.",
+    5: "Topic: sleep and recovery. Client reports falling asleep within an hour on most nights now; "
+       "shared her wind-down routine with peers.",
+    6: "Topic: communicating needs at home. Client role-played asking her husband for help with evenings; "
+       "engaged and supportive of others.",
+    7: "Topic: high-risk social situations. Client planned how to decline drinks at a work dinner next week.",
+    9: "Returned after Wednesday no-show. Client discussed oversleeping after a night of poor sleep and "
+       "recommitted to her attendance plan; denies use.",
+    10: "Topic: cognitive distortions (catastrophizing). Client linked her worry about finances to urges to "
+        "drink and reframed two examples.",
+    11: "Session by secure video because of the snow emergency. Topic: relaxation skills; client practiced "
+        "paced breathing and stayed engaged throughout.",
+    12: "Session by secure video (roads still closed). Topic: values clarification; client named family and "
+        "reliability at work as reasons to stay sober.",
+    13: "Topic: alcohol and the body. Client surprised by effects on sleep and mood; asked good questions.",
+    14: "Topic: building a sober support network. Client agreed to try a mutual-help meeting this weekend.",
+    16: "Returned after cancelling Friday for a family funeral; client shared her grief and said she attended "
+        "her first mutual-help meeting while away. Topic: managing unstructured time on weekends.",
+    17: "Topic: problem-solving steps. Client applied them to scheduling childcare on group days.",
+    18: "Topic: assertive refusal skills. Client practiced refusals with two peers; confident and clear.",
+    19: "Topic: emotion regulation. Client described feeling irritable rather than anxious this week and "
+        "linked it to a work deadline; no use.",
+    21: "Returned after Wednesday no-show (child ill). Topic: lapse versus relapse; client explained her plan if "
+        "she has a drink and who she would call.",
+    22: "Topic: gratitude and positive activities. Client scheduled two pleasant activities with her family.",
+    23: "Topic: stress at work. Client set a boundary about staying late and reported less evening tension.",
+    24: "Session by secure video (car in for repairs). Topic: triggers review; client updated her trigger list "
+        "and coping card.",
+    25: "Topic: relationships in recovery. Husband's support remains strong; client shared gratitude for it.",
+    26: "Client left at 11:30 for a pre-arranged dental appointment, which she had told the group about. "
+        "Topic: self-compassion after mistakes; active until she left.",
+    27: "Topic: anxiety without alcohol. Client reports worry is manageable most days and that she uses "
+        "breathing and thought records on her own.",
+    28: "Topic: planning for holidays and celebrations. Client prepared for her sister's birthday party.",
+    30: "Returned after Wednesday no-show. Client reported a weekend of strong cravings without use; reviewed "
+        "which skills helped and added an evening check-in call with a peer.",
+    31: "Topic: relapse warning signs. Client identified isolating and skipping meals as her early signs.",
+    32: "Group ended early at 11:30 because of a building fire-alarm test. Topic: recovery maintenance plan; "
+        "client drafted hers.",
+    33: "Session by secure video (child home sick). Topic: healthy routines; client shared her weekday "
+        "schedule.",
+    34: "Topic: step-down to weekly aftercare. Client expressed some worry about less structure and named "
+        "her supports.",
+    35: "Topic: reviewing progress. Client reflected on 12 weeks without alcohol and gave feedback to newer "
+        "members.",
+    36: "Final group. Client completed the program, presented her relapse prevention plan and said goodbye; "
+        "aftercare begins 2026-03-31 with weekly outpatient counseling.",
+}
+INDIVIDUAL_NOTES = {
+    1: "Individual session: reviewed assessment and treatment plan; client agreed with goals. Motivational "
+       "interviewing explored her ambivalence about evenings without alcohol. No safety concerns.",
+    2: "Individual session: reviewed her sleep diary and work stress; client is using thought records "
+       "between sessions and reports two cravings this week, neither acted on.",
+    3: "Individual session: explored the missed group on 2026-01-21; anxiety management plan updated. Client "
+       "reports no use and fewer cravings; husband joined for the last 10 minutes to discuss how he can help.",
+    4: "Individual session: talked through grief after the family funeral that led her to cancel a group, and "
+       "reinforced her lapse plan. Client remains abstinent and motivated.",
+    5: "Individual session: 60-day progress review; client reports better sleep and less worry. Began "
+       "discharge and aftercare planning.",
+    6: "Individual session: reviewed last week's missed group and craving weekend, then finalized the relapse "
+       "prevention and aftercare plan; referral to weekly outpatient counseling confirmed. Client feels ready "
+       "to step down.",
+}
+OUTREACH = {
+    8: "Called the patient the morning after the missed group. She overslept after a night of poor sleep; "
+       "no use. Reviewed her attendance plan and confirmed Friday's session.",
+    20: "Left a voicemail, then spoke with the patient at noon: her son was sick and she forgot to call in. "
+        "No use reported. Reminded her of the call-in line; confirmed Friday's session.",
+    29: "Reached the patient by phone: a hard weekend with strong cravings, no drinking. She stayed home "
+        "feeling drained. Encouraged her to call a peer, confirmed Friday's session and planned to review "
+        "it at her next individual session.",
+}
+# Notes signed the day after the session (all others are signed the same afternoon).
+SIGNED_NEXT_DAY = {("group", 5), ("group", 23), ("individual", 4)}
+
+
+def appointment(kind, n, day, start, end, status):
+    s = SESSION[kind]
+    sid = suffix(kind, n)
+    appt = {
+        "resourceType": "Appointment",
+        "id": "example-appt-" + sid,
+        "meta": meta("iop-appointment"),
+        "text": narrative("%s %s %s-%s: %s." % (s["label"], day.isoformat(), start.strftime("%H:%M"),
+                                                end.strftime("%H:%M"), status)),
+        "status": status,
+        "serviceType": [concept(s["type"], s["snomed"])],
+        "description": ("IOP group therapy, morning track" if kind == "group"
+                        else "Individual therapy with primary counselor"),
+        "start": iso(start),
+        "end": iso(end),
+        "minutesDuration": s["minutes"],
+        "created": "2026-01-02",
+        "participant": [
+            {"actor": ref(PATIENT), "required": "required", "status": "accepted"},
+            {"actor": ref(COUNSELOR), "required": "required", "status": "accepted"},
+        ],
+        "supportingInformation": [ref(EPISODE), ref(CAREPLAN)],
+    }
+    if status == "cancelled":
+        appt["cancelationReason"] = concept(coding(THO + "appointment-cancellation-reason", "pat", "Patient"),
+                                            text="Patient called the day before to cancel: family funeral out "
+                                                 "of town.")
+        appt["comment"] = "Cancelled by the patient on 2026-02-05."
+    return appt
+
+
+def encounter(kind, n, day, start, end):
+    s = SESSION[kind]
+    sid = suffix(kind, n)
+    minutes = ENDED_EARLY.get(n, s["minutes"]) if kind == "group" else s["minutes"]
+    actual_end = start + timedelta(minutes=minutes)
+    virtual = kind == "group" and n in TELEHEALTH
+    enc_class = coding(THO + "v3-ActCode", "VR", "virtual") if virtual else coding(THO + "v3-ActCode", "AMB",
+                                                                                   "ambulatory")
+    return {
+        "resourceType": "Encounter",
+        "id": "example-enc-" + sid,
+        "meta": meta("iop-encounter"),
+        "text": narrative("%s %s %s-%s (%d min, %s)." % (s["label"], day.isoformat(), start.strftime("%H:%M"),
+                                                         actual_end.strftime("%H:%M"), minutes,
+                                                         "telehealth" if virtual else "in person")),
+        "status": "finished",
+        "class": enc_class,
+        "type": [concept(s["type"], s["snomed"]), concept(s["billing"])],
+        "subject": ref(PATIENT),
+        "episodeOfCare": [ref(EPISODE)],
+        "participant": [{"type": [concept(coding(THO + "v3-ParticipationType", "PPRF", "primary performer"))],
+                         "individual": ref(COUNSELOR)}],
+        "appointment": [ref("Appointment/example-appt-" + sid)],
+        "period": {"start": iso(start), "end": iso(actual_end)},
+        "length": minutes_qty(minutes),
+        "serviceProvider": ref(PROGRAM),
+    }, actual_end
+
+
+def progress_note(kind, n, day, start, end):
+    sid = suffix(kind, n)
+    text = GROUP_NOTES[n] if kind == "group" else INDIVIDUAL_NOTES[n]
+    signed = end + timedelta(minutes=45)
+    if (kind, n) in SIGNED_NEXT_DAY:
+        signed = eastern(day + timedelta(days=1), 9, 30)
+    title = "%s progress note %s" % (SESSION[kind]["label"], day.isoformat())
+    return {
+        "resourceType": "DocumentReference",
+        "id": "example-note-" + sid,
+        "text": narrative(title + ": " + text),
+        "status": "current",
+        "docStatus": "final",
+        "type": concept(coding(LOINC, "11506-3", "Progress note")),
+        "subject": ref(PATIENT),
+        "date": iso(signed),
+        "author": [ref(COUNSELOR)],
+        "authenticator": ref(COUNSELOR),
+        "description": title,
+        "content": [{"attachment": {"contentType": "text/plain", "language": "en-US", "data": b64(text),
+                                    "title": title, "creation": iso(signed)}}],
+        "context": {"encounter": [ref("Encounter/example-enc-" + sid)],
+                    "period": {"start": iso(start), "end": iso(end)}},
+    }
+
+
+def outreach(n, day):
+    sent = eastern(day + timedelta(days=1), 10, 15)
+    return {
+        "resourceType": "Communication",
+        "id": "example-outreach-g%02d" % n,
+        "text": narrative("No-show outreach %s: %s" % (sent.date().isoformat(), OUTREACH[n])),
+        "status": "completed",
+        "category": [{"text": "No-show outreach"}],
+        "medium": [concept(coding(THO + "v3-ParticipationMode", "PHONE", "telephone"))],
+        "subject": ref(PATIENT),
+        "about": [ref("Appointment/example-appt-g%02d" % n)],
+        "sent": iso(sent),
+        "recipient": [ref(PATIENT)],
+        "sender": ref(COUNSELOR),
+        "payload": [{"contentString": OUTREACH[n]}],
+    }
+
+
+def drug_screen(k, day, encounter_id):
+    collected = eastern(day, 9, 0)        # at check-in for Monday group
+    return {
+        "resourceType": "Observation",
+        "id": "example-uds-%02d" % k,
+        "text": narrative("Urine drug screen %s: negative." % day.isoformat()),
+        "status": "final",
+        "category": [concept(coding(THO + "observation-category", "laboratory", "Laboratory"))],
+        "code": {"text": "Urine drug screen"},
+        "subject": ref(PATIENT),
+        "encounter": ref("Encounter/" + encounter_id),
+        "effectiveDateTime": iso(collected),
+        "issued": iso(collected + timedelta(minutes=15)),
+        "performer": [ref(COUNSELOR)],
+        "valueString": "Negative",
+        "note": [{"text": ("Admission screen. " if k == 1 else "")
+                  + "Observed collection; point-of-care cup for common drugs of abuse plus ethyl glucuronide "
+                    "(EtG) immunoassay, all negative."}],
+    }
+
+
+PHQ9 = [("example-phq9-01", "2026-01-02T10:00:00-05:00", 14),
+        ("example-phq9-02", "2026-02-13T12:15:00-05:00", 12),
+        ("example-phq9-03", "2026-03-25T12:15:00-04:00", 10)]
+
+
+def phq9_scores():
+    out = []
+    for pid, when, score in PHQ9:
+        out.append({
+            "resourceType": "Observation",
+            "id": pid,
+            "text": narrative("PHQ-9 total score %s: %d." % (when[:10], score)),
+            "status": "final",
+            "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
+            "code": concept(coding(LOINC, "44261-6",
+                                   "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
+                            text="PHQ-9 total score"),
+            "subject": ref(PATIENT),
+            "effectiveDateTime": when,
+            "performer": [ref(COUNSELOR)],
+            "valueInteger": score,
+        })
+    return out
+
+
+def discharge_summary():
+    text = ("Discharge summary: Danielle Harper completed the 12-week intensive outpatient program on 2026-03-27. "
+            "She attended 32 of 36 scheduled group sessions and all 6 individual sessions, stayed abstinent from "
+            "alcohol with 12 negative weekly screens, and her PHQ-9 fell from 14 to 10. Discharge criteria met; "
+            "referred to weekly outpatient counseling starting 2026-03-31 and to a mutual-help group.")
+    signed = eastern(DISCHARGE, 15, 30)
+    return {
+        "resourceType": "DocumentReference",
+        "id": "example-discharge-summary",
+        "text": narrative(text),
+        "status": "current",
+        "docStatus": "final",
+        "type": concept(coding(LOINC, "18842-5", "Discharge summary")),
+        "subject": ref(PATIENT),
+        "date": iso(signed),
+        "author": [ref(PHYSICIAN), ref(COUNSELOR)],
+        "authenticator": ref(PHYSICIAN),
+        "description": "IOP discharge summary",
+        "content": [{"attachment": {"contentType": "text/plain", "language": "en-US", "data": b64(text),
+                                    "title": "IOP discharge summary", "creation": iso(signed)}}],
+        "context": {"period": {"start": ADMISSION.isoformat(), "end": DISCHARGE.isoformat()},
+                    "related": [ref(EPISODE)]},
+    }
+
+
+# --------------------------------------------------------------------------- bundle
+
+def build():
+    resources = organizations() + practitioners() + [patient()] + conditions()
+    resources += [intake_response()] + dimension_ratings() + [determination(), episode()]
+    resources += goals() + [careplan(), consent()]
+
+    appointments, encounters, notes, outreaches, screens = [], [], [], [], []
+    for kind, n, day, start, end, status in sessions():
+        appointments.append(appointment(kind, n, day, start, end, status))
+        if status == "fulfilled":
+            enc, actual_end = encounter(kind, n, day, start, end)
+            encounters.append(enc)
+            notes.append(progress_note(kind, n, day, start, actual_end))
+            if kind == "group" and day.weekday() == 0:      # weekly screen at Monday check-in
+                screens.append(drug_screen(len(screens) + 1, day, enc["id"]))
+        elif status == "noshow":
+            outreaches.append(outreach(n, day))
+    resources += appointments + encounters + notes + outreaches + screens + phq9_scores() + [discharge_summary()]
+
+    ids = set()
+    entries = []
+    for r in resources:
+        key = "%s/%s" % (r["resourceType"], r["id"])
+        assert r["id"].startswith("example-") and key not in ids, key
+        ids.add(key)
+        entries.append({"fullUrl": "%s/%s" % (BASE, key), "resource": r,
+                        "request": {"method": "PUT", "url": key}})
+    return {"resourceType": "Bundle", "id": "example-episode", "type": "transaction", "entry": entries}
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "Bundle-example-episode.json")
+    bundle = build()
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        json.dump(bundle, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    counts = {}
+    for e in bundle["entry"]:
+        counts[e["resource"]["resourceType"]] = counts.get(e["resource"]["resourceType"], 0) + 1
+    print("wrote %s: %d entries (%s)" % (out, len(bundle["entry"]),
+                                         ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+package org.iopfhir.ig;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.context.support.ValidationSupportContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.util.MetaUtil;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.iopfhir.server.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.stereotype.Component;
+
+/**
+ * Installs the implementation guide into the repository when the application starts, before the
+ * web server accepts requests: every conformance resource is stored under its own id (profiles
+ * with generated snapshots); a restart with unchanged files changes nothing and an edited file
+ * becomes a new version. The example episode follows when enabled.
+ */
+@Component
+public class ImplementationGuideInstaller implements SmartInitializingSingleton {
+
+    private static final Logger log = LoggerFactory.getLogger(ImplementationGuideInstaller.class);
+
+    private final FhirContext fhirContext;
+    private final DaoRegistry daoRegistry;
+    private final IFhirSystemDao<Bundle, ?> systemDao;
+    private final DefaultProfileValidationSupport coreDefinitions;
+    private final ImplementationGuide guide;
+    private final boolean loadExamples;
+
+    public ImplementationGuideInstaller(FhirContext fhirContext, DaoRegistry daoRegistry,
+            IFhirSystemDao<Bundle, ?> systemDao, DefaultProfileValidationSupport coreDefinitions,
+            ImplementationGuide guide, IgProperties properties, Database database) {
+        this.fhirContext = fhirContext;
+        this.daoRegistry = daoRegistry;
+        this.systemDao = systemDao;
+        this.coreDefinitions = coreDefinitions;
+        this.guide = guide;
+        this.loadExamples = properties.loadExamples() != null ? properties.loadExamples() : database == Database.H2;
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        installConformanceResources();
+        if (loadExamples) {
+            guide.examples().forEach(this::loadExample);
+        }
+    }
+
+    private void installConformanceResources() {
+        long started = System.nanoTime();
+        ValidationSupportChain snapshots = snapshotGenerator();
+        int changed = 0;
+        for (ImplementationGuide.Entry entry : guide.conformance()) {
+            String source = sourceOf(entry);
+            if (isInstalled(entry.resource(), source)) {
+                continue;
+            }
+            IBaseResource resource = entry.resource();
+            if (resource instanceof StructureDefinition sd && !sd.hasSnapshot()) {
+                resource = snapshots.generateSnapshot(new ValidationSupportContext(snapshots), sd.copy(),
+                        sd.getUrl(), null, sd.getName());
+                if (resource == null) {
+                    throw new IllegalStateException(entry.file() + ": no snapshot could be generated");
+                }
+            }
+            MetaUtil.setSource(fhirContext, resource, source);
+            dao(resource).update(resource, new SystemRequestDetails());
+            changed++;
+        }
+        log.info("Implementation guide installed: {} conformance resources, {} new or changed, in {} ms",
+                guide.conformance().size(), changed, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Each installed resource records the file and content digest it came from in
+     * {@code meta.source}; a resource whose stored source matches needs no work (snapshot
+     * generation and terminology indexing take seconds for the whole guide).
+     */
+    private static String sourceOf(ImplementationGuide.Entry entry) {
+        return ImplementationGuide.CANONICAL_BASE + entry.file() + "?sha256=" + entry.digest();
+    }
+
+    private boolean isInstalled(IBaseResource resource, String source) {
+        try {
+            String stored = MetaUtil.getSource(fhirContext, dao(resource).read(
+                    resource.getIdElement().toUnqualifiedVersionless(), new SystemRequestDetails()));
+            // HAPI appends "#<request id>" to the source it stores.
+            return stored != null && (stored.equals(source) || stored.startsWith(source + "#"));
+        } catch (ResourceNotFoundException | ResourceGoneException e) {
+            return false;
+        }
+    }
+
+    /** Core R4 definitions plus the whole guide, so profiles can build on our extensions. */
+    private ValidationSupportChain snapshotGenerator() {
+        PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(fhirContext);
+        guide.conformance().forEach(e -> ours.addResource(e.resource()));
+        return new ValidationSupportChain(coreDefinitions, ours, new SnapshotGeneratingValidationSupport(fhirContext));
+    }
+
+    private void loadExample(ImplementationGuide.Entry example) {
+        long started = System.nanoTime();
+        try {
+            systemDao.transaction(new SystemRequestDetails(), (Bundle) example.resource());
+            log.info("Example {} loaded: {} resources in {} ms", example.file(),
+                    ((Bundle) example.resource()).getEntry().size(), (System.nanoTime() - started) / 1_000_000);
+        } catch (BaseServerResponseException e) {
+            // A broken example must not keep a developer's server from starting; the tests catch it.
+            log.error("Example {} was not loaded: {}", example.file(), e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private IFhirResourceDao<IBaseResource> dao(IBaseResource resource) {
+        return (IFhirResourceDao<IBaseResource>) daoRegistry.getResourceDao(resource.fhirType());
+    }
+}
