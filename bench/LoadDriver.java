@@ -2,6 +2,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ import java.util.regex.Pattern;
  * Load driver for any FHIR R4 server: IOP-shaped data over plain HTTP, so the figures measure
  * the server and not a client library. Single-file program, no dependencies:
  *
- *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F]
+ *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop]
  *
  * Phases run one after another, each with a warm-up that is not counted:
  *   create       POST Patient
@@ -29,6 +31,8 @@ import java.util.regex.Pattern;
  *                attended group sessions (36 Encounters of 180 min), 39 entries
  *   search       GET Encounter?subject=Patient/{id}&_count=50 (a patient's 36 sessions)
  *   read         GET Patient/{id}
+ *   profiled     (with --iop) POST Encounter claiming the iop-encounter profile, which this
+ *                server validates on write; the example episode is loaded first for its references
  * and prints count, errors, throughput and p50/p95/p99/max latency per phase.
  */
 public class LoadDriver {
@@ -49,18 +53,20 @@ public class LoadDriver {
         String base = "http://localhost:8080/fhir";
         int threads = 8;
         double scale = 1.0;
+        boolean iop = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--iop" -> iop = true;
                 case "--base" -> base = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        new LoadDriver(base, threads).run(scale);
+        new LoadDriver(base, threads).run(scale, iop);
     }
 
-    void run(double scale) throws Exception {
+    void run(double scale, boolean iop) throws Exception {
         System.out.printf(Locale.ROOT, "target %s, %d client threads%n", base, threads);
         System.out.printf(Locale.ROOT, "%-12s %7s %6s %9s %8s %8s %8s %8s%n",
                 "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
@@ -84,6 +90,32 @@ public class LoadDriver {
         phase("search", n(1500, scale), 100,
                 i -> get("Encounter?subject=Patient/" + ids[i % ids.length] + "&_count=50"));
         phase("read", n(3000, scale), 200, i -> get("Patient/" + ids[i % ids.length]));
+
+        if (iop) {
+            HttpResponse<String> loaded = post("", Files.readString(EXAMPLE_EPISODE));
+            if (loaded.statusCode() != 200) {
+                throw new IllegalStateException("example episode not loaded: HTTP " + loaded.statusCode());
+            }
+            phase("profiled", n(500, scale), 50, i -> post("Encounter", profiledSession(i)));
+        }
+    }
+
+    private static final Path EXAMPLE_EPISODE = Path.of("profiles/examples/Bundle-example-episode.json");
+
+    /** An attended 3-hour group session of the example episode, claiming the iop-encounter profile. */
+    private static String profiledSession(int i) {
+        String date = LocalDate.of(2026, 1, 5).plusDays(i % 80).toString();
+        return """
+                {"resourceType":"Encounter","meta":{"profile":["http://iop-fhir.org/fhir/StructureDefinition/iop-encounter"]},
+                 "status":"finished",
+                 "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+                 "type":[{"coding":[{"system":"http://iop-fhir.org/fhir/CodeSystem/iop-session-type","code":"group-therapy"},
+                                    {"system":"http://snomed.info/sct","code":"76168009"}]}],
+                 "subject":{"reference":"Patient/example-patient"},
+                 "episodeOfCare":[{"reference":"EpisodeOfCare/example-episode"}],
+                 "period":{"start":"%sT09:00:00-05:00","end":"%sT12:00:00-05:00"},
+                 "length":{"value":180,"unit":"min","system":"http://unitsofmeasure.org","code":"min"}}"""
+                .formatted(date, date);
     }
 
     private static int n(int count, double scale) {

@@ -45,7 +45,8 @@ startup=$(echo "$(date +%s.%N) - $start" | bc)
 rss_idle=$(( $(ps -o rss= -p $pid) / 1024 ))
 echo "server: $SERVER  start-up to first /metadata: ${startup}s  RSS after start: ${rss_idle} MiB"
 
-java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" ${DRIVER_ARGS:-}
+iop_args=""; [ "$SERVER" = iop ] && iop_args="--iop"
+java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" $iop_args ${DRIVER_ARGS:-}
 
 rss_load=$(( $(ps -o rss= -p $pid) / 1024 ))
 echo "RSS after load: ${rss_load} MiB (JVM options: $JVM_OPTS)"

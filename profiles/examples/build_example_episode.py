@@ -247,7 +247,8 @@ def conditions():
         }
     return [
         condition("example-dx-aud", "F10.20", "Alcohol dependence, uncomplicated", "2016",
-                  "Daily drinking since mid-2025 after five months of abstinence; no history of complicated withdrawal."),
+                  "Daily drinking since mid-2025 after five months of abstinence; no history of complicated "
+                  "withdrawal."),
         condition("example-dx-gad", "F41.1", "Generalized anxiety disorder", "2019",
                   "Persistent worry, restlessness and poor sleep; drinking used to manage anxiety."),
     ]

@@ -112,12 +112,20 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
         return new ValidationSupportChain(coreDefinitions, ours, new SnapshotGeneratingValidationSupport(fhirContext));
     }
 
+    /** Example resources carry their Bundle's source too, so an unchanged example is not posted again. */
     private void loadExample(ImplementationGuide.Entry example) {
         long started = System.nanoTime();
+        Bundle bundle = (Bundle) example.resource();
+        String source = sourceOf(example);
+        if (bundle.getEntry().isEmpty() || isInstalled(bundle.getEntryFirstRep().getResource(), source)) {
+            return;
+        }
+        Bundle tagged = bundle.copy();
+        tagged.getEntry().forEach(e -> MetaUtil.setSource(fhirContext, e.getResource(), source));
         try {
-            systemDao.transaction(new SystemRequestDetails(), (Bundle) example.resource());
-            log.info("Example {} loaded: {} resources in {} ms", example.file(),
-                    ((Bundle) example.resource()).getEntry().size(), (System.nanoTime() - started) / 1_000_000);
+            systemDao.transaction(new SystemRequestDetails(), tagged);
+            log.info("Example {} loaded: {} resources in {} ms", example.file(), tagged.getEntry().size(),
+                    (System.nanoTime() - started) / 1_000_000);
         } catch (BaseServerResponseException e) {
             // A broken example must not keep a developer's server from starting; the tests catch it.
             log.error("Example {} was not loaded: {}", example.file(), e.getMessage());

@@ -11,7 +11,9 @@ import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
 import ca.uhn.fhir.validation.ValidationOptions;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -35,7 +37,9 @@ public class ProfileValidationInterceptor {
             Map<String, String> requiredProfiles) {
         this.fhirContext = fhirContext;
         this.validator = fhirContext.newValidator().registerValidatorModule(instanceValidator);
-        this.requiredProfiles = Map.copyOf(requiredProfiles);
+        // Keys are compared case-insensitively: environment variables arrive lower-cased.
+        this.requiredProfiles = requiredProfiles.entrySet().stream()
+                .collect(Collectors.toUnmodifiableMap(e -> e.getKey().toLowerCase(Locale.ROOT), Map.Entry::getValue));
     }
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
@@ -50,7 +54,7 @@ public class ProfileValidationInterceptor {
 
     void check(IBaseResource resource) {
         List<String> claimed = resource.getMeta().getProfile().stream().map(IPrimitiveType::getValue).toList();
-        String required = requiredProfiles.get(resource.fhirType());
+        String required = requiredProfiles.get(resource.fhirType().toLowerCase(Locale.ROOT));
         if (required != null && claimed.stream().noneMatch(p -> sameCanonical(p, required))) {
             throw rejection(List.of(issue(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueType.REQUIRED,
                     "This server requires every " + resource.fhirType() + " to conform to " + required
