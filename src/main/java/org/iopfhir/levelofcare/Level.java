@@ -1,0 +1,16 @@
+package org.iopfhir.levelofcare;
+
+/**
+ * A level of care as the rule tables use it: its code, its place on the intensity continuum
+ * ({@code rank}, higher is more intensive) and the weekly hours it provides per age group.
+ */
+public record Level(String code, String display, int rank, HourRange adultHours, HourRange adolescentHours) {
+
+    public HourRange hoursFor(AgeGroup ageGroup) {
+        return ageGroup == AgeGroup.ADOLESCENT ? adolescentHours : adultHours;
+    }
+
+    public boolean moreIntensiveThan(Level other) {
+        return rank > other.rank;
+    }
+}
