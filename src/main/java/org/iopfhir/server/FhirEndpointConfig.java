@@ -21,6 +21,7 @@ import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
 import java.util.List;
 import org.iopfhir.ig.IgProperties;
 import org.iopfhir.ig.ProfileValidationInterceptor;
+import org.iopfhir.levelofcare.LevelOfCareOperation;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -55,7 +56,8 @@ public class FhirEndpointConfig {
             ObjectProvider<BuildProperties> buildProperties,
             IInterceptorService storageInterceptors,
             ProfileValidationInterceptor profileValidation,
-            IgProperties igProperties) {
+            IgProperties igProperties,
+            LevelOfCareOperation levelOfCare) {
         fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());
         RestfulServer server = new RestfulServer(fhirContext);
         server.setServerName(SERVER_NAME);
@@ -74,6 +76,7 @@ public class FhirEndpointConfig {
         server.registerProviders(resourceProviders.createProviders());
         server.registerProvider(systemProvider);
         server.registerProvider(valueSetOperations);
+        server.registerProvider(levelOfCare);
 
         JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
                 server, systemDao, storageSettings, searchParamRegistry, validationSupport);

@@ -100,7 +100,7 @@ class ImplementationGuideIT extends PostgresServerTest {
 
     @Test
     void exampleEpisodeLoadsValidatedAndLoadingItAgainChangesNothing() {
-        Bundle example = (Bundle) IgValidator.guide().examples().get(0).resource();
+        Bundle example = IgValidator.exampleEpisode();
 
         Bundle first = client().transaction().withBundle(example.copy()).execute();
         assertThat(first.getEntry()).hasSameSizeAs(example.getEntry())

@@ -124,8 +124,6 @@ class ImplementationGuideTest {
     }
 
     private static Bundle exampleEpisode() {
-        return (Bundle) IgValidator.guide().examples().stream()
-                .filter(e -> e.file().endsWith("Bundle-example-episode.json"))
-                .findFirst().orElseThrow().resource();
+        return IgValidator.exampleEpisode();
     }
 }

@@ -34,6 +34,13 @@ public final class IgValidator {
         return GUIDE;
     }
 
+    /** The example episode as shipped: a transaction of PUTs, safe to post more than once. */
+    public static org.hl7.fhir.r4.model.Bundle exampleEpisode() {
+        return (org.hl7.fhir.r4.model.Bundle) GUIDE.examples().stream()
+                .filter(e -> e.file().endsWith("Bundle-example-episode.json"))
+                .findFirst().orElseThrow().resource();
+    }
+
     public static FhirInstanceValidator module() {
         return MODULE;
     }

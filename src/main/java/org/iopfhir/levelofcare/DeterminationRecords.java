@@ -1,0 +1,95 @@
+package org.iopfhir.levelofcare;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.QuestionnaireResponse;
+import org.hl7.fhir.r4.model.Reference;
+
+/**
+ * The Observations that record an assessment and its placement: one {@code iop-dimension-rating}
+ * per rated dimension (what SDC {@code $extract} yields) and the
+ * {@code iop-level-of-care-determination}. Each carries an identifier derived from the response
+ * version (and, for the determination, the rule set, edition and age group), so recording the
+ * same assessment twice finds the first record instead of making a second.
+ */
+public final class DeterminationRecords {
+
+    public static final String RATING_PROFILE = RuleTables.BASE + "StructureDefinition/iop-dimension-rating";
+    public static final String DETERMINATION_PROFILE = RuleTables.BASE + "StructureDefinition/iop-level-of-care-determination";
+    public static final String RATING_IDENTIFIER = RuleTables.BASE + "sid/dimension-rating";
+    public static final String DETERMINATION_IDENTIFIER = RuleTables.BASE + "sid/level-of-care-determination";
+    private static final String EDITION_EXTENSION = RuleTables.BASE + "StructureDefinition/asam-edition";
+    private static final String OBSERVATION_CODES = RuleTables.BASE + "CodeSystem/iop-observation-code";
+    private static final String CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category";
+
+    private DeterminationRecords() {
+    }
+
+    public static List<Observation> dimensionRatings(QuestionnaireResponse response, Assessment assessment) {
+        List<Observation> ratings = new ArrayList<>();
+        assessment.ratings().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(rating -> {
+            Observation observation = base(response, assessment.edition(), RATING_PROFILE);
+            observation.addIdentifier().setSystem(RATING_IDENTIFIER)
+                    .setValue(source(response) + "/dimension/" + rating.getKey() + "/edition/" + assessment.edition());
+            observation.addCategory().addCoding(new Coding(OBSERVATION_CODES, "asam-dimension-rating", "ASAM dimension rating"));
+            observation.getCode().addCoding(new Coding(RuleTables.DIMENSION_SYSTEM, rating.getKey(), "Dimension " + rating.getKey()));
+            observation.setValue(new IntegerType(rating.getValue()));
+            ratings.add(observation);
+        });
+        return ratings;
+    }
+
+    public static Observation determination(QuestionnaireResponse response, Assessment assessment,
+            Recommendation recommendation, List<Reference> ratings) {
+        Observation observation = base(response, assessment.edition(), DETERMINATION_PROFILE);
+        observation.addIdentifier().setSystem(DETERMINATION_IDENTIFIER).setValue(source(response) + "/rules/"
+                + recommendation.ruleSet().replace('|', ':') + "/edition/" + assessment.edition()
+                + "/age/" + assessment.ageGroup().code());
+        observation.addCategory().addCoding(new Coding(CATEGORY, "survey", "Survey"));
+        observation.getCode().addCoding(new Coding(OBSERVATION_CODES, "level-of-care-determination", "Level of care determination"));
+        observation.setValue(levelConcept(recommendation.level()));
+        observation.addComponent().setCode(new CodeableConcept(new Coding(OBSERVATION_CODES, "imminent-danger", "Imminent danger")))
+                .setValue(new BooleanType(recommendation.imminentDanger()));
+        if (recommendation.withdrawalManagement() != null) {
+            observation.addComponent()
+                    .setCode(new CodeableConcept(new Coding(OBSERVATION_CODES, "withdrawal-management-level",
+                            "Withdrawal management level")))
+                    .setValue(levelConcept(recommendation.withdrawalManagement()));
+        }
+        observation.setHasMember(ratings);
+        return observation;
+    }
+
+    public static Coding levelCoding(Level level) {
+        return new Coding(RuleTables.LEVEL_SYSTEM, level.code(), level.display());
+    }
+
+    private static CodeableConcept levelConcept(Level level) {
+        return new CodeableConcept(levelCoding(level));
+    }
+
+    private static Observation base(QuestionnaireResponse response, String edition, String profile) {
+        if (!response.hasSubject() || !response.getSubject().getReferenceElement().getResourceType().equals("Patient")) {
+            throw new InvalidAssessmentException("the intake has no Patient subject, so its results cannot be recorded");
+        }
+        Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+        observation.getMeta().addProfile(profile);
+        observation.addExtension(EDITION_EXTENSION, new CodeType(edition));
+        observation.setSubject(new Reference(response.getSubject().getReference()));
+        observation.setEffective(response.hasAuthored() ? new DateTimeType(response.getAuthoredElement().getValueAsString())
+                : DateTimeType.now());
+        observation.addDerivedFrom(new Reference(response.getIdElement().toUnqualifiedVersionless().getValue()));
+        return observation;
+    }
+
+    private static String source(QuestionnaireResponse response) {
+        return response.getIdElement().toUnqualified().getValue();
+    }
+}

@@ -1,0 +1,64 @@
+package org.iopfhir.levelofcare;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.ConceptMap;
+import org.iopfhir.ig.ImplementationGuide;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.Resource;
+
+/** The placement engine over the guide's rule tables (or configured replacements) and its FHIR operation. */
+@Configuration
+public class LevelOfCareConfig {
+
+    private static final Logger log = LoggerFactory.getLogger(LevelOfCareConfig.class);
+    private static final String PLACEMENT_MAP_PREFIX = "asam-placement-";
+
+    @Bean
+    public PlacementEngine placementEngine(ImplementationGuide guide, FhirContext fhirContext, LevelOfCareProperties properties) {
+        CodeSystem levelSystem = guide.conformance().stream().map(ImplementationGuide.Entry::resource)
+                .filter(CodeSystem.class::isInstance).map(CodeSystem.class::cast)
+                .filter(cs -> RuleTables.LEVEL_SYSTEM.equals(cs.getUrl())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the guide has no " + RuleTables.LEVEL_SYSTEM));
+        Map<String, Level> levels = RuleTables.levels(levelSystem);
+
+        Map<String, RuleSet> byEdition = new LinkedHashMap<>();
+        guide.conformance().stream().map(ImplementationGuide.Entry::resource)
+                .filter(ConceptMap.class::isInstance).map(ConceptMap.class::cast)
+                .filter(map -> map.getIdElement().getIdPart().startsWith(PLACEMENT_MAP_PREFIX))
+                .map(map -> RuleTables.ruleSet(map, levels))
+                .forEach(rules -> byEdition.put(rules.edition(), rules));
+        for (Resource file : properties.ruleSets()) {
+            RuleSet replacement = RuleTables.ruleSet(parse(fhirContext, file), levels);
+            byEdition.put(replacement.edition(), replacement);
+            log.info("Placement rules for edition {} replaced by {} from {}", replacement.edition(),
+                    replacement.reference(), file.getDescription());
+        }
+        return new PlacementEngine(List.copyOf(byEdition.values()));
+    }
+
+    @Bean
+    public LevelOfCareOperation levelOfCareOperation(DaoRegistry daoRegistry, PlacementEngine engine,
+            LevelOfCareProperties properties) {
+        return new LevelOfCareOperation(daoRegistry, engine, properties.defaultEdition());
+    }
+
+    private static ConceptMap parse(FhirContext fhirContext, Resource file) {
+        try {
+            return fhirContext.newJsonParser().parseResource(ConceptMap.class,
+                    new String(file.getContentAsByteArray(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read placement rules " + file.getDescription(), e);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package org.iopfhir.levelofcare;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.OperationDefinition;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.QuestionnaireResponse;
+import org.hl7.fhir.r4.model.Range;
+import org.hl7.fhir.r4.model.Reference;
+import org.iopfhir.testsupport.IgValidator;
+import org.iopfhir.testsupport.PostgresServerTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** $level-of-care and $extract over HTTP on PostgreSQL, against the example episode. */
+class LevelOfCareIT extends PostgresServerTest {
+
+    private static final String DIMENSIONS = "http://iop-fhir.org/fhir/CodeSystem/asam-dimension";
+
+    @BeforeEach
+    void exampleEpisode() {
+        client().transaction().withBundle(IgValidator.exampleEpisode().copy()).execute();
+    }
+
+    @Test
+    void inlineRatingsGiveTheLevelHoursReasonsAndRuleSet() {
+        Parameters out = levelOfCare(ratings("3", 1, 0, 2, 2, 3, 1));
+
+        assertThat(((Coding) out.getParameterValue("level")).getCode()).isEqualTo("2.1");
+        assertThat(((BooleanType) out.getParameterValue("imminentDanger")).booleanValue()).isFalse();
+        Range hours = (Range) out.getParameterValue("weeklyHours");
+        assertThat(hours.getLow().getValue()).isEqualByComparingTo("9");
+        assertThat(hours.getHigh().getValue()).isEqualByComparingTo("20");
+        assertThat(out.getParameters("dimension")).hasSize(6).allSatisfy(d -> {
+            assertThat(d.getPart()).extracting(Parameters.ParametersParameterComponent::getName)
+                    .containsExactly("code", "rating", "minimumLevel", "rationale");
+        });
+        assertThat(out.getParameterValue("ruleSet").primitiveValue()).isEqualTo("asam-placement-3rd-edition|0.1.0");
+    }
+
+    @Test
+    void adolescentHoursAndWithdrawalManagementAreReported() {
+        Parameters input = ratings("3", 2, 0, 1, 1, 1, 1);
+        input.addParameter().setName("ageGroup").setValue(new CodeType("adolescent"));
+
+        Parameters out = levelOfCare(input);
+
+        assertThat(((Coding) out.getParameterValue("withdrawalManagement")).getCode()).isEqualTo("2-WM");
+        assertThat(((Range) out.getParameterValue("weeklyHours")).getLow().getValue()).isEqualByComparingTo("6");
+    }
+
+    @Test
+    void storedIntakeAndThePatientsLatestIntakeGiveTheSameAnswer() {
+        Parameters byResponse = client().operation().onInstance(new IdType("QuestionnaireResponse/example-intake"))
+                .named("$level-of-care").withNoParameters(Parameters.class).execute();
+        Parameters byPatient = client().operation().onInstance(new IdType("Patient/example-patient"))
+                .named("$level-of-care").withNoParameters(Parameters.class).execute();
+        Parameters byReference = levelOfCare(new Parameters().addParameter("assessment",
+                new Reference("QuestionnaireResponse/example-intake")));
+
+        assertThat(((Coding) byResponse.getParameterValue("level")).getCode()).isEqualTo("2.1");
+        assertThat(((Coding) byPatient.getParameterValue("level")).getCode()).isEqualTo("2.1");
+        assertThat(((Coding) byReference.getParameterValue("level")).getCode()).isEqualTo("2.1");
+    }
+
+    @Test
+    void persistStoresValidRecordsOnceHoweverOftenItIsAsked() {
+        Parameters persist = new Parameters().addParameter("persist", new BooleanType(true));
+        Parameters first = client().operation().onInstance(new IdType("QuestionnaireResponse/example-intake"))
+                .named("$level-of-care").withParameters(persist).execute();
+        Parameters second = client().operation().onInstance(new IdType("QuestionnaireResponse/example-intake"))
+                .named("$level-of-care").withParameters(persist.copy()).execute();
+
+        Observation determination = (Observation) first.getParameter("determination").getResource();
+        assertThat(determination.getMeta().getProfile()).anyMatch(p -> p.getValue().endsWith("iop-level-of-care-determination"));
+        assertThat(determination.getHasMember()).hasSize(6);
+        assertThat(determination.getDerivedFromFirstRep().getReference()).isEqualTo("QuestionnaireResponse/example-intake");
+        assertThat(((Observation) second.getParameter("determination").getResource()).getIdElement().getIdPart())
+                .isEqualTo(determination.getIdElement().getIdPart());
+        Bundle stored = client().search().forResource(Observation.class)
+                .where(Observation.DERIVED_FROM.hasId("QuestionnaireResponse/example-intake"))
+                .and(Observation.IDENTIFIER.hasSystemWithAnyCode(DeterminationRecords.DETERMINATION_IDENTIFIER))
+                .returnBundle(Bundle.class).execute();
+        assertThat(stored.getEntry()).hasSize(1);
+    }
+
+    @Test
+    void extractTurnsTheRatingsIntoObservationsThatPostOnce() {
+        Bundle extracted = client().operation().onInstance(new IdType("QuestionnaireResponse/example-intake"))
+                .named("$extract").withNoParameters(Parameters.class).returnResourceType(Bundle.class).execute();
+
+        assertThat(extracted.getType()).isEqualTo(Bundle.BundleType.TRANSACTION);
+        assertThat(extracted.getEntry()).hasSize(6);
+        Bundle first = client().transaction().withBundle(extracted.copy()).execute();
+        Bundle again = client().transaction().withBundle(extracted.copy()).execute();
+        assertThat(again.getEntry()).extracting(e -> e.getResponse().getLocation())
+                .containsExactlyElementsOf(first.getEntry().stream().map(e -> e.getResponse().getLocation()).toList());
+    }
+
+    @Test
+    void badInputIsRefusedWithAnOperationOutcomeThatNamesTheProblem() {
+        assertRefused(ratings("3", 1, 0, 2, 2, 3), UnprocessableEntityException.class, "dimension 6 is not rated");
+        assertRefused(ratings("3", 1, 0, 2, 2, 7, 1), UnprocessableEntityException.class, "dimension 5 has rating 7");
+        assertRefused(ratings("5", 1, 0, 2, 2, 3, 1), UnprocessableEntityException.class, "unknown ASAM edition");
+        assertRefused(new Parameters(), InvalidRequestException.class, "give exactly one of");
+        assertRefused(new Parameters().addParameter("assessment", new Reference("QuestionnaireResponse/no-such-intake")),
+                ResourceNotFoundException.class, "no-such-intake");
+
+        QuestionnaireResponse notAnIntake = new QuestionnaireResponse()
+                .setStatus(QuestionnaireResponse.QuestionnaireResponseStatus.COMPLETED)
+                .setQuestionnaire("http://example.org/Questionnaire/phq9");
+        Parameters withOther = new Parameters();
+        withOther.addParameter().setName("response").setResource(notAnIntake);
+        assertRefused(withOther, UnprocessableEntityException.class, "not the intake assessment");
+
+        IdType withoutIntake = (IdType) client().create().resource(new Patient().setActive(true)).execute().getId();
+        assertThatThrownBy(() -> client().operation().onInstance(withoutIntake.toUnqualifiedVersionless())
+                .named("$level-of-care").withNoParameters(Parameters.class).execute())
+                .isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("no completed intake");
+    }
+
+    @Test
+    void operationsArePublishedWithTheirDefinitions() {
+        CapabilityStatement capabilities = client().capabilities().ofType(CapabilityStatement.class).execute();
+        assertThat(capabilities.getRestFirstRep().getOperation())
+                .anyMatch(o -> o.getName().equals("level-of-care") && o.getDefinition().equals(LevelOfCareOperation.CANONICAL));
+
+        // HAPI answers reads of OperationDefinition/[id] with the definitions it generates itself;
+        // ours, with the full parameter documentation, are found by their canonical URL.
+        Bundle found = client().search().forResource(OperationDefinition.class)
+                .where(OperationDefinition.URL.matches().value(LevelOfCareOperation.CANONICAL))
+                .returnBundle(Bundle.class).execute();
+        OperationDefinition definition = (OperationDefinition) found.getEntryFirstRep().getResource();
+        assertThat(definition.getParameter()).extracting(OperationDefinition.OperationDefinitionParameterComponent::getName)
+                .contains("assessment", "response", "rating", "edition", "ageGroup", "persist", "level", "dimension", "ruleSet");
+    }
+
+    private Parameters levelOfCare(Parameters input) {
+        return client().operation().onServer().named("$level-of-care").withParameters(input).execute();
+    }
+
+    private void assertRefused(Parameters input, Class<? extends BaseServerResponseException> status, String reason) {
+        assertThatThrownBy(() -> levelOfCare(input)).isInstanceOfSatisfying(status, e -> {
+            OperationOutcome outcome = (OperationOutcome) e.getOperationOutcome();
+            assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains(reason);
+        });
+    }
+
+    private static Parameters ratings(String edition, int... values) {
+        Parameters input = new Parameters();
+        input.addParameter().setName("edition").setValue(new CodeType(edition));
+        for (int i = 0; i < values.length; i++) {
+            Parameters.ParametersParameterComponent rating = input.addParameter().setName("rating");
+            rating.addPart().setName("dimension").setValue(new Coding(DIMENSIONS, String.valueOf(i + 1), null));
+            rating.addPart().setName("value").setValue(new IntegerType(values[i]));
+        }
+        return input;
+    }
+}
