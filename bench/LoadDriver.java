@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  *   read         GET Patient/{id}
  *   profiled     (with --iop) POST Encounter claiming the iop-encounter profile, which this
  *                server validates on write; the example episode is loaded first for its references
+ *   loc-inline   (with --iop) POST $level-of-care with six inline ratings
+ *   loc-stored   (with --iop) POST QuestionnaireResponse/example-intake/$level-of-care
  * and prints count, errors, throughput and p50/p95/p99/max latency per phase.
  */
 public class LoadDriver {
@@ -97,10 +99,25 @@ public class LoadDriver {
                 throw new IllegalStateException("example episode not loaded: HTTP " + loaded.statusCode());
             }
             phase("profiled", n(500, scale), 50, i -> post("Encounter", profiledSession(i)));
+            phase("loc-inline", n(2000, scale), 200, i -> post("$level-of-care", inlineRatings(i)));
+            phase("loc-stored", n(2000, scale), 200,
+                    i -> post("QuestionnaireResponse/example-intake/$level-of-care", "{\"resourceType\":\"Parameters\"}"));
         }
     }
 
     private static final Path EXAMPLE_EPISODE = Path.of("profiles/examples/Bundle-example-episode.json");
+
+    /** Six 3rd-edition ratings that vary with {@code i}, so the engine sees many combinations. */
+    private static String inlineRatings(int i) {
+        StringBuilder parts = new StringBuilder();
+        for (int dimension = 1; dimension <= 6; dimension++) {
+            int rating = (i / (int) Math.pow(5, dimension - 1)) % 5;
+            parts.append(dimension == 1 ? "" : ",").append("""
+                    {"name":"rating","part":[{"name":"dimension","valueCoding":{"system":"http://iop-fhir.org/fhir/CodeSystem/asam-dimension","code":"%d"}},
+                     {"name":"value","valueInteger":%d}]}""".formatted(dimension, rating));
+        }
+        return "{\"resourceType\":\"Parameters\",\"parameter\":[" + parts + "]}";
+    }
 
     /** An attended 3-hour group session of the example episode, claiming the iop-encounter profile. */
     private static String profiledSession(int i) {
