@@ -76,7 +76,7 @@ public final class DeterminationRecords {
     }
 
     private static Observation base(QuestionnaireResponse response, String edition, String profile) {
-        if (!response.hasSubject() || !response.getSubject().getReferenceElement().getResourceType().equals("Patient")) {
+        if (!"Patient".equals(response.getSubject().getReferenceElement().getResourceType())) {
             throw new InvalidAssessmentException("the intake has no Patient subject, so its results cannot be recorded");
         }
         Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);

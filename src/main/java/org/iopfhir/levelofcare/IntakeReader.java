@@ -87,7 +87,7 @@ public final class IntakeReader {
 
     private static void collect(List<QuestionnaireResponse.QuestionnaireResponseItemComponent> items, Map<String, Type> answers) {
         for (QuestionnaireResponse.QuestionnaireResponseItemComponent item : items) {
-            if (item.hasAnswer()) {
+            if (item.hasAnswer() && item.getAnswerFirstRep().hasValue()) {
                 answers.put(item.getLinkId(), item.getAnswerFirstRep().getValue());
                 item.getAnswer().forEach(a -> collect(a.getItem(), answers));
             }

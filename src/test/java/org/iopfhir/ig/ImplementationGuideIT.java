@@ -13,6 +13,7 @@ import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
@@ -114,6 +115,22 @@ class ImplementationGuideIT extends PostgresServerTest {
                 .where(Encounter.EPISODE_OF_CARE.hasId("EpisodeOfCare/example-episode"))
                 .count(200).returnBundle(Bundle.class).execute();
         assertThat(sessions.getEntry()).hasSizeGreaterThanOrEqualTo(36);
+    }
+
+    @Test
+    void patchThatBreaksAProfiledResourceIsRejectedAndLeavesItUnchanged() {
+        client().transaction().withBundle(IgValidator.exampleEpisode().copy()).execute();
+        IdType session = new IdType("Encounter/example-enc-g01");
+        String before = client().read().resource(Encounter.class).withId(session).execute().getMeta().getVersionId();
+
+        assertThatThrownBy(() -> client().patch()
+                .withBody("[{\"op\":\"replace\",\"path\":\"/length/code\",\"value\":\"h\"}]")
+                .withId(session).execute())
+                .isInstanceOfSatisfying(UnprocessableEntityException.class, e -> assertThat(
+                        ((OperationOutcome) e.getOperationOutcome()).getIssue()).anyMatch(i -> i.getDiagnostics().contains("iop-enc-2")));
+
+        assertThat(client().read().resource(Encounter.class).withId(session).execute().getMeta().getVersionId())
+                .isEqualTo(before);
     }
 
     @Test
