@@ -63,8 +63,13 @@ public final class IntakeReader {
                 || "active-with-plan-or-intent".equals(code(answers.get("dim-3-suicidal-ideation")))) {
             findings.add(IMMINENT_DANGER);
         }
-        String chosenEdition = Optional.ofNullable(edition).or(() -> Optional.ofNullable(code(answers.get("screening-edition"))))
-                .orElse(defaultEdition);
+        String ratedUnder = code(answers.get("screening-edition"));
+        if (edition != null && ratedUnder != null && !edition.equals(ratedUnder)) {
+            // Dimensions 4-6 mean different things in the two editions: a rating cannot change edition.
+            throw new InvalidAssessmentException("the intake was rated under edition " + ratedUnder
+                    + " and cannot be placed under edition " + edition + "; reassess under that edition");
+        }
+        String chosenEdition = edition != null ? edition : ratedUnder != null ? ratedUnder : defaultEdition;
         if (chosenEdition.equals("4")) {
             ratings.remove("6"); // the 4th edition does not rate dimension 6; the intake may still carry it
         }

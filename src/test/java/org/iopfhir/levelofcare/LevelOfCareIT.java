@@ -128,6 +128,11 @@ class LevelOfCareIT extends PostgresServerTest {
         withOther.addParameter().setName("response").setResource(notAnIntake);
         assertRefused(withOther, UnprocessableEntityException.class, "not the intake assessment");
 
+        Parameters otherEdition = new Parameters().addParameter("edition", new CodeType("4"));
+        assertThatThrownBy(() -> client().operation().onInstance(new IdType("QuestionnaireResponse/example-intake"))
+                .named("$level-of-care").withParameters(otherEdition).execute())
+                .isInstanceOf(UnprocessableEntityException.class).hasMessageContaining("rated under edition 3");
+
         IdType withoutIntake = (IdType) client().create().resource(new Patient().setActive(true)).execute().getId();
         assertThatThrownBy(() -> client().operation().onInstance(withoutIntake.toUnqualifiedVersionless())
                 .named("$level-of-care").withNoParameters(Parameters.class).execute())
