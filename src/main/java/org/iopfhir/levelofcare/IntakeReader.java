@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.QuestionnaireResponse;
 import org.hl7.fhir.r4.model.Type;
@@ -35,10 +36,10 @@ public final class IntakeReader {
     /**
      * @param edition  overrides the response's edition when given
      * @param ageGroup overrides the response's age group when given
-     * @param patient  the subject, for the age group when neither says it (may be null)
+     * @param patient  the subject (or null), read only when the age group must come from its birthDate
      */
     public static Assessment read(QuestionnaireResponse response, String edition, AgeGroup ageGroup,
-            String defaultEdition, Patient patient) {
+            String defaultEdition, Supplier<Patient> patient) {
         if (!isIntake(response)) {
             throw new InvalidAssessmentException("QuestionnaireResponse answers '" + response.getQuestionnaire()
                     + "', not the intake assessment " + INTAKE);
@@ -75,7 +76,7 @@ public final class IntakeReader {
         }
         AgeGroup chosenAge = ageGroup != null ? ageGroup
                 : Optional.ofNullable(code(answers.get("screening-age-group"))).map(AgeGroup::fromCode)
-                        .orElseGet(() -> ageAt(patient, response));
+                        .orElseGet(() -> ageAt(patient.get(), response));
         return new Assessment(chosenEdition, ratings, chosenAge, findings);
     }
 

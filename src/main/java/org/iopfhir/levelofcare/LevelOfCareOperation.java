@@ -83,7 +83,7 @@ public class LevelOfCareOperation {
                         + "and pass it as assessment");
             }
             Assessment read = place(() -> IntakeReader.read(response, code(edition), ageGroupOf(ageGroup), defaultEdition,
-                    subjectOf(response, request)));
+                    () -> subjectOf(response, request)));
             return output(place(() -> engine.recommend(read)), null, List.of());
         }
         if (isTrue(persist)) {
@@ -126,7 +126,7 @@ public class LevelOfCareOperation {
     @Operation(name = "$extract", typeName = "QuestionnaireResponse", idempotent = true, canonicalUrl = EXTRACT_CANONICAL)
     public Bundle extract(@IdParam IdType id, RequestDetails request) {
         QuestionnaireResponse response = readResponse(id, request);
-        Assessment assessment = place(() -> IntakeReader.read(response, null, AgeGroup.ADULT, defaultEdition, null));
+        Assessment assessment = place(() -> IntakeReader.read(response, null, AgeGroup.ADULT, defaultEdition, () -> null));
         Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         for (Observation rating : place(() -> DeterminationRecords.dimensionRatings(response, assessment))) {
             transaction.addEntry().setResource(rating).getRequest()
@@ -141,7 +141,7 @@ public class LevelOfCareOperation {
             RequestDetails request) {
         QuestionnaireResponse response = readResponse(id, request);
         Assessment assessment = place(() -> IntakeReader.read(response, code(edition), ageGroupOf(ageGroup),
-                defaultEdition, subjectOf(response, request)));
+                defaultEdition, () -> subjectOf(response, request)));
         Recommendation recommendation = place(() -> engine.recommend(assessment));
         if (!isTrue(persist)) {
             return output(recommendation, null, List.of());
