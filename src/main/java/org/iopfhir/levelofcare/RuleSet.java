@@ -47,10 +47,6 @@ public final class RuleSet {
         });
     }
 
-    public String id() {
-        return id;
-    }
-
     /** {@code id|version}, as reported with every recommendation. */
     public String reference() {
         return id + "|" + version;
