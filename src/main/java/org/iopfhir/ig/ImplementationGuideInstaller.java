@@ -16,6 +16,7 @@ import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationS
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.iopfhir.server.Database;
 import org.slf4j.Logger;
@@ -69,9 +70,10 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
             if (isInstalled(entry.resource(), source)) {
                 continue;
             }
-            IBaseResource resource = entry.resource();
+            // A copy: the guide's parsed resources are shared (e.g. with the placement engine) and stay as read.
+            IBaseResource resource = ((Resource) entry.resource()).copy();
             if (resource instanceof StructureDefinition sd && !sd.hasSnapshot()) {
-                resource = snapshots.generateSnapshot(new ValidationSupportContext(snapshots), sd.copy(),
+                resource = snapshots.generateSnapshot(new ValidationSupportContext(snapshots), sd,
                         sd.getUrl(), null, sd.getName());
                 if (resource == null) {
                     throw new IllegalStateException(entry.file() + ": no snapshot could be generated");
