@@ -14,16 +14,23 @@ always writes the same file:
 
     python3 build_example_episode.py            # writes Bundle-example-episode.json here
     python3 build_example_episode.py OUT.json   # writes elsewhere
+    python3 build_example_episode.py --weeks 52 --prefix bench52 /tmp/episode-52.json
+                                                # a longer copy with other ids (benchmark data)
+
+Missed groups are made up in the same week, a physician certifies the need for IOP before the
+first day and recertifies every 60 days, and an aftercare referral precedes discharge, so the
+episode meets every item of the medical-necessity checklist.
 
 Times are local clock times of the program (US Eastern): UTC-05:00, and UTC-04:00 once
 daylight saving time starts (second Sunday of March; 2026-03-08). Everyone and everything
 in it is invented; identifiers use example systems or the 99-prefix that no real NPI has.
 """
 
+import argparse
 import base64
 import json
 import os
-import sys
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 BASE = "http://iop-fhir.org/fhir"
@@ -41,8 +48,10 @@ MRN_SYSTEM = "http://riverbend.example.org/mrn"
 QUESTIONNAIRE = BASE + "/Questionnaire/iop-intake|0.1.0"
 
 ADMISSION = date(2026, 1, 5)        # Monday, first group session
-DISCHARGE = date(2026, 3, 27)       # Friday of week 12, last group session
-WEEKS = 12
+WEEKS = 12                          # --weeks changes the length (the benchmark builds 26 and 52)
+DISCHARGE = ADMISSION + timedelta(days=7 * (WEEKS - 1) + 4)   # Friday of the last week
+AFTERCARE_START = DISCHARGE + timedelta(days=4)               # the Tuesday after discharge
+CERTIFICATION_DAYS = 60             # a physician (re)certifies the need for IOP for 60 days at a time
 INTAKE_AUTHORED = "2026-01-02T10:00:00-05:00"
 
 PATIENT = "Patient/example-patient"
@@ -55,11 +64,15 @@ CAREPLAN = "CarePlan/example-careplan"
 INTAKE = "QuestionnaireResponse/example-intake"
 DETERMINATION = "Observation/example-determination"
 
-# Group sessions (1-based number within the 36) that did not happen as planned.
+# Group sessions (1-based number within each block of 36, i.e. 12 weeks) that did not happen as
+# planned. Longer episodes repeat the 12-week pattern.
 NO_SHOWS = {8, 20, 29}
 CANCELLED = {15}
 TELEHEALTH = {11, 12, 24, 33}        # attended by video (Encounter.class VR)
 ENDED_EARLY = {26: 150, 32: 150}     # attended minutes when a session ended early
+# A missed group is made up in the same 7-day window so the week still reaches 9 hours: a missed
+# Wednesday on the Thursday evening track, the cancelled Friday on the Saturday morning group.
+MAKEUP = {8: (1, 18), 20: (1, 18), 29: (1, 18), 15: (1, 9)}   # days after the missed session, start hour
 
 
 # --------------------------------------------------------------------------- helpers
@@ -129,6 +142,13 @@ SESSION = {
         "billing": coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient"),
         "minutes": 180,
         "label": "Group therapy",
+    },
+    "makeup": {
+        "type": coding(CS + "iop-session-type", "group-therapy", "Group therapy"),
+        "snomed": coding(SCT, "76168009", "Group psychotherapy"),
+        "billing": coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient"),
+        "minutes": 180,
+        "label": "Make-up group therapy",
     },
     "individual": {
         "type": coding(CS + "iop-session-type", "individual-therapy", "Individual therapy"),
@@ -439,8 +459,8 @@ def episode():
         "resourceType": "EpisodeOfCare",
         "id": "example-episode",
         "meta": meta("iop-episode-of-care"),
-        "text": narrative("IOP episode (SUD track, adult, ASAM 3rd edition level 2.1), 2026-01-05 to 2026-03-27; "
-                          "program completed."),
+        "text": narrative("IOP episode (SUD track, adult, ASAM 3rd edition level 2.1), 2026-01-05 to %s; "
+                          "program completed." % DISCHARGE.isoformat()),
         "extension": [
             {"url": SD + "iop-age-group", "valueCode": "adult"},
             {"url": SD + "iop-level-of-care", "valueCoding": LEVEL_2_1},
@@ -451,7 +471,7 @@ def episode():
         "status": "finished",
         "statusHistory": [
             {"status": "planned", "period": {"start": "2026-01-02", "end": "2026-01-05"}},
-            {"status": "active", "period": {"start": "2026-01-05", "end": "2026-03-27"}},
+            {"status": "active", "period": {"start": "2026-01-05", "end": DISCHARGE.isoformat()}},
         ],
         "type": [concept(coding(CS + "iop-program-track", "sud", "Substance use disorder"))],
         "diagnosis": [
@@ -473,7 +493,7 @@ def goals():
     due = DISCHARGE.isoformat()
     abstinence = dict(common, **{
         "resourceType": "Goal", "id": "example-goal-abstinence", "meta": meta("iop-goal"),
-        "text": narrative("Stay abstinent from alcohol for at least 30 consecutive days by 2026-03-27. Achieved."),
+        "text": narrative("Stay abstinent from alcohol for at least 30 consecutive days by %s. Achieved." % due),
         "lifecycleStatus": "completed",
         "achievementStatus": concept(coding(THO + "goal-achievement", "achieved", "Achieved")),
         "description": {"text": "Stay abstinent from alcohol for at least 30 consecutive days before discharge."},
@@ -481,12 +501,12 @@ def goals():
                     "detailQuantity": {"value": 30, "unit": "d", "system": UCUM, "code": "d"},
                     "dueDate": due}],
         "statusDate": due,
-        "note": [{"text": "Abstinent since 2025-12-30 by self-report; all 12 weekly urine screens negative."}],
+        "note": [{"text": "Abstinent since 2025-12-30 by self-report; all %d weekly urine screens negative." % WEEKS}],
     })
     phq9 = dict(common, **{
         "resourceType": "Goal", "id": "example-goal-phq9", "meta": meta("iop-goal"),
-        "text": narrative("Bring the PHQ-9 total to 9 or lower by 2026-03-27. Improving (14 to 10); continued in "
-                          "aftercare."),
+        "text": narrative("Bring the PHQ-9 total to 9 or lower by %s. Improving (14 to 10); continued in "
+                          "aftercare." % due),
         "lifecycleStatus": "active",
         "achievementStatus": concept(coding(THO + "goal-achievement", "improving", "Improving")),
         "description": {"text": "Reduce depressive and anxiety symptoms to a PHQ-9 total of 9 or lower."},
@@ -500,7 +520,7 @@ def goals():
     })
     attendance = dict(common, **{
         "resourceType": "Goal", "id": "example-goal-attendance", "meta": meta("iop-goal"),
-        "text": narrative("Attend at least 90% of scheduled group sessions by 2026-03-27. Achieved."),
+        "text": narrative("Attend at least 90%% of scheduled group sessions by %s. Achieved." % due),
         "lifecycleStatus": "completed",
         "achievementStatus": concept(coding(THO + "goal-achievement", "achieved", "Achieved")),
         "description": {"text": "Attend at least 90% of scheduled group therapy sessions."},
@@ -508,8 +528,8 @@ def goals():
                     "detailQuantity": {"value": 90, "unit": "%", "system": UCUM, "code": "%"},
                     "dueDate": due}],
         "statusDate": due,
-        "note": [{"text": "Attended 32 of the 35 group sessions not cancelled in advance (91%); three no-shows, "
-                          "each followed up by phone the next day."}],
+        "note": [{"text": "Attended 32 of every 35 group sessions not cancelled in advance (91%); each no-show "
+                          "was followed up by phone the next day and made up in the same week."}],
     })
     return [abstinence, phq9, attendance]
 
@@ -543,7 +563,7 @@ def careplan():
         "resourceType": "CarePlan",
         "id": "example-careplan",
         "meta": meta("iop-careplan"),
-        "text": narrative("IOP treatment plan 2026-01-05 to 2026-03-27: group therapy 3 x 3 h a week, individual "
+        "text": narrative("IOP treatment plan 2026-01-05 to " + DISCHARGE.isoformat() + ": group therapy 3 x 3 h a week, individual "
                           "therapy 1 h every other week, weekly drug screen (about 9.75 planned hours a week). "
                           "Goals: 30 days abstinent, PHQ-9 of 9 or lower, 90% group attendance."),
         "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare",
@@ -565,14 +585,81 @@ def careplan():
         "goal": [ref("Goal/example-goal-abstinence"), ref("Goal/example-goal-phq9"),
                  ref("Goal/example-goal-attendance")],
         "activity": acts,
-        "note": [
-            {"authorReference": ref(PHYSICIAN), "time": "2026-02-03T16:00:00-05:00",
-             "text": "30-day review with patient and counselor: attending reliably, urine screens negative, PHQ-9 "
-                     "trending down. Plan continued unchanged."},
-            {"authorReference": ref(PHYSICIAN), "time": "2026-03-03T16:00:00-05:00",
-             "text": "60-day review: goals on track; discharge planning started, aftercare referral to weekly "
-                     "outpatient counseling from 2026-03-31."},
-        ],
+        "note": plan_reviews(),
+    }
+
+
+def plan_reviews():
+    """The physician reviews the plan with the patient and counselor every 4 weeks (policies ask for 30 days)."""
+    reviews = []
+    day = ADMISSION + timedelta(days=29)
+    while day < DISCHARGE:
+        last = day + timedelta(days=28) >= DISCHARGE
+        text = ("%d-day review: goals on track; discharge planning started, aftercare referral to weekly outpatient "
+                "counseling from %s." % ((day - ADMISSION).days + 1, AFTERCARE_START.isoformat()) if last else
+                "%d-day review with patient and counselor: attending reliably, urine screens negative, PHQ-9 "
+                "trending down. Plan continued unchanged." % ((day - ADMISSION).days + 1))
+        reviews.append({"authorReference": ref(PHYSICIAN), "time": iso(eastern(day, 16)), "text": text})
+        day += timedelta(days=28)
+    return reviews
+
+
+def certifications():
+    """Physician certification that IOP is needed (signed before the first day), renewed every 60 days.
+
+    A DocumentReference authored and authenticated by the physician; `type` says certification or
+    recertification, `context.period` is the period certified, `context.related` the episode.
+    """
+    out = []
+    start, k = ADMISSION, 0
+    while start <= DISCHARGE:
+        end = start + timedelta(days=CERTIFICATION_DAYS - 1)
+        signed = eastern(date(2026, 1, 2), 11) if k == 0 else eastern(start - timedelta(days=2), 16, 30)
+        kind = "physician-certification" if k == 0 else "physician-recertification"
+        text = ("I certify that this patient needs intensive outpatient services of at least 9 hours a week under "
+                "an individualized written plan of care, for %s to %s." % (start.isoformat(), end.isoformat()))
+        if k:
+            text = "Recertification: the patient continues to need intensive outpatient services. " + text
+        title = ("Physician certification" if k == 0 else "Physician recertification") + " for IOP"
+        out.append({
+            "resourceType": "DocumentReference",
+            "id": "example-certification-%02d" % (k + 1),
+            "text": narrative(title + ": " + text),
+            "status": "current",
+            "docStatus": "final",
+            "type": concept(coding(CS + "iop-record-type", kind, title.replace(" for IOP", ""))),
+            "subject": ref(PATIENT),
+            "date": iso(signed),
+            "author": [ref(PHYSICIAN)],
+            "authenticator": ref(PHYSICIAN),
+            "description": title,
+            "content": [{"attachment": {"contentType": "text/plain", "language": "en-US", "data": b64(text),
+                                        "title": title, "creation": iso(signed)}}],
+            "context": {"period": {"start": start.isoformat(), "end": end.isoformat()}, "related": [ref(EPISODE)]},
+        })
+        start, k = end + timedelta(days=1), k + 1
+    return out
+
+
+def aftercare_referral():
+    authored = eastern(DISCHARGE - timedelta(days=10), 15, 10)
+    return {
+        "resourceType": "ServiceRequest",
+        "id": "example-aftercare-referral",
+        "text": narrative("Aftercare referral: weekly outpatient counseling from %s, and a mutual-help group."
+                          % AFTERCARE_START.isoformat()),
+        "status": "active",
+        "intent": "order",
+        "category": [concept(coding(CS + "iop-record-type", "aftercare-referral", "Aftercare referral"))],
+        "code": concept(coding(CS + "asam-level-of-care", "1", "Outpatient services"),
+                        text="Weekly outpatient counseling"),
+        "subject": ref(PATIENT),
+        "occurrenceDateTime": AFTERCARE_START.isoformat(),
+        "authoredOn": iso(authored),
+        "requester": ref(COUNSELOR),
+        "reasonReference": [ref("Condition/example-dx-aud")],
+        "supportingInfo": [ref(EPISODE)],
+        "note": [{"text": "Step-down from intensive outpatient care on completion of the program."}],
     }
 
 
@@ -596,7 +683,7 @@ def consent():
         "policyRule": concept(coding(THO + "v3-ActCode", "42CFRPart2", "42 CFR Part2")),
         "provision": {
             "type": "permit",
-            "period": {"start": "2026-01-05", "end": "2027-01-05"},
+            "period": {"start": "2026-01-05", "end": (DISCHARGE + timedelta(days=365)).isoformat()},
             "actor": [{"role": concept(coding(THO + "v3-ParticipationType", "IRCP", "information recipient")),
                        "reference": ref(PAYER)}],
             "purpose": [coding(THO + "v3-ActReason", "HPAYMT", "healthcare payment"),
@@ -616,20 +703,32 @@ def consent():
 def sessions():
     """Every scheduled session: (kind, number, day, start, end, status)."""
     out = []
+    makeups = 0
     for week in range(WEEKS):
         for k, offset in enumerate((0, 2, 4)):          # Monday, Wednesday, Friday
             n = week * 3 + k + 1
             day = ADMISSION + timedelta(days=7 * week + offset)
-            status = "noshow" if n in NO_SHOWS else "cancelled" if n in CANCELLED else "fulfilled"
+            status = "noshow" if cycle(n) in NO_SHOWS else "cancelled" if cycle(n) in CANCELLED else "fulfilled"
             out.append(("group", n, day, eastern(day, 9), eastern(day, 12), status))
-    for k in range(6):                                    # every second Tuesday
+            if cycle(n) in MAKEUP:
+                makeups += 1
+                days_after, hour = MAKEUP[cycle(n)]
+                makeup_day = day + timedelta(days=days_after)
+                out.append(("makeup", makeups, makeup_day, eastern(makeup_day, hour), eastern(makeup_day, hour + 3),
+                            "fulfilled"))
+    for k in range(WEEKS // 2):                           # every second Tuesday
         day = ADMISSION + timedelta(days=1 + 14 * k)
         out.append(("individual", k + 1, day, eastern(day, 14), eastern(day, 15), "fulfilled"))
     return out
 
 
+def cycle(n, length=36):
+    """The session's number within its 12-week block: longer episodes repeat the first 12 weeks' story."""
+    return (n - 1) % length + 1
+
+
 def suffix(kind, n):
-    return ("g%02d" if kind == "group" else "i%02d") % n
+    return {"group": "g%02d", "individual": "i%02d", "makeup": "m%02d"}[kind] % n
 
 
 GROUP_NOTES = {
@@ -713,6 +812,16 @@ OUTREACH = {
         "feeling drained. Encouraged her to call a peer, confirmed Friday's session and planned to review "
         "it at her next individual session.",
 }
+MAKEUP_NOTES = {
+    1: "Make-up group (evening track) for the missed Wednesday session. Topic: cravings and sleep; client "
+       "engaged well with a new group and practiced urge surfing.",
+    2: "Make-up group (Saturday morning) for the Friday she cancelled. Topic: coping with grief without "
+       "alcohol; client shared openly and supported a newer member.",
+    3: "Make-up group (evening track) after Wednesday's no-show. Topic: routines at home; client planned "
+       "how to get to group on mornings when her son is ill.",
+    4: "Make-up group (evening track) after Wednesday's no-show. Topic: getting through high-craving "
+       "weekends; client described the peer check-in call she added.",
+}
 # Notes signed the day after the session (all others are signed the same afternoon).
 SIGNED_NEXT_DAY = {("group", 5), ("group", 23), ("individual", 4)}
 
@@ -728,8 +837,9 @@ def appointment(kind, n, day, start, end, status):
                                                 end.strftime("%H:%M"), status)),
         "status": status,
         "serviceType": [concept(s["type"], s["snomed"])],
-        "description": ("IOP group therapy, morning track" if kind == "group"
-                        else "Individual therapy with primary counselor"),
+        "description": {"group": "IOP group therapy, morning track",
+                        "makeup": "IOP group therapy, make-up session for a missed group",
+                        "individual": "Individual therapy with primary counselor"}[kind],
         "start": iso(start),
         "end": iso(end),
         "minutesDuration": s["minutes"],
@@ -744,16 +854,16 @@ def appointment(kind, n, day, start, end, status):
         appt["cancelationReason"] = concept(coding(THO + "appointment-cancellation-reason", "pat", "Patient"),
                                             text="Patient called the day before to cancel: family funeral out "
                                                  "of town.")
-        appt["comment"] = "Cancelled by the patient on 2026-02-05."
+        appt["comment"] = "Cancelled by the patient on %s." % (day - timedelta(days=1)).isoformat()
     return appt
 
 
 def encounter(kind, n, day, start, end):
     s = SESSION[kind]
     sid = suffix(kind, n)
-    minutes = ENDED_EARLY.get(n, s["minutes"]) if kind == "group" else s["minutes"]
+    minutes = ENDED_EARLY.get(cycle(n), s["minutes"]) if kind == "group" else s["minutes"]
     actual_end = start + timedelta(minutes=minutes)
-    virtual = kind == "group" and n in TELEHEALTH
+    virtual = kind == "group" and cycle(n) in TELEHEALTH
     enc_class = coding(THO + "v3-ActCode", "VR", "virtual") if virtual else coding(THO + "v3-ActCode", "AMB",
                                                                                    "ambulatory")
     return {
@@ -779,7 +889,8 @@ def encounter(kind, n, day, start, end):
 
 def progress_note(kind, n, day, start, end):
     sid = suffix(kind, n)
-    text = GROUP_NOTES[n] if kind == "group" else INDIVIDUAL_NOTES[n]
+    text = {"group": lambda: GROUP_NOTES[cycle(n)], "makeup": lambda: MAKEUP_NOTES[cycle(n, 4)],
+            "individual": lambda: INDIVIDUAL_NOTES[cycle(n, 6)]}[kind]()
     signed = end + timedelta(minutes=45)
     if (kind, n) in SIGNED_NEXT_DAY:
         signed = eastern(day + timedelta(days=1), 9, 30)
@@ -808,7 +919,7 @@ def outreach(n, day):
     return {
         "resourceType": "Communication",
         "id": "example-outreach-g%02d" % n,
-        "text": narrative("No-show outreach %s: %s" % (sent.date().isoformat(), OUTREACH[n])),
+        "text": narrative("No-show outreach %s: %s" % (sent.date().isoformat(), OUTREACH[cycle(n)])),
         "status": "completed",
         "category": [{"text": "No-show outreach"}],
         "medium": [concept(coding(THO + "v3-ParticipationMode", "PHONE", "telephone"))],
@@ -817,7 +928,7 @@ def outreach(n, day):
         "sent": iso(sent),
         "recipient": [ref(PATIENT)],
         "sender": ref(COUNSELOR),
-        "payload": [{"contentString": OUTREACH[n]}],
+        "payload": [{"contentString": OUTREACH[cycle(n)]}],
     }
 
 
@@ -829,7 +940,7 @@ def drug_screen(k, day, encounter_id):
         "text": narrative("Urine drug screen %s: negative." % day.isoformat()),
         "status": "final",
         "category": [concept(coding(THO + "observation-category", "laboratory", "Laboratory"))],
-        "code": {"text": "Urine drug screen"},
+        "code": concept(coding(CS + "iop-session-type", "drug-testing", "Drug testing"), text="Urine drug screen"),
         "subject": ref(PATIENT),
         "encounter": ref("Encounter/" + encounter_id),
         "effectiveDateTime": iso(collected),
@@ -842,14 +953,14 @@ def drug_screen(k, day, encounter_id):
     }
 
 
-PHQ9 = [("example-phq9-01", "2026-01-02T10:00:00-05:00", 14),
-        ("example-phq9-02", "2026-02-13T12:15:00-05:00", 12),
-        ("example-phq9-03", "2026-03-25T12:15:00-04:00", 10)]
-
-
 def phq9_scores():
+    """At intake, on the Friday halfway through, and on the last Wednesday."""
+    middle = ADMISSION + timedelta(days=7 * (WEEKS // 2 - 1) + 4)
+    last = DISCHARGE - timedelta(days=2)
     out = []
-    for pid, when, score in PHQ9:
+    for pid, when, score in [("example-phq9-01", INTAKE_AUTHORED, 14),
+                             ("example-phq9-02", iso(eastern(middle, 12, 15)), 12),
+                             ("example-phq9-03", iso(eastern(last, 12, 15)), 10)]:
         out.append({
             "resourceType": "Observation",
             "id": pid,
@@ -867,11 +978,15 @@ def phq9_scores():
     return out
 
 
-def discharge_summary():
-    text = ("Discharge summary: Danielle Harper completed the 12-week intensive outpatient program on 2026-03-27. "
-            "She attended 32 of 36 scheduled group sessions and all 6 individual sessions, stayed abstinent from "
-            "alcohol with 12 negative weekly screens, and her PHQ-9 fell from 14 to 10. Discharge criteria met; "
-            "referred to weekly outpatient counseling starting 2026-03-31 and to a mutual-help group.")
+def discharge_summary(all_sessions):
+    def count(kind, status=None):
+        return sum(1 for k, _, _, _, _, st in all_sessions if k == kind and status in (None, st))
+    text = ("Discharge summary: Danielle Harper completed the %d-week intensive outpatient program on %s. "
+            "She attended %d of %d scheduled group sessions, %d make-up groups and all %d individual sessions, "
+            "stayed abstinent from alcohol with %d negative weekly screens, and her PHQ-9 fell from 14 to 10. "
+            "Discharge criteria met; referred to weekly outpatient counseling starting %s and to a mutual-help "
+            "group." % (WEEKS, DISCHARGE.isoformat(), count("group", "fulfilled"), count("group"), count("makeup"),
+                        count("individual"), WEEKS, AFTERCARE_START.isoformat()))
     signed = eastern(DISCHARGE, 15, 30)
     return {
         "resourceType": "DocumentReference",
@@ -897,10 +1012,11 @@ def discharge_summary():
 def build():
     resources = organizations() + practitioners() + [patient()] + conditions()
     resources += [intake_response()] + dimension_ratings() + [determination(), episode()]
-    resources += goals() + [careplan(), consent()]
+    resources += goals() + [careplan(), consent()] + certifications()
 
     appointments, encounters, notes, outreaches, screens = [], [], [], [], []
-    for kind, n, day, start, end, status in sessions():
+    all_sessions = sessions()
+    for kind, n, day, start, end, status in all_sessions:
         appointments.append(appointment(kind, n, day, start, end, status))
         if status == "fulfilled":
             enc, actual_end = encounter(kind, n, day, start, end)
@@ -910,7 +1026,8 @@ def build():
                 screens.append(drug_screen(len(screens) + 1, day, enc["id"]))
         elif status == "noshow":
             outreaches.append(outreach(n, day))
-    resources += appointments + encounters + notes + outreaches + screens + phq9_scores() + [discharge_summary()]
+    resources += appointments + encounters + notes + outreaches + screens + phq9_scores()
+    resources += [aftercare_referral(), discharge_summary(all_sessions)]
 
     ids = set()
     entries = []
@@ -923,10 +1040,33 @@ def build():
     return {"resourceType": "Bundle", "id": "example-episode", "type": "transaction", "entry": entries}
 
 
+def configure(weeks):
+    global WEEKS, DISCHARGE, AFTERCARE_START
+    WEEKS = weeks
+    DISCHARGE = ADMISSION + timedelta(days=7 * (WEEKS - 1) + 4)
+    AFTERCARE_START = DISCHARGE + timedelta(days=4)
+
+
+def with_prefix(bundle, prefix):
+    """Renames every id and reference from example-* to <prefix>-*, so copies can live side by side."""
+    if prefix == "example":
+        return bundle
+    text = json.dumps(bundle, ensure_ascii=False)
+    return json.loads(re.sub(r'(?<=["/])example-', prefix + "-", text))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "Bundle-example-episode.json")
-    bundle = build()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", nargs="?", default=os.path.join(here, "Bundle-example-episode.json"))
+    parser.add_argument("--weeks", type=int, default=12, help="program length in weeks (at least 2)")
+    parser.add_argument("--prefix", default="example", help="id prefix instead of 'example' (kebab-case)")
+    args = parser.parse_args()
+    if args.weeks < 2 or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", args.prefix):
+        parser.error("--weeks must be at least 2 and --prefix kebab-case")
+    configure(args.weeks)
+    bundle = with_prefix(build(), args.prefix)
+    out = args.out
     with open(out, "w", encoding="utf-8", newline="\n") as f:
         json.dump(bundle, f, indent=2, ensure_ascii=False)
         f.write("\n")
