@@ -1,0 +1,22 @@
+package org.iopfhir.attendance;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import java.time.Clock;
+import org.iopfhir.episode.EpisodeLoader;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The episode loader both review operations read through, and {@code $attendance}. */
+@Configuration
+public class AttendanceConfig {
+
+    @Bean
+    public EpisodeLoader episodeLoader(DaoRegistry daoRegistry) {
+        return new EpisodeLoader(daoRegistry);
+    }
+
+    @Bean
+    public AttendanceOperation attendanceOperation(EpisodeLoader episodeLoader, AttendanceProperties properties) {
+        return new AttendanceOperation(episodeLoader, properties, Clock.systemDefaultZone());
+    }
+}
