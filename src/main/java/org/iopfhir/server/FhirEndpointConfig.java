@@ -19,9 +19,11 @@ import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
 import java.util.List;
+import org.iopfhir.attendance.AttendanceOperation;
 import org.iopfhir.ig.IgProperties;
 import org.iopfhir.ig.ProfileValidationInterceptor;
 import org.iopfhir.levelofcare.LevelOfCareOperation;
+import org.iopfhir.necessity.MedicalNecessityOperation;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -57,7 +59,9 @@ public class FhirEndpointConfig {
             IInterceptorService storageInterceptors,
             ProfileValidationInterceptor profileValidation,
             IgProperties igProperties,
-            LevelOfCareOperation levelOfCare) {
+            LevelOfCareOperation levelOfCare,
+            AttendanceOperation attendance,
+            MedicalNecessityOperation medicalNecessity) {
         fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());
         RestfulServer server = new RestfulServer(fhirContext);
         server.setServerName(SERVER_NAME);
@@ -77,6 +81,8 @@ public class FhirEndpointConfig {
         server.registerProvider(systemProvider);
         server.registerProvider(valueSetOperations);
         server.registerProvider(levelOfCare);
+        server.registerProvider(attendance);
+        server.registerProvider(medicalNecessity);
 
         JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
                 server, systemDao, storageSettings, searchParamRegistry, validationSupport);

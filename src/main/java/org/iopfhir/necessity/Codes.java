@@ -1,0 +1,43 @@
+package org.iopfhir.necessity;
+
+import java.util.Arrays;
+import java.util.List;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.iopfhir.episode.EpisodeLoader;
+
+/** The code systems and codes the criteria recognize evidence by. */
+public final class Codes {
+
+    public static final String IOP = EpisodeLoader.BASE + "CodeSystem/iop-careplan-category";
+    public static final String OBSERVATION = EpisodeLoader.BASE + "CodeSystem/iop-observation-code";
+    public static final String RECORD_TYPE = EpisodeLoader.BASE + "CodeSystem/iop-record-type";
+    public static final String SESSION_TYPE = EpisodeLoader.BASE + "CodeSystem/iop-session-type";
+    public static final String TRACK = EpisodeLoader.PROGRAM_TRACK_SYSTEM;
+    public static final String LEVEL = EpisodeLoader.BASE + "CodeSystem/asam-level-of-care";
+    public static final String LOINC = "http://loinc.org";
+    public static final String SNOMED = "http://snomed.info/sct";
+    public static final String ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
+    public static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+    public static final String ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+    public static final String PROGRESS_NOTE = "11506-3";
+    public static final String DISCHARGE_SUMMARY = "18842-5";
+    public static final String PATIENT_CONSENT = "59284-0";
+    public static final String IOP_LEVEL = "2.1";
+
+    private Codes() {
+    }
+
+    public static boolean has(CodeableConcept concept, String system, String code) {
+        return concept != null && concept.getCoding().stream()
+                .anyMatch(c -> system.equals(c.getSystem()) && code.equals(c.getCode()));
+    }
+
+    public static boolean hasAny(List<CodeableConcept> concepts, String system, String... codes) {
+        return concepts.stream().anyMatch(c -> hasAnyOf(c, system, Arrays.asList(codes)));
+    }
+
+    public static boolean hasAnyOf(CodeableConcept concept, String system, List<String> codes) {
+        return concept != null && concept.getCoding().stream()
+                .anyMatch(c -> system.equals(c.getSystem()) && codes.contains(c.getCode()));
+    }
+}

@@ -1,0 +1,136 @@
+package org.iopfhir.necessity;
+
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Goal;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.QuestionnaireResponse;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.ServiceRequest;
+import org.hl7.fhir.r4.model.StringType;
+import org.iopfhir.attendance.AttendanceRecords;
+import org.iopfhir.attendance.HtmlAnswer;
+import org.iopfhir.episode.EpisodeLoader;
+import org.iopfhir.episode.EpisodeRecord;
+import org.iopfhir.episode.FhirDates;
+import org.iopfhir.levelofcare.PlacementEngine;
+
+/**
+ * {@code EpisodeOfCare/[id]/$medical-necessity}: the checklist's verdict with evidence under a
+ * payer policy, as Parameters, as a reviewer's page, or ({@code output=bundle}) as the
+ * documentation package: a collection Bundle of the verdict and every resource it relied on.
+ * Reads through {@link EpisodeLoader} with the caller's request, so consent filtering decides what
+ * evidence the package can hold; writes nothing.
+ */
+public class MedicalNecessityOperation {
+
+    public static final String CANONICAL = EpisodeLoader.BASE + "OperationDefinition/medical-necessity";
+    static final Set<Class<? extends Resource>> TYPES = Set.of(Encounter.class, Appointment.class, Communication.class,
+            Condition.class, QuestionnaireResponse.class, Observation.class, CarePlan.class, Goal.class,
+            DocumentReference.class, Consent.class, ServiceRequest.class);
+    private static final List<String> OUTPUTS = List.of("parameters", "bundle");
+
+    private final EpisodeLoader loader;
+    private final PlacementEngine placement;
+    private final MedicalNecessityProperties properties;
+    private final Clock clock;
+
+    public MedicalNecessityOperation(EpisodeLoader loader, PlacementEngine placement, MedicalNecessityProperties properties,
+            Clock clock) {
+        if (!properties.policies().containsKey(properties.defaultPolicy())) {
+            throw new IllegalStateException("iop.medical-necessity.default-policy '" + properties.defaultPolicy()
+                    + "' is not among the configured policies " + properties.policies().keySet());
+        }
+        this.loader = loader;
+        this.placement = placement;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    @Operation(name = "$medical-necessity", typeName = "EpisodeOfCare", idempotent = true, canonicalUrl = CANONICAL)
+    public IBaseResource medicalNecessity(
+            @IdParam IdType id,
+            @OperationParam(name = "asOf", max = 1) DateType asOf,
+            @OperationParam(name = "policy", max = 1) CodeType policy,
+            @OperationParam(name = "output", max = 1) CodeType output,
+            RequestDetails request) {
+        String policyId = policy == null || policy.isEmpty() ? properties.defaultPolicy() : policy.getValue();
+        Policy chosen = properties.policies().get(policyId);
+        if (chosen == null) {
+            throw new InvalidRequestException("unknown policy '" + policyId + "'; known: " + properties.policies().keySet());
+        }
+        String shape = output == null || output.isEmpty() ? "parameters" : output.getValue();
+        if (!OUTPUTS.contains(shape)) {
+            throw new InvalidRequestException("unknown output '" + shape + "'; use parameters or bundle");
+        }
+        LocalDate reviewDate = asOf != null && asOf.getValue() != null ? FhirDates.localDate(asOf) : LocalDate.now(clock);
+        EpisodeRecord record = loader.load(id, TYPES, request);
+        if (reviewDate.isBefore(record.admission())) {
+            throw new InvalidRequestException("asOf " + reviewDate + " is before the admission on " + record.admission());
+        }
+        Review review = new Review(record, chosen, reviewDate, placement);
+        Verdict verdict = Checklist.evaluate(review);
+        String title = "Medical necessity, " + record.episodeReference();
+        String div = NecessityNarrative.div(title, policyId, review, verdict);
+        if (HtmlAnswer.wanted(request)) {
+            return HtmlAnswer.page(title, div);
+        }
+        Parameters parameters = output(record, policyId, reviewDate, verdict, div);
+        return shape.equals("bundle") ? documentation(parameters, record, verdict, request.getFhirServerBase()) : parameters;
+    }
+
+    static Parameters output(EpisodeRecord record, String policyId, LocalDate asOf, Verdict verdict, String div) {
+        Parameters out = new Parameters();
+        out.addParameter().setName("outcome").setValue(new CodeType(verdict.outcome().code()));
+        out.addParameter().setName("episode").setValue(new Reference(record.episodeReference()));
+        out.addParameter().setName("policy").setValue(new CodeType(policyId));
+        out.addParameter().setName("asOf").setValue(new DateType(asOf.toString()));
+        for (Verdict.Result result : verdict.results()) {
+            Parameters.ParametersParameterComponent criterion = out.addParameter().setName("criterion");
+            criterion.addPart().setName("id").setValue(new StringType(result.id()));
+            criterion.addPart().setName("status").setValue(new CodeType(result.finding().status().code()));
+            criterion.addPart().setName("detail").setValue(new StringType(result.finding().detail()));
+            result.finding().evidence().forEach(e ->
+                    criterion.addPart().setName("evidence").setValue(new Reference(AttendanceRecords.reference(e))));
+        }
+        out.addParameter().setName("narrative").setValue(new StringType(div));
+        return out;
+    }
+
+    /** CDex-shaped documentation package: the verdict first, then the episode and each evidence resource once. */
+    static Bundle documentation(Parameters verdictParameters, EpisodeRecord record, Verdict verdict, String base) {
+        Map<String, Resource> evidence = new LinkedHashMap<>();
+        evidence.put(record.episodeReference(), record.episode());
+        verdict.results().forEach(r -> r.finding().evidence().forEach(e -> evidence.putIfAbsent(AttendanceRecords.reference(e), e)));
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION).setTimestamp(new Date());
+        bundle.addEntry().setResource(verdictParameters);
+        List<Map.Entry<String, Resource>> entries = new ArrayList<>(evidence.entrySet());
+        entries.forEach(e -> bundle.addEntry().setFullUrl(base + "/" + e.getKey()).setResource(e.getValue()));
+        return bundle;
+    }
+}
