@@ -12,6 +12,9 @@ public final class TestFhir {
     static {
         // Each test talks to a known server; skip the client's CapabilityStatement probe.
         CONTEXT.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+        // Loading the example episode (173 resources, validated) can take longer than HAPI's 10 s
+        // default on a busy 2-core machine.
+        CONTEXT.getRestfulClientFactory().setSocketTimeout(120_000);
     }
 
     private TestFhir() {
