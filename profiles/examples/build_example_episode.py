@@ -621,22 +621,11 @@ def certifications():
         if k:
             text = "Recertification: the patient continues to need intensive outpatient services. " + text
         title = ("Physician certification" if k == 0 else "Physician recertification") + " for IOP"
-        out.append({
-            "resourceType": "DocumentReference",
-            "id": "example-certification-%02d" % (k + 1),
-            "text": narrative(title + ": " + text),
-            "status": "current",
-            "docStatus": "final",
-            "type": concept(coding(CS + "iop-record-type", kind, title.replace(" for IOP", ""))),
-            "subject": ref(PATIENT),
-            "date": iso(signed),
-            "author": [ref(PHYSICIAN)],
-            "authenticator": ref(PHYSICIAN),
-            "description": title,
-            "content": [{"attachment": {"contentType": "text/plain", "language": "en-US", "data": b64(text),
-                                        "title": title, "creation": iso(signed)}}],
-            "context": {"period": {"start": start.isoformat(), "end": end.isoformat()}, "related": [ref(EPISODE)]},
-        })
+        out.append(text_document("example-certification-%02d" % (k + 1),
+                                 coding(CS + "iop-record-type", kind, title.replace(" for IOP", "")), title, text,
+                                 signed, [PHYSICIAN],
+                                 {"period": {"start": start.isoformat(), "end": end.isoformat()},
+                                  "related": [ref(EPISODE)]}))
         start, k = end + timedelta(days=1), k + 1
     return out
 
@@ -895,22 +884,28 @@ def progress_note(kind, n, day, start, end):
     if (kind, n) in SIGNED_NEXT_DAY:
         signed = eastern(day + timedelta(days=1), 9, 30)
     title = "%s progress note %s" % (SESSION[kind]["label"], day.isoformat())
+    return text_document("example-note-" + sid, coding(LOINC, "11506-3", "Progress note"), title, text, signed,
+                         [COUNSELOR], {"encounter": [ref("Encounter/example-enc-" + sid)],
+                                       "period": {"start": iso(start), "end": iso(end)}})
+
+
+def text_document(rid, doc_type, title, text, signed, authors, context, summary=None):
+    """A signed plain-text document; the first author authenticates it."""
     return {
         "resourceType": "DocumentReference",
-        "id": "example-note-" + sid,
-        "text": narrative(title + ": " + text),
+        "id": rid,
+        "text": narrative(summary or title + ": " + text),
         "status": "current",
         "docStatus": "final",
-        "type": concept(coding(LOINC, "11506-3", "Progress note")),
+        "type": concept(doc_type),
         "subject": ref(PATIENT),
         "date": iso(signed),
-        "author": [ref(COUNSELOR)],
-        "authenticator": ref(COUNSELOR),
+        "author": [ref(a) for a in authors],
+        "authenticator": ref(authors[0]),
         "description": title,
         "content": [{"attachment": {"contentType": "text/plain", "language": "en-US", "data": b64(text),
                                     "title": title, "creation": iso(signed)}}],
-        "context": {"encounter": [ref("Encounter/example-enc-" + sid)],
-                    "period": {"start": iso(start), "end": iso(end)}},
+        "context": context,
     }
 
 
@@ -987,24 +982,10 @@ def discharge_summary(all_sessions):
             "Discharge criteria met; referred to weekly outpatient counseling starting %s and to a mutual-help "
             "group." % (WEEKS, DISCHARGE.isoformat(), count("group", "fulfilled"), count("group"), count("makeup"),
                         count("individual"), WEEKS, AFTERCARE_START.isoformat()))
-    signed = eastern(DISCHARGE, 15, 30)
-    return {
-        "resourceType": "DocumentReference",
-        "id": "example-discharge-summary",
-        "text": narrative(text),
-        "status": "current",
-        "docStatus": "final",
-        "type": concept(coding(LOINC, "18842-5", "Discharge summary")),
-        "subject": ref(PATIENT),
-        "date": iso(signed),
-        "author": [ref(PHYSICIAN), ref(COUNSELOR)],
-        "authenticator": ref(PHYSICIAN),
-        "description": "IOP discharge summary",
-        "content": [{"attachment": {"contentType": "text/plain", "language": "en-US", "data": b64(text),
-                                    "title": "IOP discharge summary", "creation": iso(signed)}}],
-        "context": {"period": {"start": ADMISSION.isoformat(), "end": DISCHARGE.isoformat()},
-                    "related": [ref(EPISODE)]},
-    }
+    return text_document("example-discharge-summary", coding(LOINC, "18842-5", "Discharge summary"),
+                         "IOP discharge summary", text, eastern(DISCHARGE, 15, 30), [PHYSICIAN, COUNSELOR],
+                         {"period": {"start": ADMISSION.isoformat(), "end": DISCHARGE.isoformat()},
+                          "related": [ref(EPISODE)]}, summary=text)
 
 
 # --------------------------------------------------------------------------- bundle
