@@ -1,6 +1,7 @@
 package org.iopfhir.attendance;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import java.time.Clock;
 import org.iopfhir.episode.EpisodeLoader;
 import org.springframework.context.annotation.Bean;
@@ -11,8 +12,8 @@ import org.springframework.context.annotation.Configuration;
 public class AttendanceConfig {
 
     @Bean
-    public EpisodeLoader episodeLoader(DaoRegistry daoRegistry) {
-        return new EpisodeLoader(daoRegistry);
+    public EpisodeLoader episodeLoader(DaoRegistry daoRegistry, IHapiTransactionService transactionService) {
+        return new EpisodeLoader(daoRegistry, transactionService);
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package org.iopfhir.episode;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
@@ -42,9 +43,11 @@ public class EpisodeLoader {
             Appointment.class, Appointment.SP_SUPPORTING_INFO);
 
     private final DaoRegistry daos;
+    private final IHapiTransactionService transactions;
 
-    public EpisodeLoader(DaoRegistry daos) {
+    public EpisodeLoader(DaoRegistry daos, IHapiTransactionService transactions) {
         this.daos = daos;
+        this.transactions = transactions;
     }
 
     /**
@@ -55,6 +58,11 @@ public class EpisodeLoader {
      * @throws UnprocessableEntityException when it is not an IOP episode or has no admission date
      */
     public EpisodeRecord load(IdType id, Set<Class<? extends Resource>> types, RequestDetails request) {
+        // One read-only transaction for all reads: the DAOs join it instead of each committing its own.
+        return transactions.withRequest(request).readOnly().execute(() -> read(id, types, request));
+    }
+
+    private EpisodeRecord read(IdType id, Set<Class<? extends Resource>> types, RequestDetails request) {
         EpisodeOfCare episode = daos.getResourceDao(EpisodeOfCare.class).read(id.toUnqualifiedVersionless(), request);
         requireIop(episode);
         String episodeRef = "EpisodeOfCare/" + episode.getIdElement().getIdPart();

@@ -119,7 +119,8 @@ public final class Review {
                         || o.getStatus() == Observation.ObservationStatus.AMENDED)
                 .toList();
         String intakeRef = intake == null ? null : AttendanceRecords.reference(intake);
-        return determinations.stream().filter(o -> o.getDerivedFrom().stream().anyMatch(r -> r.getReference().equals(intakeRef)))
+        return determinations.stream().filter(o -> intakeRef != null
+                        && o.getDerivedFrom().stream().anyMatch(r -> intakeRef.equals(r.getReference())))
                 .findFirst().or(() -> determinations.stream().filter(o -> o.hasEffectiveDateTimeType()
                         && !FhirDates.localDate(o.getEffectiveDateTimeType()).isAfter(admission())).reduce((a, b) -> b));
     }

@@ -2,7 +2,9 @@ package org.iopfhir.necessity.criteria;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.iopfhir.episode.EpisodeLoader;
@@ -32,7 +34,8 @@ public class DischargeCriterion implements Criterion {
         }
         List<Resource> evidence = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        if (review.record().episode().getExtensionByUrl(REASON) == null) {
+        Extension ended = review.record().episode().getExtensionByUrl(REASON);
+        if (ended == null) {
             missing.add("the reason it ended");
         }
         review.documents(Codes.LOINC, Codes.DISCHARGE_SUMMARY).stream()
@@ -44,9 +47,8 @@ public class DischargeCriterion implements Criterion {
                 .filter(s -> s.getStatus() == ServiceRequest.ServiceRequestStatus.ACTIVE
                         || s.getStatus() == ServiceRequest.ServiceRequestStatus.COMPLETED)
                 .findFirst().ifPresentOrElse(evidence::add, () -> missing.add("an aftercare referral"));
-        String reason = review.record().episode().getExtensionByUrl(REASON) == null ? ""
-                : " (" + ((org.hl7.fhir.r4.model.CodeableConcept) review.record().episode().getExtensionByUrl(REASON).getValue())
-                        .getCodingFirstRep().getCode() + ")";
+        String reason = ended != null && ended.getValue() instanceof CodeableConcept why
+                ? " (" + why.getCodingFirstRep().getCode() + ")" : "";
         return Finding.metIf(missing.isEmpty(),
                 "discharged " + review.record().discharge() + reason + " with a discharge summary and an aftercare referral",
                 "discharged " + review.record().discharge() + " without " + String.join(", ", missing), evidence);
