@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -23,7 +25,8 @@ import java.util.regex.Pattern;
  * Load driver for any FHIR R4 server: IOP-shaped data over plain HTTP, so the figures measure
  * the server and not a client library. Single-file program, no dependencies:
  *
- *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop]
+ *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop [--review-only]]
+ *                              [--episode WEEKS=BUNDLE.json ...]
  *
  * Phases run one after another, each with a warm-up that is not counted:
  *   create       POST Patient
@@ -35,6 +38,10 @@ import java.util.regex.Pattern;
  *                server validates on write; the example episode is loaded first for its references
  *   loc-inline   (with --iop) POST $level-of-care with six inline ratings
  *   loc-stored   (with --iop) POST QuestionnaireResponse/example-intake/$level-of-care
+ *   attendance-Nw, necessity-Nw (with --iop) GET EpisodeOfCare/{id}/$attendance and
+ *                $medical-necessity on the 12-week example episode and on each --episode Bundle
+ *                (e.g. 26=/tmp/episode-26.json from build_example_episode.py --weeks 26), loaded first;
+ *                --review-only runs only these
  * and prints count, errors, throughput and p50/p95/p99/max latency per phase.
  */
 public class LoadDriver {
@@ -56,23 +63,60 @@ public class LoadDriver {
         int threads = 8;
         double scale = 1.0;
         boolean iop = false;
+        boolean reviewOnly = false;
+        Map<Integer, Path> episodes = new TreeMap<>(Map.of(12, EXAMPLE_EPISODE));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--iop" -> iop = true;
+                case "--review-only" -> reviewOnly = true;
+                case "--episode" -> {
+                    String[] weeksAndFile = args[++i].split("=", 2);
+                    episodes.put(Integer.parseInt(weeksAndFile[0]), Path.of(weeksAndFile[1]));
+                }
                 case "--base" -> base = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        new LoadDriver(base, threads).run(scale, iop);
+        LoadDriver driver = new LoadDriver(base, threads);
+        driver.header();
+        if (!reviewOnly) {
+            driver.run(scale, iop);
+        }
+        if (iop) {
+            driver.review(scale, episodes);
+        }
+    }
+
+    void header() {
+        System.out.printf(Locale.ROOT, "target %s, %d client threads%n", base, threads);
+        System.out.printf(Locale.ROOT, "%-15s %7s %6s %9s %8s %8s %8s %8s%n",
+                "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
+    }
+
+    /** The episode-review operations on episodes of growing length: 12 weeks is the example itself. */
+    void review(double scale, Map<Integer, Path> episodes) throws Exception {
+        for (Map.Entry<Integer, Path> episode : episodes.entrySet()) {
+            String bundle = Files.readString(episode.getValue());
+            Matcher id = EPISODE_ID.matcher(bundle);
+            if (!id.find()) {
+                throw new IllegalStateException(episode.getValue() + " holds no EpisodeOfCare");
+            }
+            HttpResponse<String> loaded = post("", bundle);
+            if (loaded.statusCode() != 200) {
+                throw new IllegalStateException(episode.getValue() + " not loaded: HTTP " + loaded.statusCode());
+            }
+            int weeks = episode.getKey();
+            // fewer calls for longer episodes, so each phase takes about as long
+            int count = n(400 * 12 / weeks, scale);
+            String path = "EpisodeOfCare/" + id.group(1) + "/";
+            phase("attendance-" + weeks + "w", count, count / 10, i -> get(path + "$attendance"));
+            phase("necessity-" + weeks + "w", count, count / 10, i -> get(path + "$medical-necessity"));
+        }
     }
 
     void run(double scale, boolean iop) throws Exception {
-        System.out.printf(Locale.ROOT, "target %s, %d client threads%n", base, threads);
-        System.out.printf(Locale.ROOT, "%-12s %7s %6s %9s %8s %8s %8s %8s%n",
-                "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
-
         phase("create", n(500, scale), 50, i -> post("Patient", patient()));
 
         ConcurrentLinkedQueue<String> patients = new ConcurrentLinkedQueue<>();
@@ -106,6 +150,7 @@ public class LoadDriver {
     }
 
     private static final Path EXAMPLE_EPISODE = Path.of("profiles/examples/Bundle-example-episode.json");
+    private static final Pattern EPISODE_ID = Pattern.compile("\"url\"\\s*:\\s*\"EpisodeOfCare/([^\"]+)\"");
 
     /** Six 3rd-edition ratings that vary with {@code i}, so the engine sees many combinations. */
     private static String inlineRatings(int i) {
@@ -170,7 +215,7 @@ public class LoadDriver {
         });
         double seconds = (System.nanoTime() - started) / 1e9;
         Arrays.sort(latencies);
-        System.out.printf(Locale.ROOT, "%-12s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f%n", name, count, errors.get(),
+        System.out.printf(Locale.ROOT, "%-15s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f%n", name, count, errors.get(),
                 count / seconds, ms(latencies, 0.50), ms(latencies, 0.95), ms(latencies, 0.99),
                 latencies[latencies.length - 1] / 1e6);
     }

@@ -5,7 +5,8 @@
 #   bench/bench.sh                  # this server (build it first: mvn package -DskipTests)
 #   SERVER=starter STARTER_WAR=/path/ROOT.war bench/bench.sh   # stock HAPI JPA starter 8.8.0
 #
-# Extra load-driver arguments go in DRIVER_ARGS (e.g. "--threads 16 --scale 2"), extra server
+# Extra load-driver arguments go in DRIVER_ARGS (e.g. "--threads 16 --scale 2", or "--review-only"
+# for only the $attendance / $medical-necessity phases on 12-, 26- and 52-week episodes), extra server
 # arguments in SERVER_ARGS (e.g. "--hapi.fhir.reuse_cached_search_results_millis=0").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +46,17 @@ startup=$(echo "$(date +%s.%N) - $start" | bc)
 rss_idle=$(( $(ps -o rss= -p $pid) / 1024 ))
 echo "server: $SERVER  start-up to first /metadata: ${startup}s  RSS after start: ${rss_idle} MiB"
 
-iop_args=""; [ "$SERVER" = iop ] && iop_args="--iop"
+iop_args=""
+if [ "$SERVER" = iop ]; then
+  # Longer copies of the example episode (other ids) for $attendance and $medical-necessity.
+  episodes=$(mktemp -d -t bench-episodes-XXXX)
+  for weeks in 26 52; do
+    python3 profiles/examples/build_example_episode.py --weeks "$weeks" --prefix "bench$weeks" \
+      "$episodes/episode-$weeks.json" >/dev/null
+    iop_args="$iop_args --episode $weeks=$episodes/episode-$weeks.json"
+  done
+  iop_args="--iop$iop_args"
+fi
 java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" $iop_args ${DRIVER_ARGS:-}
 
 rss_load=$(( $(ps -o rss= -p $pid) / 1024 ))
