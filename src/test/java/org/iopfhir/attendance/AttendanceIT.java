@@ -9,33 +9,19 @@ import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.net.http.HttpResponse;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.DecimalType;
-import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
-import org.iopfhir.testsupport.IgValidator;
-import org.iopfhir.testsupport.PostgresServerTest;
+import org.iopfhir.testsupport.ExampleEpisodeServerTest;
 import org.iopfhir.testsupport.RawHttp;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** $attendance over HTTP on PostgreSQL, on the example episode. */
-class AttendanceIT extends PostgresServerTest {
+class AttendanceIT extends ExampleEpisodeServerTest {
 
     private static final IdType EPISODE = new IdType("EpisodeOfCare/example-episode");
-
-    private static boolean loaded;
-
-    /** Once per class: the example is PUTs, so other classes loading it too change nothing. */
-    @BeforeEach
-    void exampleEpisode() {
-        if (!loaded) {
-            client().transaction().withBundle(IgValidator.exampleEpisode().copy()).execute();
-            loaded = true;
-        }
-    }
 
     @Test
     void everyWeekOfTheExampleReachesNineHoursAndEachNoShowWasFollowedUp() {
@@ -64,7 +50,7 @@ class AttendanceIT extends PostgresServerTest {
             assertThat(out.getParameters("noShowWithoutOutreach")).extracting(p -> ((Reference) p.getValue()).getReference())
                     .containsExactly("Appointment/example-appt-g20");
         } finally {
-            client().transaction().withBundle(IgValidator.exampleEpisode().copy()).execute();
+            loadExampleEpisode();
         }
     }
 
@@ -95,9 +81,8 @@ class AttendanceIT extends PostgresServerTest {
                 .named("$attendance").withNoParameters(Parameters.class).useHttpGet().execute())
                 .isInstanceOf(ResourceNotFoundException.class);
 
-        IdType other = (IdType) client().create().resource(new EpisodeOfCare().setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE)
-                .setPatient(new Reference("Patient/example-patient"))).execute().getId();
-        assertThatThrownBy(() -> client().operation().onInstance(other.toUnqualifiedVersionless())
+        IdType other = otherEpisode();
+        assertThatThrownBy(() -> client().operation().onInstance(other)
                 .named("$attendance").withNoParameters(Parameters.class).useHttpGet().execute())
                 .isInstanceOf(UnprocessableEntityException.class).hasMessageContaining("not an intensive outpatient episode");
 

@@ -19,27 +19,14 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.attendance.AttendanceOperation;
-import org.iopfhir.testsupport.IgValidator;
-import org.iopfhir.testsupport.PostgresServerTest;
+import org.iopfhir.testsupport.ExampleEpisodeServerTest;
 import org.iopfhir.testsupport.RawHttp;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** $medical-necessity over HTTP on PostgreSQL, on the example episode. */
-class MedicalNecessityIT extends PostgresServerTest {
+class MedicalNecessityIT extends ExampleEpisodeServerTest {
 
     private static final IdType EPISODE = new IdType("EpisodeOfCare/example-episode");
-
-    private static boolean loaded;
-
-    /** Once per class: the example is PUTs, so other classes loading it too change nothing. */
-    @BeforeEach
-    void exampleEpisode() {
-        if (!loaded) {
-            client().transaction().withBundle(IgValidator.exampleEpisode().copy()).execute();
-            loaded = true;
-        }
-    }
 
     @Test
     void theExampleEpisodeIsMetUnderBothPoliciesWithEvidenceForEveryCriterion() {
@@ -110,9 +97,8 @@ class MedicalNecessityIT extends PostgresServerTest {
         assertThatThrownBy(() -> client().operation().onInstance(new IdType("EpisodeOfCare/no-such-episode"))
                 .named("$medical-necessity").withNoParameters(Parameters.class).useHttpGet().execute())
                 .isInstanceOf(ResourceNotFoundException.class);
-        IdType other = (IdType) client().create().resource(new EpisodeOfCare().setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE)
-                .setPatient(new Reference("Patient/example-patient"))).execute().getId();
-        assertThatThrownBy(() -> client().operation().onInstance(other.toUnqualifiedVersionless())
+        IdType other = otherEpisode();
+        assertThatThrownBy(() -> client().operation().onInstance(other)
                 .named("$medical-necessity").withNoParameters(Parameters.class).useHttpGet().execute())
                 .isInstanceOf(UnprocessableEntityException.class).hasMessageContaining("not an intensive outpatient episode");
 
