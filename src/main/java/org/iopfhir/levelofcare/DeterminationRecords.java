@@ -68,7 +68,7 @@ public final class DeterminationRecords {
     }
 
     public static Coding levelCoding(Level level) {
-        return new Coding(RuleTables.LEVEL_SYSTEM, level.code(), level.display());
+        return new Coding(level.system(), level.code(), level.display());
     }
 
     private static CodeableConcept levelConcept(Level level) {

@@ -1,10 +1,11 @@
 package org.iopfhir.levelofcare;
 
 /**
- * A level of care as the rule tables use it: its code, its place on the intensity continuum
- * ({@code rank}, higher is more intensive) and the weekly hours it provides per age group.
+ * A level of care as the rule tables use it: the code system and code naming it, its place on
+ * the intensity continuum ({@code rank}, higher is more intensive) and the weekly hours it
+ * provides per age group (null where the instrument defines none).
  */
-public record Level(String code, String display, int rank, HourRange adultHours, HourRange adolescentHours) {
+public record Level(String system, String code, String display, int rank, HourRange adultHours, HourRange adolescentHours) {
 
     public HourRange hoursFor(AgeGroup ageGroup) {
         return ageGroup == AgeGroup.ADOLESCENT ? adolescentHours : adultHours;

@@ -16,6 +16,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -89,8 +90,13 @@ public class LevelOfCareOperation {
         if (isTrue(persist)) {
             throw new InvalidRequestException("persist needs a stored assessment; inline ratings are not recorded");
         }
-        Assessment fromRatings = place(() -> new Assessment(code(edition) != null ? code(edition) : defaultEdition,
-                ratings(ratings), ageGroupOrAdult(ageGroup), Set.of()));
+        Instrument instrument = instrumentOf(ratings);
+        if (instrument != Instrument.ASAM && edition != null) {
+            throw new InvalidRequestException("edition applies to ASAM ratings only; " + instrument.code() + " has none");
+        }
+        String placedEdition = instrument != Instrument.ASAM ? null : code(edition) != null ? code(edition) : defaultEdition;
+        Assessment fromRatings = place(() -> new Assessment(instrument, placedEdition, ratings(ratings),
+                ageGroupOrAdult(ageGroup), Set.of()));
         return output(place(() -> engine.recommend(fromRatings)), null, List.of());
     }
 
@@ -185,7 +191,10 @@ public class LevelOfCareOperation {
                     .setValue(DeterminationRecords.levelCoding(recommendation.withdrawalManagement()));
         }
         out.addParameter().setName("imminentDanger").setValue(new BooleanType(recommendation.imminentDanger()));
-        out.addParameter().setName("edition").setValue(new CodeType(recommendation.edition()));
+        out.addParameter().setName("instrument").setValue(new CodeType(recommendation.instrument().code()));
+        if (recommendation.edition() != null) {
+            out.addParameter().setName("edition").setValue(new CodeType(recommendation.edition()));
+        }
         if (recommendation.weeklyHours() != null) {
             Range hours = new Range().setLow(hoursQuantity(recommendation.weeklyHours().min()));
             if (recommendation.weeklyHours().maxExclusive() != null) {
@@ -195,11 +204,20 @@ public class LevelOfCareOperation {
         }
         for (Recommendation.DimensionResult dimension : recommendation.dimensions()) {
             Parameters.ParametersParameterComponent part = out.addParameter().setName("dimension");
-            part.addPart().setName("code").setValue(new Coding(RuleTables.DIMENSION_SYSTEM, dimension.dimension(),
-                    "Dimension " + dimension.dimension()));
+            part.addPart().setName("code").setValue(new Coding(RuleTables.dimensionSystem(recommendation.instrument()),
+                    dimension.dimension(), "Dimension " + dimension.dimension()));
             part.addPart().setName("rating").setValue(new IntegerType(dimension.rating()));
             part.addPart().setName("minimumLevel").setValue(DeterminationRecords.levelCoding(dimension.minimumLevel()));
             part.addPart().setName("rationale").setValue(new StringType(dimension.rationale()));
+        }
+        Recommendation.CompositeResult composite = recommendation.composite();
+        if (composite != null) {
+            Parameters.ParametersParameterComponent part = out.addParameter().setName("composite");
+            part.addPart().setName("score").setValue(new IntegerType(composite.score()));
+            if (composite.minimumLevel() != null) {
+                part.addPart().setName("minimumLevel").setValue(DeterminationRecords.levelCoding(composite.minimumLevel()));
+            }
+            part.addPart().setName("rationale").setValue(new StringType(composite.rationale()));
         }
         recommendation.findings().forEach(f -> out.addParameter().setName("finding").setValue(new StringType(f)));
         out.addParameter().setName("ruleSet").setValue(new StringType(recommendation.ruleSet()));
@@ -214,18 +232,34 @@ public class LevelOfCareOperation {
         return new Quantity().setValue(value).setUnit("h/wk").setSystem("http://unitsofmeasure.org").setCode("h/wk");
     }
 
+    /** The instrument the ratings belong to, told by their dimensions' code system; all must agree. */
+    private static Instrument instrumentOf(List<Parameters.ParametersParameterComponent> parts) {
+        Set<Instrument> instruments = new HashSet<>();
+        for (Parameters.ParametersParameterComponent rating : parts) {
+            Parameters.ParametersParameterComponent dimension = part(rating, "dimension");
+            Instrument instrument = dimension.getValue() instanceof Coding coding && coding.hasCode()
+                    ? RuleTables.instrumentOfDimensionSystem(coding.getSystem()) : null;
+            if (instrument == null) {
+                throw new InvalidRequestException("each rating's dimension part needs a valueCoding with a code from "
+                        + RuleTables.DIMENSION_SYSTEM + " (ASAM) or " + RuleTables.LOCUS_DIMENSION_SYSTEM + " (LOCUS)");
+            }
+            instruments.add(instrument);
+        }
+        if (instruments.size() > 1) {
+            throw new InvalidRequestException("the ratings mix ASAM and LOCUS dimensions; rate one instrument per request");
+        }
+        return instruments.iterator().next();
+    }
+
     private static Map<String, Integer> ratings(List<Parameters.ParametersParameterComponent> parts) {
         Map<String, Integer> ratings = new HashMap<>();
         for (Parameters.ParametersParameterComponent rating : parts) {
-            Parameters.ParametersParameterComponent dimension = part(rating, "dimension");
-            Parameters.ParametersParameterComponent value = part(rating, "value");
-            if (!(dimension.getValue() instanceof Coding coding) || !RuleTables.DIMENSION_SYSTEM.equals(coding.getSystem())
-                    || !(value.getValue() instanceof IntegerType integer)) {
-                throw new InvalidRequestException("each rating needs a dimension part (valueCoding from "
-                        + RuleTables.DIMENSION_SYSTEM + ") and a value part (valueInteger 0-4)");
+            Coding dimension = (Coding) part(rating, "dimension").getValue();
+            if (!(part(rating, "value").getValue() instanceof IntegerType integer) || !integer.hasValue()) {
+                throw new InvalidRequestException("each rating needs a value part with a valueInteger (ASAM 0-4, LOCUS 1-5)");
             }
-            if (ratings.put(coding.getCode(), integer.getValue()) != null) {
-                throw new InvalidRequestException("dimension " + coding.getCode() + " is rated twice");
+            if (ratings.put(dimension.getCode(), integer.getValue()) != null) {
+                throw new InvalidRequestException("dimension " + dimension.getCode() + " is rated twice");
             }
         }
         return ratings;

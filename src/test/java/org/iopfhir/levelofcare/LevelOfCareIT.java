@@ -65,6 +65,31 @@ class LevelOfCareIT extends PostgresServerTest {
     }
 
     @Test
+    void locusRatingsArePlacedWithTheLocusRuleSetAndItsCompositeScore() {
+        Parameters out = levelOfCare(locus("3", "3", "3", "3", "3", "3", "3"));
+
+        Coding level = (Coding) out.getParameterValue("level");
+        assertThat(level.getSystem()).isEqualTo(RuleTables.LOCUS_LEVEL_SYSTEM);
+        assertThat(level.getCode()).isEqualTo("3");
+        assertThat(out.getParameterValue("instrument").primitiveValue()).isEqualTo("locus");
+        assertThat(out.getParameter("edition")).isNull();
+        assertThat(out.getParameter("weeklyHours")).isNull();
+        assertThat(out.getParameters("dimension")).hasSize(7);
+        Parameters.ParametersParameterComponent composite = out.getParameter("composite");
+        assertThat(((IntegerType) composite.getPart().get(0).getValue()).getValue()).isEqualTo(21);
+        assertThat(((Coding) composite.getPart().get(1).getValue()).getCode()).isEqualTo("3");
+        assertThat(out.getParameterValue("ruleSet").primitiveValue()).isEqualTo("locus-placement-illustrative|0.1.0");
+
+        assertRefused(locus("3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class, "dimension 6 is not rated");
+        assertRefused(locus("0", "3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class, "locus ratings run from 1 to 5");
+        Parameters withEdition = locus("3", "3", "3", "3", "3", "3", "3").addParameter("edition", new CodeType("3"));
+        assertRefused(withEdition, InvalidRequestException.class, "edition applies to ASAM ratings only");
+        Parameters mixed = ratings("3", 1, 0, 2, 2, 3, 1);
+        mixed.getParameter().addAll(locus("3").getParameter());
+        assertRefused(mixed, InvalidRequestException.class, "mix ASAM and LOCUS");
+    }
+
+    @Test
     void storedIntakeAndThePatientsLatestIntakeGiveTheSameAnswer() {
         Parameters byResponse = client().operation().onInstance(new IdType("QuestionnaireResponse/example-intake"))
                 .named("$level-of-care").withNoParameters(Parameters.class).execute();
@@ -152,7 +177,8 @@ class LevelOfCareIT extends PostgresServerTest {
                 .returnBundle(Bundle.class).execute();
         OperationDefinition definition = (OperationDefinition) found.getEntryFirstRep().getResource();
         assertThat(definition.getParameter()).extracting(OperationDefinition.OperationDefinitionParameterComponent::getName)
-                .contains("assessment", "response", "rating", "edition", "ageGroup", "persist", "level", "dimension", "ruleSet");
+                .contains("assessment", "response", "rating", "edition", "ageGroup", "persist", "level", "instrument", "dimension",
+                        "composite", "ruleSet");
     }
 
     private Parameters levelOfCare(Parameters input) {
@@ -164,6 +190,18 @@ class LevelOfCareIT extends PostgresServerTest {
             OperationOutcome outcome = (OperationOutcome) e.getOperationOutcome();
             assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains(reason);
         });
+    }
+
+    /** LOCUS ratings in scale order 1, 2, 3, 4a, 4b, 5, 6. */
+    private static Parameters locus(String... values) {
+        String[] scales = {"1", "2", "3", "4a", "4b", "5", "6"};
+        Parameters input = new Parameters();
+        for (int i = 0; i < values.length; i++) {
+            Parameters.ParametersParameterComponent rating = input.addParameter().setName("rating");
+            rating.addPart().setName("dimension").setValue(new Coding(RuleTables.LOCUS_DIMENSION_SYSTEM, scales[i], null));
+            rating.addPart().setName("value").setValue(new IntegerType(Integer.parseInt(values[i])));
+        }
+        return input;
     }
 
     private static Parameters ratings(String edition, int... values) {
