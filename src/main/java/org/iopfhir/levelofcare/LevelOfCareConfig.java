@@ -47,7 +47,7 @@ public class LevelOfCareConfig {
             log.info("Placement rules for {} replaced by {} from {}", replacement.scope(), replacement.reference(),
                     file.getDescription());
         }
-        return new PlacementEngine(List.copyOf(byScope.values()));
+        return new PlacementEngine(List.copyOf(byScope.values()), levels);
     }
 
     @Bean

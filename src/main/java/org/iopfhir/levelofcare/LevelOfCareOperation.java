@@ -23,6 +23,7 @@ import java.util.Set;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -62,8 +63,11 @@ public class LevelOfCareOperation {
             @OperationParam(name = "assessment", max = 1) Reference assessment,
             @OperationParam(name = "response", max = 1) QuestionnaireResponse response,
             @OperationParam(name = "rating", max = OperationParam.MAX_UNLIMITED) List<Parameters.ParametersParameterComponent> ratings,
+            @OperationParam(name = "finding", max = OperationParam.MAX_UNLIMITED) List<Coding> findings,
             @OperationParam(name = "edition", max = 1) CodeType edition,
             @OperationParam(name = "ageGroup", max = 1) CodeType ageGroup,
+            @OperationParam(name = "actualLevel", max = 1) Coding actualLevel,
+            @OperationParam(name = "varianceReason", max = 1) CodeableConcept varianceReason,
             @OperationParam(name = "persist", max = 1) BooleanType persist,
             RequestDetails request) {
         int inputs = (assessment != null ? 1 : 0) + (response != null ? 1 : 0) + (ratings != null && !ratings.isEmpty() ? 1 : 0);
@@ -71,12 +75,16 @@ public class LevelOfCareOperation {
             throw new InvalidRequestException("give exactly one of: assessment (a reference to a QuestionnaireResponse), "
                     + "response (an inline QuestionnaireResponse), or one rating part per dimension");
         }
+        if (findings != null && !findings.isEmpty() && ratings == null) {
+            throw new InvalidRequestException("finding goes with inline ratings; an intake response carries its own findings");
+        }
+        Decision decision = new Decision(actualLevel, varianceReason);
         if (assessment != null) {
             IdType id = new IdType(assessment.getReference());
             if (!"QuestionnaireResponse".equals(id.getResourceType()) || !id.hasIdPart()) {
                 throw new InvalidRequestException("assessment must reference a QuestionnaireResponse, e.g. QuestionnaireResponse/123");
             }
-            return fromStoredResponse(id, edition, ageGroup, persist, request);
+            return fromStoredResponse(id, edition, ageGroup, decision, persist, request);
         }
         if (response != null) {
             if (isTrue(persist)) {
@@ -85,7 +93,7 @@ public class LevelOfCareOperation {
             }
             Assessment read = place(() -> IntakeReader.read(response, code(edition), ageGroupOf(ageGroup), defaultEdition,
                     () -> subjectOf(response, request)));
-            return output(place(() -> engine.recommend(read)), null, List.of());
+            return output(place(() -> engine.recommend(read)), decision, null, List.of());
         }
         if (isTrue(persist)) {
             throw new InvalidRequestException("persist needs a stored assessment; inline ratings are not recorded");
@@ -96,8 +104,8 @@ public class LevelOfCareOperation {
         }
         String placedEdition = instrument != Instrument.ASAM ? null : code(edition) != null ? code(edition) : defaultEdition;
         Assessment fromRatings = place(() -> new Assessment(instrument, placedEdition, ratings(ratings),
-                ageGroupOrAdult(ageGroup), Set.of()));
-        return output(place(() -> engine.recommend(fromRatings)), null, List.of());
+                ageGroupOrAdult(ageGroup), findingCodes(findings)));
+        return output(place(() -> engine.recommend(fromRatings)), decision, null, List.of());
     }
 
     @Operation(name = "$level-of-care", typeName = "QuestionnaireResponse", idempotent = false, canonicalUrl = CANONICAL)
@@ -105,9 +113,11 @@ public class LevelOfCareOperation {
             @IdParam IdType id,
             @OperationParam(name = "edition", max = 1) CodeType edition,
             @OperationParam(name = "ageGroup", max = 1) CodeType ageGroup,
+            @OperationParam(name = "actualLevel", max = 1) Coding actualLevel,
+            @OperationParam(name = "varianceReason", max = 1) CodeableConcept varianceReason,
             @OperationParam(name = "persist", max = 1) BooleanType persist,
             RequestDetails request) {
-        return fromStoredResponse(id, edition, ageGroup, persist, request);
+        return fromStoredResponse(id, edition, ageGroup, new Decision(actualLevel, varianceReason), persist, request);
     }
 
     @Operation(name = "$level-of-care", typeName = "Patient", idempotent = false, canonicalUrl = CANONICAL)
@@ -115,6 +125,8 @@ public class LevelOfCareOperation {
             @IdParam IdType id,
             @OperationParam(name = "edition", max = 1) CodeType edition,
             @OperationParam(name = "ageGroup", max = 1) CodeType ageGroup,
+            @OperationParam(name = "actualLevel", max = 1) Coding actualLevel,
+            @OperationParam(name = "varianceReason", max = 1) CodeableConcept varianceReason,
             @OperationParam(name = "persist", max = 1) BooleanType persist,
             RequestDetails request) {
         daos.getResourceDao(Patient.class).read(id.toUnqualifiedVersionless(), request);
@@ -126,7 +138,8 @@ public class LevelOfCareOperation {
                 .stream().map(QuestionnaireResponse.class::cast).filter(IntakeReader::isIntake).findFirst()
                 .orElseThrow(() -> new ResourceNotFoundException(id.toUnqualifiedVersionless().getValue()
                         + " has no completed intake assessment (" + IntakeReader.INTAKE + ")"));
-        return fromStoredResponse(latest.getIdElement(), edition, ageGroup, persist, request);
+        return fromStoredResponse(latest.getIdElement(), edition, ageGroup, new Decision(actualLevel, varianceReason),
+                persist, request);
     }
 
     @Operation(name = "$extract", typeName = "QuestionnaireResponse", idempotent = true, canonicalUrl = EXTRACT_CANONICAL)
@@ -143,24 +156,40 @@ public class LevelOfCareOperation {
         return transaction;
     }
 
-    private Parameters fromStoredResponse(IdType id, CodeType edition, CodeType ageGroup, BooleanType persist,
-            RequestDetails request) {
+    private Parameters fromStoredResponse(IdType id, CodeType edition, CodeType ageGroup, Decision decision,
+            BooleanType persist, RequestDetails request) {
         QuestionnaireResponse response = readResponse(id, request);
         Assessment assessment = place(() -> IntakeReader.read(response, code(edition), ageGroupOf(ageGroup),
                 defaultEdition, () -> subjectOf(response, request)));
         Recommendation recommendation = place(() -> engine.recommend(assessment));
         if (!isTrue(persist)) {
-            return output(recommendation, null, List.of());
+            return output(recommendation, decision, null, List.of());
         }
+        Level actual = actualLevel(recommendation, decision);
         List<Observation> ratings = new ArrayList<>();
         for (Observation rating : place(() -> DeterminationRecords.dimensionRatings(response, assessment))) {
             ratings.add(createOnce(rating, request));
         }
         List<Reference> members = ratings.stream()
                 .map(o -> new Reference(o.getIdElement().toUnqualifiedVersionless().getValue())).toList();
-        Observation determination = createOnce(
-                DeterminationRecords.determination(response, assessment, recommendation, members), request);
-        return output(recommendation, determination, ratings);
+        Observation determination = createOnce(DeterminationRecords.determination(response, assessment, recommendation,
+                actual, decision.varianceReason(), members), request);
+        return output(recommendation, decision, determination, ratings);
+    }
+
+    /** The level actually chosen, when the caller records one; a variance from the recommendation needs a reason. */
+    private Level actualLevel(Recommendation recommendation, Decision decision) {
+        if (decision.actualLevel() == null) {
+            if (decision.varianceReason() != null) {
+                throw new InvalidRequestException("varianceReason explains an actualLevel; give the actual level too");
+            }
+            return null;
+        }
+        if (!recommendation.level().system().equals(decision.actualLevel().getSystem())) {
+            throw new InvalidRequestException("actualLevel must be coded in " + recommendation.level().system());
+        }
+        return place(() -> engine.actualLevel(recommendation, decision.actualLevel().getCode(),
+                decision.varianceReason() != null && !decision.varianceReason().isEmpty()));
     }
 
     /** Conditional create on the record's identifier: the second identical request finds the first record. */
@@ -183,7 +212,9 @@ public class LevelOfCareOperation {
         return daos.getResourceDao(Patient.class).read(subject.toUnqualifiedVersionless(), request);
     }
 
-    private static Parameters output(Recommendation recommendation, Observation determination, List<Observation> ratings) {
+    private Parameters output(Recommendation recommendation, Decision decision, Observation determination,
+            List<Observation> ratings) {
+        Level actual = actualLevel(recommendation, decision);
         Parameters out = new Parameters();
         out.addParameter().setName("level").setValue(DeterminationRecords.levelCoding(recommendation.level()));
         if (recommendation.withdrawalManagement() != null) {
@@ -220,6 +251,13 @@ public class LevelOfCareOperation {
             part.addPart().setName("rationale").setValue(new StringType(composite.rationale()));
         }
         recommendation.findings().forEach(f -> out.addParameter().setName("finding").setValue(new StringType(f)));
+        recommendation.modifiers().forEach(m -> out.addParameter().setName("modifier").setValue(new StringType(m)));
+        if (actual != null) {
+            out.addParameter().setName("actualLevel").setValue(DeterminationRecords.levelCoding(actual));
+            if (decision.varianceReason() != null) {
+                out.addParameter().setName("varianceReason").setValue(decision.varianceReason());
+            }
+        }
         out.addParameter().setName("ruleSet").setValue(new StringType(recommendation.ruleSet()));
         if (determination != null) {
             out.addParameter().setName("determination").setResource(determination);
@@ -230,6 +268,23 @@ public class LevelOfCareOperation {
 
     private static Quantity hoursQuantity(java.math.BigDecimal value) {
         return new Quantity().setValue(value).setUnit("h/wk").setSystem("http://unitsofmeasure.org").setCode("h/wk");
+    }
+
+    /** Placement findings given with inline ratings, such as imminent danger found at screening. */
+    private static Set<String> findingCodes(List<Coding> findings) {
+        Set<String> codes = new HashSet<>();
+        for (Coding finding : findings == null ? List.<Coding>of() : findings) {
+            if (!RuleTables.OBSERVATION_CODES.equals(finding.getSystem()) || !IntakeReader.FINDINGS.contains(finding.getCode())) {
+                throw new InvalidRequestException("finding must be one of " + new java.util.TreeSet<>(IntakeReader.FINDINGS)
+                        + " from " + RuleTables.OBSERVATION_CODES);
+            }
+            codes.add(finding.getCode());
+        }
+        return codes;
+    }
+
+    /** What the caller actually chose, recorded next to the recommendation (both may be absent). */
+    private record Decision(Coding actualLevel, CodeableConcept varianceReason) {
     }
 
     /** The instrument the ratings belong to, told by their dimensions' code system; all must agree. */

@@ -15,17 +15,44 @@ import java.util.stream.Collectors;
  * least intensive level that safely meets that dimension's needs (for ASAM, dimensions 1-3 the
  * medical and psychiatric resources, dimension 1 also withdrawal management, dimensions 4-6
  * structure and setting); the recommendation is the most intensive of those minimums. Ratings
- * are never averaged. LOCUS adds its composite score as one more minimum, next to its
+ * are never averaged. Modifiers add minimums for combinations (a finding together with ratings,
+ * such as moderate withdrawal in an unsafe home). LOCUS adds its composite score as one more minimum, next to its
  * independent per-dimension criteria. Which level each rating or score needs is data, in the
  * instrument's {@link RuleSet}.
  */
 public final class PlacementEngine {
 
     private final Map<String, RuleSet> ruleSets;
+    private final Map<String, Map<String, Level>> levels;
 
-    public PlacementEngine(List<RuleSet> ruleSets) {
-        this.ruleSets = ruleSets.stream().collect(Collectors.toUnmodifiableMap(
-                RuleSet::scope, Function.identity()));
+    /**
+     * @param levels the ranked levels of every level code system, by system URL then code
+     */
+    public PlacementEngine(List<RuleSet> ruleSets, Map<String, Map<String, Level>> levels) {
+        this.ruleSets = ruleSets.stream().collect(Collectors.toUnmodifiableMap(RuleSet::scope, Function.identity()));
+        this.levels = Map.copyOf(levels);
+    }
+
+    /**
+     * The level actually chosen for a recommendation. When it differs, the variance must be
+     * explained (a reason given); when it does not, there is nothing to explain.
+     */
+    public Level actualLevel(Recommendation recommendation, String code, boolean reasonGiven) {
+        Level recommended = recommendation.level();
+        Level actual = levels.getOrDefault(recommended.system(), Map.of()).get(code);
+        if (actual == null || !actual.definedIn(recommendation.edition())) {
+            throw new InvalidAssessmentException("actual level '" + code + "' is not a level of "
+                    + RuleSet.scope(recommendation.instrument(), recommendation.edition()));
+        }
+        if (!actual.equals(recommended) && !reasonGiven) {
+            throw new InvalidAssessmentException("the actual level " + code + " differs from the recommended level "
+                    + recommended.code() + ": give varianceReason");
+        }
+        if (actual.equals(recommended) && reasonGiven) {
+            throw new InvalidAssessmentException("varianceReason is given, but the actual level is the recommended level "
+                    + recommended.code());
+        }
+        return actual;
     }
 
     public Recommendation recommend(Assessment assessment) {
@@ -64,13 +91,21 @@ public final class PlacementEngine {
             });
         }
 
+        List<String> modifiers = new ArrayList<>();
+        for (Modifier modifier : rules.modifiers()) {
+            if (modifier.appliesTo(assessment)) {
+                applied.add(modifier.rule());
+                modifiers.add(modifier.rule().rationale());
+            }
+        }
+
         Level level = applied.stream().map(PlacementRule::minimumLevel).max(Comparator.comparingInt(Level::rank)).orElseThrow();
         Level withdrawal = applied.stream().map(PlacementRule::withdrawalManagement).filter(Objects::nonNull)
                 .max(Comparator.comparingInt(Level::rank)).orElse(null);
         boolean imminentDanger = applied.stream().anyMatch(PlacementRule::imminentDanger);
         return new Recommendation(rules.instrument(), rules.edition(), level, withdrawal, imminentDanger,
                 level.hoursFor(assessment.ageGroup()), List.copyOf(dimensions), composite, List.copyOf(findings),
-                rules.reference());
+                List.copyOf(modifiers), rules.reference());
     }
 
     private TreeSet<String> editions(Instrument instrument) {

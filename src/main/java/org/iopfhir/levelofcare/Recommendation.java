@@ -13,6 +13,7 @@ public record Recommendation(
         List<DimensionResult> dimensions,
         CompositeResult composite,
         List<String> findings,
+        List<String> modifiers,
         String ruleSet) {
 
     /** A rated dimension, the level its rating calls for, and why. */

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * A placement rule table for one instrument and edition: for each rated dimension, the rule for
- * each rating of the instrument's scale, rules for screening findings and, for instruments that
- * sum their ratings (LOCUS), composite-score bands. Checked when built, so a table (ours or a
+ * each rating of the instrument's scale, rules for screening findings, modifiers that combine
+ * several facts and, for instruments that sum their ratings (LOCUS), composite-score bands. Checked when built, so a table (ours or a
  * licensed replacement) that skips a rating or lets a higher rating or score need a less
  * intensive level is refused at start-up rather than giving inconsistent advice: monotone
  * tables make "raising a rating never lowers the recommendation" hold by construction.
@@ -23,9 +23,11 @@ public final class RuleSet {
     private final Map<String, List<PlacementRule>> byDimension;
     private final Map<String, PlacementRule> byFinding;
     private final List<CompositeBand> composite;
+    private final List<Modifier> modifiers;
 
     public RuleSet(String id, String version, Instrument instrument, String edition,
-            Map<String, List<PlacementRule>> byDimension, Map<String, PlacementRule> byFinding, List<CompositeBand> composite) {
+            Map<String, List<PlacementRule>> byDimension, Map<String, PlacementRule> byFinding, List<CompositeBand> composite,
+            List<Modifier> modifiers) {
         this.id = id;
         this.version = version;
         this.instrument = instrument;
@@ -33,6 +35,7 @@ public final class RuleSet {
         this.byDimension = Map.copyOf(byDimension);
         this.byFinding = Map.copyOf(byFinding);
         this.composite = composite.stream().sorted(Comparator.comparingInt(CompositeBand::minScore)).toList();
+        this.modifiers = List.copyOf(modifiers);
         if (this.byDimension.isEmpty()) {
             throw new IllegalArgumentException("rule set " + id + " rates no dimension");
         }
@@ -61,6 +64,14 @@ public final class RuleSet {
                 throw new IllegalArgumentException("rule set " + id + ": composite score " + higher.minScore()
                         + " needs a less intensive level than score " + lower.minScore());
             }
+        }
+        for (Modifier modifier : this.modifiers) {
+            modifier.minimumRatings().forEach((dimension, rating) -> {
+                if (!this.byDimension.containsKey(dimension) || !instrument.inRange(rating)) {
+                    throw new IllegalArgumentException("rule set " + id + ": a modifier needs dimension " + dimension
+                            + " rated at least " + rating + ", which the table does not rate");
+                }
+            });
         }
     }
 
@@ -97,6 +108,10 @@ public final class RuleSet {
 
     public Optional<PlacementRule> findingRule(String finding) {
         return Optional.ofNullable(byFinding.get(finding));
+    }
+
+    public List<Modifier> modifiers() {
+        return modifiers;
     }
 
     public boolean hasComposite() {

@@ -4,9 +4,11 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.ConceptMap;
@@ -17,7 +19,9 @@ import org.hl7.fhir.r4.model.ConceptMap;
  * ConceptMaps. A placement map has one group per dimension (source = the instrument's rating
  * system, each target's {@code dependsOn} names the dimension; source code = rating, target =
  * minimum level, {@code comment} = rationale, {@code product} = withdrawal-management level and
- * imminent danger) and a group whose source codes are screening findings; for LOCUS that group
+ * imminent danger), a group whose source codes are screening findings, optionally a group of
+ * modifiers (source = the dimension system; each target one rule whose {@code dependsOn} entries
+ * are all conditions, see {@link #modifier}); for LOCUS the findings group
  * also holds the composite-score bands (element {@code locus-composite-score}, one target per
  * band, {@code dependsOn} value = the band's lowest score).
  */
@@ -31,7 +35,8 @@ public final class RuleTables {
     public static final String EDITION_SYSTEM = BASE + "CodeSystem/asam-edition";
     private static final String RATING_SYSTEM = BASE + "CodeSystem/asam-risk-rating";
     private static final String LOCUS_RATING_SYSTEM = BASE + "CodeSystem/locus-rating";
-    private static final String OBSERVATION_CODES = BASE + "CodeSystem/iop-observation-code";
+    public static final String OBSERVATION_CODES = BASE + "CodeSystem/iop-observation-code";
+    private static final String AGE_GROUP_SYSTEM = BASE + "CodeSystem/iop-age-group";
     private static final String COMPOSITE = "locus-composite-score";
     private static final String COMPOSITE_PROPERTY = OBSERVATION_CODES + "#" + COMPOSITE;
     private static final String WITHDRAWAL_PRODUCT = LEVEL_SYSTEM + "#withdrawal-management";
@@ -60,11 +65,17 @@ public final class RuleTables {
         Map<String, Level> levels = new LinkedHashMap<>();
         for (CodeSystem.ConceptDefinitionComponent concept : codeSystem.getConcept()) {
             Map<String, String> properties = new HashMap<>();
-            concept.getProperty().forEach(p -> properties.put(p.getCode(), p.getValue().primitiveValue()));
+            Set<String> editions = new HashSet<>();
+            concept.getProperty().forEach(p -> {
+                properties.put(p.getCode(), p.getValue().primitiveValue());
+                if ("edition".equals(p.getCode())) {
+                    editions.add(p.getValue().primitiveValue());
+                }
+            });
             String rank = properties.get("intensity-rank");
             if (rank != null) {
                 levels.put(concept.getCode(), new Level(codeSystem.getUrl(), concept.getCode(), concept.getDisplay(),
-                        Integer.parseInt(rank), hours(properties, "adult"), hours(properties, "adolescent")));
+                        Integer.parseInt(rank), editions, hours(properties, "adult"), hours(properties, "adolescent")));
             }
         }
         return levels;
@@ -81,12 +92,18 @@ public final class RuleTables {
         Map<String, List<PlacementRule>> byDimension = new HashMap<>();
         Map<String, PlacementRule> byFinding = new HashMap<>();
         List<CompositeBand> composite = new ArrayList<>();
+        List<Modifier> modifiers = new ArrayList<>();
         for (ConceptMap.ConceptMapGroupComponent group : map.getGroup()) {
             Map<String, Level> targetLevels = levels.get(group.getTarget());
             if (targetLevels == null) {
                 throw new IllegalArgumentException(map.getUrl() + ": group target " + group.getTarget() + " is no level code system");
             }
             boolean ratings = instrumentOfRatingSystem(group.getSource()) == instrument;
+            if (dimensionSystem(instrument).equals(group.getSource())) {
+                group.getElement().forEach(element -> element.getTarget().forEach(
+                        target -> modifiers.add(modifier(map, instrument, target, targetLevels))));
+                continue;
+            }
             for (ConceptMap.SourceElementComponent element : group.getElement()) {
                 if (!ratings && COMPOSITE.equals(element.getCode())) {
                     element.getTarget().forEach(target -> composite.add(new CompositeBand(
@@ -109,7 +126,37 @@ public final class RuleTables {
                         instrument.maxRating() - instrument.minRating() + 1, null))).set(rating - instrument.minRating(), rule);
             }
         }
-        return new RuleSet(map.getIdElement().getIdPart(), map.getVersion(), instrument, edition, byDimension, byFinding, composite);
+        return new RuleSet(map.getIdElement().getIdPart(), map.getVersion(), instrument, edition, byDimension, byFinding, composite,
+                modifiers);
+    }
+
+    /**
+     * A modifier target: each {@code dependsOn} is a condition, {@code <dimension system>#<code>} =
+     * that dimension rated at least the value, {@code iop-observation-code} = that finding present,
+     * {@code iop-age-group} = that age group.
+     */
+    private static Modifier modifier(ConceptMap map, Instrument instrument, ConceptMap.TargetElementComponent target,
+            Map<String, Level> levels) {
+        Map<String, Integer> minimumRatings = new HashMap<>();
+        Set<String> findings = new HashSet<>();
+        AgeGroup ageGroup = null;
+        String dimensionPrefix = dimensionSystem(instrument) + "#";
+        for (ConceptMap.OtherElementComponent condition : target.getDependsOn()) {
+            String property = condition.getProperty();
+            if (property.startsWith(dimensionPrefix)) {
+                minimumRatings.put(property.substring(dimensionPrefix.length()), Integer.parseInt(condition.getValue()));
+            } else if (OBSERVATION_CODES.equals(property)) {
+                findings.add(condition.getValue());
+            } else if (AGE_GROUP_SYSTEM.equals(property)) {
+                ageGroup = AgeGroup.fromCode(condition.getValue());
+            } else {
+                throw new IllegalArgumentException(map.getUrl() + ": a modifier has an unknown condition " + property);
+            }
+        }
+        if (minimumRatings.isEmpty() && findings.isEmpty()) {
+            throw new IllegalArgumentException(map.getUrl() + ": a modifier needs at least one rating or finding condition");
+        }
+        return new Modifier(minimumRatings, findings, ageGroup, rule(map, target, levels));
     }
 
     private static Instrument instrumentOfRatingSystem(String system) {

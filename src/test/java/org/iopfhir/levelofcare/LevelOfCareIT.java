@@ -118,10 +118,53 @@ class LevelOfCareIT extends PostgresServerTest {
         assertThat(((Observation) second.getParameter("determination").getResource()).getIdElement().getIdPart())
                 .isEqualTo(determination.getIdElement().getIdPart());
         Bundle stored = client().search().forResource(Observation.class)
-                .where(Observation.DERIVED_FROM.hasId("QuestionnaireResponse/example-intake"))
-                .and(Observation.IDENTIFIER.hasSystemWithAnyCode(DeterminationRecords.DETERMINATION_IDENTIFIER))
+                .where(Observation.IDENTIFIER.exactly().systemAndIdentifier(DeterminationRecords.DETERMINATION_IDENTIFIER,
+                        determination.getIdentifierFirstRep().getValue()))
                 .returnBundle(Bundle.class).execute();
         assertThat(stored.getEntry()).hasSize(1);
+    }
+
+    @Test
+    void aVarianceIsRecordedWithItsReasonAndADifferentDecisionIsANewDetermination() {
+        IdType intake = new IdType("QuestionnaireResponse/example-intake");
+        Parameters chosen = new Parameters().addParameter("persist", new BooleanType(true))
+                .addParameter("actualLevel", new Coding(RuleTables.LEVEL_SYSTEM, "1", null));
+        chosen.addParameter().setName("varianceReason").setValue(new org.hl7.fhir.r4.model.CodeableConcept(
+                new Coding("http://iop-fhir.org/fhir/CodeSystem/iop-variance-reason", "waitlist", "Waitlist")));
+
+        Parameters out = client().operation().onInstance(intake).named("$level-of-care").withParameters(chosen).execute();
+        Parameters again = client().operation().onInstance(intake).named("$level-of-care").withParameters(chosen).execute();
+        Parameters agreed = client().operation().onInstance(intake).named("$level-of-care")
+                .withParameters(new Parameters().addParameter("persist", new BooleanType(true))).execute();
+
+        Observation determination = (Observation) out.getParameter("determination").getResource();
+        assertThat(determination.getComponent()).extracting(c -> c.getCode().getCodingFirstRep().getCode())
+                .contains("actual-level", "variance-reason");
+        assertThat(((Coding) out.getParameterValue("actualLevel")).getCode()).isEqualTo("1");
+        assertThat(again.getParameter("determination").getResource().getIdElement().getIdPart())
+                .isEqualTo(determination.getIdElement().getIdPart());
+        assertThat(agreed.getParameter("determination").getResource().getIdElement().getIdPart())
+                .isNotEqualTo(determination.getIdElement().getIdPart());
+
+        Parameters unexplained = new Parameters().addParameter("persist", new BooleanType(true))
+                .addParameter("actualLevel", new Coding(RuleTables.LEVEL_SYSTEM, "3.1", null));
+        assertThatThrownBy(() -> client().operation().onInstance(intake).named("$level-of-care")
+                .withParameters(unexplained).execute())
+                .isInstanceOf(UnprocessableEntityException.class).hasMessageContaining("give varianceReason");
+    }
+
+    @Test
+    void findingsGivenWithInlineRatingsApplyTheTablesModifiers() {
+        Parameters input = ratings("3", 2, 0, 1, 1, 1, 1)
+                .addParameter("finding", new Coding(RuleTables.OBSERVATION_CODES, "complicated-withdrawal-history", null));
+
+        Parameters out = levelOfCare(input);
+
+        assertThat(((Coding) out.getParameterValue("level")).getCode()).isEqualTo("3.7");
+        assertThat(((Coding) out.getParameterValue("withdrawalManagement")).getCode()).isEqualTo("3.7-WM");
+        assertThat(out.getParameterValue("modifier").primitiveValue()).contains("complicated withdrawal");
+        assertRefused(ratings("3", 2, 0, 1, 1, 1, 1).addParameter("finding", new Coding(RuleTables.OBSERVATION_CODES, "lonely", null)),
+                InvalidRequestException.class, "finding must be one of");
     }
 
     @Test
@@ -177,8 +220,8 @@ class LevelOfCareIT extends PostgresServerTest {
                 .returnBundle(Bundle.class).execute();
         OperationDefinition definition = (OperationDefinition) found.getEntryFirstRep().getResource();
         assertThat(definition.getParameter()).extracting(OperationDefinition.OperationDefinitionParameterComponent::getName)
-                .contains("assessment", "response", "rating", "edition", "ageGroup", "persist", "level", "instrument", "dimension",
-                        "composite", "ruleSet");
+                .contains("assessment", "response", "rating", "finding", "edition", "ageGroup", "actualLevel", "varianceReason",
+                        "persist", "level", "instrument", "dimension", "composite", "modifier", "ruleSet");
     }
 
     private Parameters levelOfCare(Parameters input) {

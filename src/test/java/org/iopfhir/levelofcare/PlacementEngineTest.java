@@ -28,7 +28,9 @@ class PlacementEngineTest {
     private static final PlacementEngine ENGINE = new PlacementEngine(List.of(
             RuleTables.ruleSet(resource(ConceptMap.class, "asam-placement-3rd-edition"), ALL_LEVELS),
             RuleTables.ruleSet(resource(ConceptMap.class, "asam-placement-4th-edition"), ALL_LEVELS),
-            RuleTables.ruleSet(resource(ConceptMap.class, "locus-placement-illustrative"), ALL_LEVELS)));
+            RuleTables.ruleSet(resource(ConceptMap.class, "locus-placement-illustrative"), ALL_LEVELS)), ALL_LEVELS);
+    private static final List<Set<String>> FINDING_SETS = List.of(Set.of(), Set.of("imminent-danger"),
+            Set.of("withdrawal-signs"), Set.of("complicated-withdrawal-history"), Set.of("cognitive-impairment"));
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
@@ -49,6 +51,20 @@ class PlacementEngineTest {
             4th edition: typical intensive outpatient candidate                         | 4 | 1,0,2,2,2 | adult | | 2.1 | | false
             4th edition: moderate withdrawal, medically managed intensive outpatient    | 4 | 2,0,1,1,1 | adult | | 2.7 | 2.7 | false
             4th edition: dangerous recovery environment, high-intensity residential     | 4 | 0,0,0,0,4 | adult | | 3.5 | | false
+            current withdrawal signs at low risk add ambulatory withdrawal management   | 3 | 1,1,1,1,1,1 | adult | withdrawal-signs | 1 | 1-WM | false
+            moderate withdrawal with no safe place to withdraw: residential withdrawal  | 3 | 2,0,1,1,1,3 | adult | | 3.1 | 3.2-WM | false
+            moderate withdrawal after past seizures needs medically monitored withdrawal | 3 | 2,0,1,1,1,1 | adult | complicated-withdrawal-history | 3.7 | 3.7-WM | false
+            cognitive impairment and a need for 24-hour structure: population-specific  | 3 | 0,0,2,1,1,3 | adult | cognitive-impairment | 3.3 | | false
+            adolescents have no population-specific level: low-intensity residential    | 3 | 0,0,2,1,1,3 | adolescent | cognitive-impairment | 3.1 | | false
+            no safe or sober place to live at all: high-intensity residential           | 3 | 0,0,0,0,0,4 | adult | | 3.5 | | false
+            not ready to change at all, otherwise stable: partial hospitalization       | 3 | 0,0,0,4,0,0 | adult | | 2.5 | | false
+            4th edition: in remission with no current needs, long-term monitoring       | 4 | 0,0,0,0,0 | adult | | 1.0 | | false
+            4th edition: mild withdrawal signs, medically managed outpatient            | 4 | 1,0,1,1,1 | adult | withdrawal-signs | 1.7 | 1.7 | false
+            4th edition: moderate withdrawal after past seizures, medically managed residential | 4 | 2,0,1,1,1 | adult | complicated-withdrawal-history | 3.7 | 3.7 | false
+            4th edition: significant use-related risks, high-intensity outpatient       | 4 | 0,0,0,3,0 | adult | | 2.5 | | false
+            4th edition: unsupportive recovery environment, low-intensity residential   | 4 | 0,0,0,0,3 | adult | | 3.1 | | false
+            4th edition: unstable medical condition, medically managed residential      | 4 | 0,3,0,0,0 | adult | | 3.7 | | false
+            4th edition: imminent danger at screening                                   | 4 | 0,0,0,0,0 | adult | imminent-danger | 4 | | true
             """)
     void recommendsTheLeastIntensiveLevelThatMeetsTheHighestRiskNeeds(String why, String edition, String ratings,
             String ageGroup, String finding, String level, String withdrawal, boolean danger) {
@@ -145,9 +161,46 @@ class PlacementEngineTest {
 
     @Test
     void raisingAnySingleRatingNeverLowersTheRecommendation() {
-        assertMonotone(Instrument.ASAM, "3", List.of("1", "2", "3", "4", "5", "6"));
-        assertMonotone(Instrument.ASAM, "4", List.of("1", "2", "3", "4", "5"));
-        assertMonotone(Instrument.LOCUS, null, LOCUS_SCALES);
+        for (Set<String> findings : FINDING_SETS) {
+            assertMonotone(Instrument.ASAM, "3", List.of("1", "2", "3", "4", "5", "6"), findings);
+            assertMonotone(Instrument.ASAM, "4", List.of("1", "2", "3", "4", "5"), findings);
+        }
+        assertMonotone(Instrument.LOCUS, null, LOCUS_SCALES, Set.of());
+    }
+
+    @Test
+    void everyLevelOfBothEditionsIsRecommendedForSomeAssessment() {
+        for (String edition : List.of("3", "4")) {
+            List<String> dimensions = edition.equals("3") ? List.of("1", "2", "3", "4", "5", "6") : List.of("1", "2", "3", "4", "5");
+            Set<String> recommended = new java.util.TreeSet<>();
+            forEveryRating(Instrument.ASAM, dimensions.size(), ratings -> {
+                for (Set<String> findings : FINDING_SETS) {
+                    for (AgeGroup age : AgeGroup.values()) {
+                        Recommendation r = ENGINE.recommend(new Assessment(Instrument.ASAM, edition,
+                                assessment(Instrument.ASAM, edition, dimensions, ratings).ratings(), age, findings));
+                        recommended.add(r.level().code());
+                        if (r.withdrawalManagement() != null) {
+                            recommended.add(r.withdrawalManagement().code());
+                        }
+                    }
+                }
+            });
+            Set<String> levelsOfEdition = new java.util.TreeSet<>(LEVELS.values().stream()
+                    .filter(l -> l.definedIn(edition)).map(Level::code).toList());
+            assertThat(recommended).as("edition %s", edition).isEqualTo(levelsOfEdition);
+        }
+    }
+
+    @Test
+    void anActualLevelThatDiffersFromTheRecommendationNeedsAReason() {
+        Recommendation iop = ENGINE.recommend(assessment("3", "1,0,2,2,3,1", "adult", null));
+
+        assertThat(ENGINE.actualLevel(iop, "1", true).code()).isEqualTo("1");
+        assertThat(ENGINE.actualLevel(iop, "2.1", false).code()).isEqualTo("2.1");
+        assertThatThrownBy(() -> ENGINE.actualLevel(iop, "1", false)).hasMessageContaining("give varianceReason");
+        assertThatThrownBy(() -> ENGINE.actualLevel(iop, "2.1", true)).hasMessageContaining("is the recommended level");
+        assertThatThrownBy(() -> ENGINE.actualLevel(iop, "2.7", true))
+                .hasMessageContaining("actual level '2.7' is not a level of asam edition 3");
     }
 
     @Test
@@ -158,45 +211,69 @@ class PlacementEngineTest {
         PlacementRule high = new PlacementRule(iop, null, false, "high");
 
         assertThatThrownBy(() -> new RuleSet("backwards", "1", Instrument.ASAM, "3",
-                Map.of("1", List.of(low, high, low, high, high)), Map.of(), List.of()))
+                Map.of("1", List.of(low, high, low, high, high)), Map.of(), List.of(), List.of()))
                 .hasMessageContaining("rating 2 needs a less intensive level than rating 1");
-        assertThatThrownBy(() -> new RuleSet("short", "1", Instrument.ASAM, "3", Map.of("1", List.of(low, high)), Map.of(), List.of()))
+        assertThatThrownBy(() -> new RuleSet("short", "1", Instrument.ASAM, "3", Map.of("1", List.of(low, high)), Map.of(), List.of(), List.of()))
                 .hasMessageContaining("needs a rule for every rating 0-4");
         assertThatThrownBy(() -> new RuleSet("bands", "1", Instrument.LOCUS, null, Map.of("1", List.of(low, low, low, low, low)),
-                Map.of(), List.of(new CompositeBand(7, high), new CompositeBand(20, low))))
+                Map.of(), List.of(new CompositeBand(7, high), new CompositeBand(20, low)), List.of()))
                 .hasMessageContaining("composite score 20 needs a less intensive level than score 7");
     }
 
-    /** Every combination of ratings, each dimension raised by one: the level never drops, danger never disappears. */
-    private static void assertMonotone(Instrument instrument, String edition, List<String> dimensions) {
-        int steps = instrument.maxRating() - instrument.minRating() + 1;
-        int combinations = (int) Math.pow(steps, dimensions.size());
-        for (int n = 0; n < combinations; n++) {
-            int[] ratings = new int[dimensions.size()];
-            for (int i = 0, rest = n; i < ratings.length; i++, rest /= steps) {
-                ratings[i] = instrument.minRating() + rest % steps;
-            }
-            Recommendation base = ENGINE.recommend(assessment(instrument, edition, dimensions, ratings));
+    /**
+     * Every combination of ratings, each dimension raised by one, and each finding added: the level
+     * never drops and danger never disappears.
+     */
+    private static void assertMonotone(Instrument instrument, String edition, List<String> dimensions, Set<String> findings) {
+        forEveryRating(instrument, dimensions.size(), ratings -> {
+            Recommendation base = ENGINE.recommend(assessment(instrument, edition, dimensions, ratings, findings));
             for (int d = 0; d < ratings.length; d++) {
                 if (ratings[d] == instrument.maxRating()) {
                     continue;
                 }
                 int[] raised = ratings.clone();
                 raised[d]++;
-                Recommendation higher = ENGINE.recommend(assessment(instrument, edition, dimensions, raised));
-                assertThat(higher.level().rank()).as("%s %s: %s -> %s", instrument, edition, ratings, raised)
-                        .isGreaterThanOrEqualTo(base.level().rank());
-                assertThat(!base.imminentDanger() || higher.imminentDanger()).isTrue();
+                assertNotLower(base, ENGINE.recommend(assessment(instrument, edition, dimensions, raised, findings)));
             }
+            if (instrument == Instrument.ASAM) {
+                for (Set<String> more : FINDING_SETS) {
+                    Set<String> added = new java.util.HashSet<>(findings);
+                    added.addAll(more);
+                    assertNotLower(base, ENGINE.recommend(assessment(instrument, edition, dimensions, ratings, added)));
+                }
+            }
+        });
+    }
+
+    private static void assertNotLower(Recommendation base, Recommendation higher) {
+        assertThat(higher.level().rank()).as("%s -> %s", base.dimensions(), higher.dimensions())
+                .isGreaterThanOrEqualTo(base.level().rank());
+        assertThat(!base.imminentDanger() || higher.imminentDanger()).isTrue();
+    }
+
+    private static void forEveryRating(Instrument instrument, int dimensions, java.util.function.Consumer<int[]> check) {
+        int steps = instrument.maxRating() - instrument.minRating() + 1;
+        int combinations = (int) Math.pow(steps, dimensions);
+        for (int n = 0; n < combinations; n++) {
+            int[] ratings = new int[dimensions];
+            for (int i = 0, rest = n; i < dimensions; i++, rest /= steps) {
+                ratings[i] = instrument.minRating() + rest % steps;
+            }
+            check.accept(ratings);
         }
     }
 
     private static Assessment assessment(Instrument instrument, String edition, List<String> dimensions, int[] ratings) {
+        return assessment(instrument, edition, dimensions, ratings, Set.of());
+    }
+
+    private static Assessment assessment(Instrument instrument, String edition, List<String> dimensions, int[] ratings,
+            Set<String> findings) {
         Map<String, Integer> byDimension = new HashMap<>();
         for (int i = 0; i < ratings.length; i++) {
             byDimension.put(dimensions.get(i), ratings[i]);
         }
-        return new Assessment(instrument, edition, byDimension, AgeGroup.ADULT, Set.of());
+        return new Assessment(instrument, edition, byDimension, AgeGroup.ADULT, findings);
     }
 
     private static Assessment locus(String[] ratings) {

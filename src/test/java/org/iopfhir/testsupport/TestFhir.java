@@ -12,6 +12,8 @@ public final class TestFhir {
     static {
         // Each test talks to a known server; skip the client's CapabilityStatement probe.
         CONTEXT.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+        // A 158-entry transaction on a busy 2-core machine can take longer than the 10 s default.
+        CONTEXT.getRestfulClientFactory().setSocketTimeout(60_000);
     }
 
     private TestFhir() {
