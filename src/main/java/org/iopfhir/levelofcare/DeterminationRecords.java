@@ -26,7 +26,6 @@ public final class DeterminationRecords {
     public static final String RATING_IDENTIFIER = RuleTables.BASE + "sid/dimension-rating";
     public static final String DETERMINATION_IDENTIFIER = RuleTables.BASE + "sid/level-of-care-determination";
     private static final String EDITION_EXTENSION = RuleTables.BASE + "StructureDefinition/asam-edition";
-    private static final String OBSERVATION_CODES = RuleTables.BASE + "CodeSystem/iop-observation-code";
     private static final String CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category";
 
     private DeterminationRecords() {
@@ -38,7 +37,7 @@ public final class DeterminationRecords {
             Observation observation = base(response, assessment.edition(), RATING_PROFILE);
             observation.addIdentifier().setSystem(RATING_IDENTIFIER)
                     .setValue(source(response) + "/dimension/" + rating.getKey() + "/edition/" + assessment.edition());
-            observation.addCategory().addCoding(new Coding(OBSERVATION_CODES, "asam-dimension-rating", "ASAM dimension rating"));
+            observation.addCategory().addCoding(new Coding(RuleTables.OBSERVATION_CODES, "asam-dimension-rating", "ASAM dimension rating"));
             observation.getCode().addCoding(new Coding(RuleTables.DIMENSION_SYSTEM, rating.getKey(), "Dimension " + rating.getKey()));
             observation.setValue(new IntegerType(rating.getValue()));
             ratings.add(observation);
@@ -46,29 +45,52 @@ public final class DeterminationRecords {
         return ratings;
     }
 
+    /**
+     * @param actual         the level actually chosen, or null when none is recorded
+     * @param varianceReason why the actual level differs from the recommendation (null when it does not)
+     */
     public static Observation determination(QuestionnaireResponse response, Assessment assessment,
-            Recommendation recommendation, List<Reference> ratings) {
+            Recommendation recommendation, Level actual, CodeableConcept varianceReason, List<Reference> ratings) {
         Observation observation = base(response, assessment.edition(), DETERMINATION_PROFILE);
+        // A different decision on the same assessment is a new determination; the same one is found again.
         observation.addIdentifier().setSystem(DETERMINATION_IDENTIFIER).setValue(source(response) + "/rules/"
                 + recommendation.ruleSet().replace('|', ':') + "/edition/" + assessment.edition()
-                + "/age/" + assessment.ageGroup().code());
+                + "/age/" + assessment.ageGroup().code()
+                + (actual == null ? "" : "/actual/" + actual.code())
+                + (varianceReason == null ? "" : "/reason/" + reasonKey(varianceReason)));
         observation.addCategory().addCoding(new Coding(CATEGORY, "survey", "Survey"));
-        observation.getCode().addCoding(new Coding(OBSERVATION_CODES, "level-of-care-determination", "Level of care determination"));
+        observation.getCode().addCoding(new Coding(RuleTables.OBSERVATION_CODES, "level-of-care-determination", "Level of care determination"));
         observation.setValue(levelConcept(recommendation.level()));
-        observation.addComponent().setCode(new CodeableConcept(new Coding(OBSERVATION_CODES, "imminent-danger", "Imminent danger")))
+        observation.addComponent().setCode(new CodeableConcept(new Coding(RuleTables.OBSERVATION_CODES, "imminent-danger", "Imminent danger")))
                 .setValue(new BooleanType(recommendation.imminentDanger()));
         if (recommendation.withdrawalManagement() != null) {
             observation.addComponent()
-                    .setCode(new CodeableConcept(new Coding(OBSERVATION_CODES, "withdrawal-management-level",
+                    .setCode(new CodeableConcept(new Coding(RuleTables.OBSERVATION_CODES, "withdrawal-management-level",
                             "Withdrawal management level")))
                     .setValue(levelConcept(recommendation.withdrawalManagement()));
+        }
+        if (actual != null) {
+            observation.addComponent()
+                    .setCode(new CodeableConcept(new Coding(RuleTables.OBSERVATION_CODES, "actual-level", "Actual level of care")))
+                    .setValue(levelConcept(actual));
+        }
+        if (varianceReason != null) {
+            observation.addComponent()
+                    .setCode(new CodeableConcept(new Coding(RuleTables.OBSERVATION_CODES, "variance-reason",
+                            "Level-of-care variance reason")))
+                    .setValue(varianceReason.copy());
         }
         observation.setHasMember(ratings);
         return observation;
     }
 
+    private static String reasonKey(CodeableConcept reason) {
+        return reason.hasCoding() ? String.join("+", reason.getCoding().stream().map(Coding::getCode).sorted().toList())
+                : reason.getText();
+    }
+
     public static Coding levelCoding(Level level) {
-        return new Coding(RuleTables.LEVEL_SYSTEM, level.code(), level.display());
+        return new Coding(level.system(), level.code(), level.display());
     }
 
     private static CodeableConcept levelConcept(Level level) {

@@ -18,12 +18,18 @@ import org.hl7.fhir.r4.model.Type;
  * Turns an answered {@code Questionnaire/iop-intake} into an {@link Assessment}. The linkIds are
  * the questionnaire's contract: {@code dim-N-rating} holds dimension N's rating, the screening
  * group the edition, age group and imminent danger; active suicidal intent with a plan and
- * homicidal ideation also count as imminent danger.
+ * homicidal ideation also count as imminent danger. Current withdrawal signs, a history of
+ * complicated withdrawal and a cognitive impairment become findings the rule tables' modifiers use.
  */
 public final class IntakeReader {
 
     public static final String INTAKE = "http://iop-fhir.org/fhir/Questionnaire/iop-intake";
     public static final String IMMINENT_DANGER = "imminent-danger";
+    private static final String WITHDRAWAL_SIGNS = "withdrawal-signs";
+    private static final String COMPLICATED_WITHDRAWAL = "complicated-withdrawal-history";
+    private static final String COGNITIVE_IMPAIRMENT = "cognitive-impairment";
+    /** The placement findings (codes of {@link RuleTables#OBSERVATION_CODES}) the rule tables may use. */
+    public static final Set<String> FINDINGS = Set.of(IMMINENT_DANGER, WITHDRAWAL_SIGNS, COMPLICATED_WITHDRAWAL, COGNITIVE_IMPAIRMENT);
 
     private IntakeReader() {
     }
@@ -63,6 +69,16 @@ public final class IntakeReader {
         if (isTrue(answers.get("screening-imminent-danger")) || isTrue(answers.get("dim-3-homicidal-ideation"))
                 || "active-with-plan-or-intent".equals(code(answers.get("dim-3-suicidal-ideation")))) {
             findings.add(IMMINENT_DANGER);
+        }
+        String withdrawalSigns = code(answers.get("dim-1-withdrawal-symptoms"));
+        if (withdrawalSigns != null && !"none".equals(withdrawalSigns)) {
+            findings.add(WITHDRAWAL_SIGNS);
+        }
+        if (isTrue(answers.get("dim-1-withdrawal-history"))) {
+            findings.add(COMPLICATED_WITHDRAWAL);
+        }
+        if (isTrue(answers.get("dim-3-cognitive-impairment"))) {
+            findings.add(COGNITIVE_IMPAIRMENT);
         }
         String ratedUnder = code(answers.get("screening-edition"));
         if (edition != null && ratedUnder != null && !edition.equals(ratedUnder)) {

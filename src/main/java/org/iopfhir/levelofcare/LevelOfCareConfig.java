@@ -22,29 +22,32 @@ import org.springframework.core.io.Resource;
 public class LevelOfCareConfig {
 
     private static final Logger log = LoggerFactory.getLogger(LevelOfCareConfig.class);
-    private static final String PLACEMENT_MAP_PREFIX = "asam-placement-";
 
     @Bean
     public PlacementEngine placementEngine(ImplementationGuide guide, FhirContext fhirContext, LevelOfCareProperties properties) {
-        CodeSystem levelSystem = guide.conformance().stream().map(ImplementationGuide.Entry::resource)
-                .filter(CodeSystem.class::isInstance).map(CodeSystem.class::cast)
-                .filter(cs -> RuleTables.LEVEL_SYSTEM.equals(cs.getUrl())).findFirst()
-                .orElseThrow(() -> new IllegalStateException("the guide has no " + RuleTables.LEVEL_SYSTEM));
-        Map<String, Level> levels = RuleTables.levels(levelSystem);
+        Map<String, Map<String, Level>> levels = new LinkedHashMap<>();
+        for (String system : List.of(RuleTables.LEVEL_SYSTEM, RuleTables.LOCUS_LEVEL_SYSTEM)) {
+            CodeSystem codeSystem = guide.conformance().stream().map(ImplementationGuide.Entry::resource)
+                    .filter(CodeSystem.class::isInstance).map(CodeSystem.class::cast)
+                    .filter(cs -> system.equals(cs.getUrl())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("the guide has no " + system));
+            levels.put(system, RuleTables.levels(codeSystem));
+        }
 
-        Map<String, RuleSet> byEdition = new LinkedHashMap<>();
+        // One rule set per instrument and edition; a configured table replaces the built-in one it matches.
+        Map<String, RuleSet> byScope = new LinkedHashMap<>();
         guide.conformance().stream().map(ImplementationGuide.Entry::resource)
                 .filter(ConceptMap.class::isInstance).map(ConceptMap.class::cast)
-                .filter(map -> map.getIdElement().getIdPart().startsWith(PLACEMENT_MAP_PREFIX))
+                .filter(RuleTables::isPlacementTable)
                 .map(map -> RuleTables.ruleSet(map, levels))
-                .forEach(rules -> byEdition.put(rules.edition(), rules));
+                .forEach(rules -> byScope.put(rules.scope(), rules));
         for (Resource file : properties.ruleSets()) {
             RuleSet replacement = RuleTables.ruleSet(parse(fhirContext, file), levels);
-            byEdition.put(replacement.edition(), replacement);
-            log.info("Placement rules for edition {} replaced by {} from {}", replacement.edition(),
-                    replacement.reference(), file.getDescription());
+            byScope.put(replacement.scope(), replacement);
+            log.info("Placement rules for {} replaced by {} from {}", replacement.scope(), replacement.reference(),
+                    file.getDescription());
         }
-        return new PlacementEngine(List.copyOf(byEdition.values()));
+        return new PlacementEngine(List.copyOf(byScope.values()), levels);
     }
 
     @Bean

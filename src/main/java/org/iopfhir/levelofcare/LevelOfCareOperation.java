@@ -16,12 +16,14 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeType;
+import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
@@ -61,8 +63,11 @@ public class LevelOfCareOperation {
             @OperationParam(name = "assessment", max = 1) Reference assessment,
             @OperationParam(name = "response", max = 1) QuestionnaireResponse response,
             @OperationParam(name = "rating", max = OperationParam.MAX_UNLIMITED) List<Parameters.ParametersParameterComponent> ratings,
+            @OperationParam(name = "finding", max = OperationParam.MAX_UNLIMITED) List<Coding> findings,
             @OperationParam(name = "edition", max = 1) CodeType edition,
             @OperationParam(name = "ageGroup", max = 1) CodeType ageGroup,
+            @OperationParam(name = "actualLevel", max = 1) Coding actualLevel,
+            @OperationParam(name = "varianceReason", max = 1) CodeableConcept varianceReason,
             @OperationParam(name = "persist", max = 1) BooleanType persist,
             RequestDetails request) {
         int inputs = (assessment != null ? 1 : 0) + (response != null ? 1 : 0) + (ratings != null && !ratings.isEmpty() ? 1 : 0);
@@ -70,12 +75,16 @@ public class LevelOfCareOperation {
             throw new InvalidRequestException("give exactly one of: assessment (a reference to a QuestionnaireResponse), "
                     + "response (an inline QuestionnaireResponse), or one rating part per dimension");
         }
+        if (findings != null && !findings.isEmpty() && ratings == null) {
+            throw new InvalidRequestException("finding goes with inline ratings; an intake response carries its own findings");
+        }
+        Decision decision = new Decision(actualLevel, varianceReason);
         if (assessment != null) {
             IdType id = new IdType(assessment.getReference());
             if (!"QuestionnaireResponse".equals(id.getResourceType()) || !id.hasIdPart()) {
                 throw new InvalidRequestException("assessment must reference a QuestionnaireResponse, e.g. QuestionnaireResponse/123");
             }
-            return fromStoredResponse(id, edition, ageGroup, persist, request);
+            return fromStoredResponse(id, edition, ageGroup, decision, persist, request);
         }
         if (response != null) {
             if (isTrue(persist)) {
@@ -84,14 +93,19 @@ public class LevelOfCareOperation {
             }
             Assessment read = place(() -> IntakeReader.read(response, code(edition), ageGroupOf(ageGroup), defaultEdition,
                     () -> subjectOf(response, request)));
-            return output(place(() -> engine.recommend(read)), null, List.of());
+            return output(place(() -> engine.recommend(read)), decision, null, List.of());
         }
         if (isTrue(persist)) {
             throw new InvalidRequestException("persist needs a stored assessment; inline ratings are not recorded");
         }
-        Assessment fromRatings = place(() -> new Assessment(code(edition) != null ? code(edition) : defaultEdition,
-                ratings(ratings), ageGroupOrAdult(ageGroup), Set.of()));
-        return output(place(() -> engine.recommend(fromRatings)), null, List.of());
+        Instrument instrument = instrumentOf(ratings);
+        if (instrument != Instrument.ASAM && edition != null) {
+            throw new InvalidRequestException("edition applies to ASAM ratings only; " + instrument.code() + " has none");
+        }
+        String placedEdition = instrument != Instrument.ASAM ? null : code(edition) != null ? code(edition) : defaultEdition;
+        Assessment fromRatings = place(() -> new Assessment(instrument, placedEdition, ratings(ratings),
+                ageGroupOrAdult(ageGroup), findingCodes(findings)));
+        return output(place(() -> engine.recommend(fromRatings)), decision, null, List.of());
     }
 
     @Operation(name = "$level-of-care", typeName = "QuestionnaireResponse", idempotent = false, canonicalUrl = CANONICAL)
@@ -99,9 +113,11 @@ public class LevelOfCareOperation {
             @IdParam IdType id,
             @OperationParam(name = "edition", max = 1) CodeType edition,
             @OperationParam(name = "ageGroup", max = 1) CodeType ageGroup,
+            @OperationParam(name = "actualLevel", max = 1) Coding actualLevel,
+            @OperationParam(name = "varianceReason", max = 1) CodeableConcept varianceReason,
             @OperationParam(name = "persist", max = 1) BooleanType persist,
             RequestDetails request) {
-        return fromStoredResponse(id, edition, ageGroup, persist, request);
+        return fromStoredResponse(id, edition, ageGroup, new Decision(actualLevel, varianceReason), persist, request);
     }
 
     @Operation(name = "$level-of-care", typeName = "Patient", idempotent = false, canonicalUrl = CANONICAL)
@@ -109,6 +125,8 @@ public class LevelOfCareOperation {
             @IdParam IdType id,
             @OperationParam(name = "edition", max = 1) CodeType edition,
             @OperationParam(name = "ageGroup", max = 1) CodeType ageGroup,
+            @OperationParam(name = "actualLevel", max = 1) Coding actualLevel,
+            @OperationParam(name = "varianceReason", max = 1) CodeableConcept varianceReason,
             @OperationParam(name = "persist", max = 1) BooleanType persist,
             RequestDetails request) {
         daos.getResourceDao(Patient.class).read(id.toUnqualifiedVersionless(), request);
@@ -120,7 +138,8 @@ public class LevelOfCareOperation {
                 .stream().map(QuestionnaireResponse.class::cast).filter(IntakeReader::isIntake).findFirst()
                 .orElseThrow(() -> new ResourceNotFoundException(id.toUnqualifiedVersionless().getValue()
                         + " has no completed intake assessment (" + IntakeReader.INTAKE + ")"));
-        return fromStoredResponse(latest.getIdElement(), edition, ageGroup, persist, request);
+        return fromStoredResponse(latest.getIdElement(), edition, ageGroup, new Decision(actualLevel, varianceReason),
+                persist, request);
     }
 
     @Operation(name = "$extract", typeName = "QuestionnaireResponse", idempotent = true, canonicalUrl = EXTRACT_CANONICAL)
@@ -137,24 +156,40 @@ public class LevelOfCareOperation {
         return transaction;
     }
 
-    private Parameters fromStoredResponse(IdType id, CodeType edition, CodeType ageGroup, BooleanType persist,
-            RequestDetails request) {
+    private Parameters fromStoredResponse(IdType id, CodeType edition, CodeType ageGroup, Decision decision,
+            BooleanType persist, RequestDetails request) {
         QuestionnaireResponse response = readResponse(id, request);
         Assessment assessment = place(() -> IntakeReader.read(response, code(edition), ageGroupOf(ageGroup),
                 defaultEdition, () -> subjectOf(response, request)));
         Recommendation recommendation = place(() -> engine.recommend(assessment));
         if (!isTrue(persist)) {
-            return output(recommendation, null, List.of());
+            return output(recommendation, decision, null, List.of());
         }
+        Level actual = actualLevel(recommendation, decision);
         List<Observation> ratings = new ArrayList<>();
         for (Observation rating : place(() -> DeterminationRecords.dimensionRatings(response, assessment))) {
             ratings.add(createOnce(rating, request));
         }
         List<Reference> members = ratings.stream()
                 .map(o -> new Reference(o.getIdElement().toUnqualifiedVersionless().getValue())).toList();
-        Observation determination = createOnce(
-                DeterminationRecords.determination(response, assessment, recommendation, members), request);
-        return output(recommendation, determination, ratings);
+        Observation determination = createOnce(DeterminationRecords.determination(response, assessment, recommendation,
+                actual, decision.varianceReason(), members), request);
+        return output(recommendation, decision, determination, ratings);
+    }
+
+    /** The level actually chosen, when the caller records one; a variance from the recommendation needs a reason. */
+    private Level actualLevel(Recommendation recommendation, Decision decision) {
+        if (decision.actualLevel() == null) {
+            if (decision.varianceReason() != null) {
+                throw new InvalidRequestException("varianceReason explains an actualLevel; give the actual level too");
+            }
+            return null;
+        }
+        if (!recommendation.level().system().equals(decision.actualLevel().getSystem())) {
+            throw new InvalidRequestException("actualLevel must be coded in " + recommendation.level().system());
+        }
+        return place(() -> engine.actualLevel(recommendation, decision.actualLevel().getCode(),
+                decision.varianceReason() != null && !decision.varianceReason().isEmpty()));
     }
 
     /** Conditional create on the record's identifier: the second identical request finds the first record. */
@@ -177,7 +212,9 @@ public class LevelOfCareOperation {
         return daos.getResourceDao(Patient.class).read(subject.toUnqualifiedVersionless(), request);
     }
 
-    private static Parameters output(Recommendation recommendation, Observation determination, List<Observation> ratings) {
+    private Parameters output(Recommendation recommendation, Decision decision, Observation determination,
+            List<Observation> ratings) {
+        Level actual = actualLevel(recommendation, decision);
         Parameters out = new Parameters();
         out.addParameter().setName("level").setValue(DeterminationRecords.levelCoding(recommendation.level()));
         if (recommendation.withdrawalManagement() != null) {
@@ -185,7 +222,10 @@ public class LevelOfCareOperation {
                     .setValue(DeterminationRecords.levelCoding(recommendation.withdrawalManagement()));
         }
         out.addParameter().setName("imminentDanger").setValue(new BooleanType(recommendation.imminentDanger()));
-        out.addParameter().setName("edition").setValue(new CodeType(recommendation.edition()));
+        out.addParameter().setName("instrument").setValue(new CodeType(recommendation.instrument().code()));
+        if (recommendation.edition() != null) {
+            out.addParameter().setName("edition").setValue(new CodeType(recommendation.edition()));
+        }
         if (recommendation.weeklyHours() != null) {
             Range hours = new Range().setLow(hoursQuantity(recommendation.weeklyHours().min()));
             if (recommendation.weeklyHours().maxExclusive() != null) {
@@ -195,13 +235,29 @@ public class LevelOfCareOperation {
         }
         for (Recommendation.DimensionResult dimension : recommendation.dimensions()) {
             Parameters.ParametersParameterComponent part = out.addParameter().setName("dimension");
-            part.addPart().setName("code").setValue(new Coding(RuleTables.DIMENSION_SYSTEM, dimension.dimension(),
-                    "Dimension " + dimension.dimension()));
+            part.addPart().setName("code").setValue(new Coding(RuleTables.dimensionSystem(recommendation.instrument()),
+                    dimension.dimension(), "Dimension " + dimension.dimension()));
             part.addPart().setName("rating").setValue(new IntegerType(dimension.rating()));
             part.addPart().setName("minimumLevel").setValue(DeterminationRecords.levelCoding(dimension.minimumLevel()));
             part.addPart().setName("rationale").setValue(new StringType(dimension.rationale()));
         }
+        Recommendation.CompositeResult composite = recommendation.composite();
+        if (composite != null) {
+            Parameters.ParametersParameterComponent part = out.addParameter().setName("composite");
+            part.addPart().setName("score").setValue(new IntegerType(composite.score()));
+            if (composite.minimumLevel() != null) {
+                part.addPart().setName("minimumLevel").setValue(DeterminationRecords.levelCoding(composite.minimumLevel()));
+            }
+            part.addPart().setName("rationale").setValue(new StringType(composite.rationale()));
+        }
         recommendation.findings().forEach(f -> out.addParameter().setName("finding").setValue(new StringType(f)));
+        recommendation.modifiers().forEach(m -> out.addParameter().setName("modifier").setValue(new StringType(m)));
+        if (actual != null) {
+            out.addParameter().setName("actualLevel").setValue(DeterminationRecords.levelCoding(actual));
+            if (decision.varianceReason() != null) {
+                out.addParameter().setName("varianceReason").setValue(decision.varianceReason());
+            }
+        }
         out.addParameter().setName("ruleSet").setValue(new StringType(recommendation.ruleSet()));
         if (determination != null) {
             out.addParameter().setName("determination").setResource(determination);
@@ -214,18 +270,51 @@ public class LevelOfCareOperation {
         return new Quantity().setValue(value).setUnit("h/wk").setSystem("http://unitsofmeasure.org").setCode("h/wk");
     }
 
+    /** Placement findings given with inline ratings, such as imminent danger found at screening. */
+    private static Set<String> findingCodes(List<Coding> findings) {
+        Set<String> codes = new HashSet<>();
+        for (Coding finding : findings == null ? List.<Coding>of() : findings) {
+            if (!RuleTables.OBSERVATION_CODES.equals(finding.getSystem()) || !IntakeReader.FINDINGS.contains(finding.getCode())) {
+                throw new InvalidRequestException("finding must be one of " + new java.util.TreeSet<>(IntakeReader.FINDINGS)
+                        + " from " + RuleTables.OBSERVATION_CODES);
+            }
+            codes.add(finding.getCode());
+        }
+        return codes;
+    }
+
+    /** What the caller actually chose, recorded next to the recommendation (both may be absent). */
+    private record Decision(Coding actualLevel, CodeableConcept varianceReason) {
+    }
+
+    /** The instrument the ratings belong to, told by their dimensions' code system; all must agree. */
+    private static Instrument instrumentOf(List<Parameters.ParametersParameterComponent> parts) {
+        Set<Instrument> instruments = new HashSet<>();
+        for (Parameters.ParametersParameterComponent rating : parts) {
+            Parameters.ParametersParameterComponent dimension = part(rating, "dimension");
+            Instrument instrument = dimension.getValue() instanceof Coding coding && coding.hasCode()
+                    ? RuleTables.instrumentOfDimensionSystem(coding.getSystem()) : null;
+            if (instrument == null) {
+                throw new InvalidRequestException("each rating's dimension part needs a valueCoding with a code from "
+                        + RuleTables.DIMENSION_SYSTEM + " (ASAM) or " + RuleTables.LOCUS_DIMENSION_SYSTEM + " (LOCUS)");
+            }
+            instruments.add(instrument);
+        }
+        if (instruments.size() > 1) {
+            throw new InvalidRequestException("the ratings mix ASAM and LOCUS dimensions; rate one instrument per request");
+        }
+        return instruments.iterator().next();
+    }
+
     private static Map<String, Integer> ratings(List<Parameters.ParametersParameterComponent> parts) {
         Map<String, Integer> ratings = new HashMap<>();
         for (Parameters.ParametersParameterComponent rating : parts) {
-            Parameters.ParametersParameterComponent dimension = part(rating, "dimension");
-            Parameters.ParametersParameterComponent value = part(rating, "value");
-            if (!(dimension.getValue() instanceof Coding coding) || !RuleTables.DIMENSION_SYSTEM.equals(coding.getSystem())
-                    || !(value.getValue() instanceof IntegerType integer)) {
-                throw new InvalidRequestException("each rating needs a dimension part (valueCoding from "
-                        + RuleTables.DIMENSION_SYSTEM + ") and a value part (valueInteger 0-4)");
+            Coding dimension = (Coding) part(rating, "dimension").getValue();
+            if (!(part(rating, "value").getValue() instanceof IntegerType integer) || !integer.hasValue()) {
+                throw new InvalidRequestException("each rating needs a value part with a valueInteger (ASAM 0-4, LOCUS 1-5)");
             }
-            if (ratings.put(coding.getCode(), integer.getValue()) != null) {
-                throw new InvalidRequestException("dimension " + coding.getCode() + " is rated twice");
+            if (ratings.put(dimension.getCode(), integer.getValue()) != null) {
+                throw new InvalidRequestException("dimension " + dimension.getCode() + " is rated twice");
             }
         }
         return ratings;

@@ -1,50 +1,78 @@
 package org.iopfhir.levelofcare;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A placement rule table for one edition: for each rated dimension, the rule for each rating
- * 0-4, plus rules for screening findings. Checked when built, so a table (ours or a licensed
- * replacement) that skips a rating or lets a higher rating need a less intensive level is
- * refused at start-up rather than giving inconsistent advice: monotone tables make "raising a
- * rating never lowers the recommendation" hold by construction.
+ * A placement rule table for one instrument and edition: for each rated dimension, the rule for
+ * each rating of the instrument's scale, rules for screening findings, modifiers that combine
+ * several facts and, for instruments that sum their ratings (LOCUS), composite-score bands. Checked when built, so a table (ours or a
+ * licensed replacement) that skips a rating or lets a higher rating or score need a less
+ * intensive level is refused at start-up rather than giving inconsistent advice: monotone
+ * tables make "raising a rating never lowers the recommendation" hold by construction.
  */
 public final class RuleSet {
 
-    public static final int MAX_RATING = 4;
-
     private final String id;
     private final String version;
+    private final Instrument instrument;
     private final String edition;
     private final Map<String, List<PlacementRule>> byDimension;
     private final Map<String, PlacementRule> byFinding;
+    private final List<CompositeBand> composite;
+    private final List<Modifier> modifiers;
 
-    public RuleSet(String id, String version, String edition, Map<String, List<PlacementRule>> byDimension,
-            Map<String, PlacementRule> byFinding) {
+    public RuleSet(String id, String version, Instrument instrument, String edition,
+            Map<String, List<PlacementRule>> byDimension, Map<String, PlacementRule> byFinding, List<CompositeBand> composite,
+            List<Modifier> modifiers) {
         this.id = id;
         this.version = version;
+        this.instrument = instrument;
         this.edition = edition;
         this.byDimension = Map.copyOf(byDimension);
         this.byFinding = Map.copyOf(byFinding);
+        this.composite = composite.stream().sorted(Comparator.comparingInt(CompositeBand::minScore)).toList();
+        this.modifiers = List.copyOf(modifiers);
         if (this.byDimension.isEmpty()) {
             throw new IllegalArgumentException("rule set " + id + " rates no dimension");
         }
+        int ratings = instrument.maxRating() - instrument.minRating() + 1;
         this.byDimension.forEach((dimension, rules) -> {
             // List.of(...).contains(null) would throw; tables read from FHIR may hold nulls for gaps.
-            if (rules.size() != MAX_RATING + 1 || rules.stream().anyMatch(Objects::isNull)) {
-                throw new IllegalArgumentException("rule set " + id + ": dimension " + dimension
-                        + " needs a rule for every rating 0-" + MAX_RATING);
+            if (rules.size() != ratings || rules.stream().anyMatch(Objects::isNull)) {
+                throw new IllegalArgumentException("rule set " + id + ": dimension " + dimension + " needs a rule for every rating "
+                        + instrument.minRating() + "-" + instrument.maxRating());
             }
-            for (int rating = 1; rating <= MAX_RATING; rating++) {
-                if (rules.get(rating - 1).minimumLevel().moreIntensiveThan(rules.get(rating).minimumLevel())) {
+            for (int i = 1; i < ratings; i++) {
+                if (rules.get(i - 1).minimumLevel().moreIntensiveThan(rules.get(i).minimumLevel())) {
                     throw new IllegalArgumentException("rule set " + id + ": dimension " + dimension + " rating "
-                            + rating + " needs a less intensive level than rating " + (rating - 1));
+                            + (instrument.minRating() + i) + " needs a less intensive level than rating "
+                            + (instrument.minRating() + i - 1));
                 }
             }
         });
+        for (int i = 1; i < this.composite.size(); i++) {
+            CompositeBand lower = this.composite.get(i - 1);
+            CompositeBand higher = this.composite.get(i);
+            if (lower.minScore() == higher.minScore()) {
+                throw new IllegalArgumentException("rule set " + id + ": two composite bands start at " + lower.minScore());
+            }
+            if (lower.rule().minimumLevel().moreIntensiveThan(higher.rule().minimumLevel())) {
+                throw new IllegalArgumentException("rule set " + id + ": composite score " + higher.minScore()
+                        + " needs a less intensive level than score " + lower.minScore());
+            }
+        }
+        for (Modifier modifier : this.modifiers) {
+            modifier.minimumRatings().forEach((dimension, rating) -> {
+                if (!this.byDimension.containsKey(dimension) || !instrument.inRange(rating)) {
+                    throw new IllegalArgumentException("rule set " + id + ": a modifier needs dimension " + dimension
+                            + " rated at least " + rating + ", which the table does not rate");
+                }
+            });
+        }
     }
 
     /** {@code id|version}, as reported with every recommendation. */
@@ -52,6 +80,20 @@ public final class RuleSet {
         return id + "|" + version;
     }
 
+    public Instrument instrument() {
+        return instrument;
+    }
+
+    /** What the table places: its instrument and edition, e.g. {@code asam edition 3} or {@code locus}. */
+    public String scope() {
+        return scope(instrument, edition);
+    }
+
+    public static String scope(Instrument instrument, String edition) {
+        return edition == null ? instrument.code() : instrument.code() + " edition " + edition;
+    }
+
+    /** The edition placed under, or null for an instrument without editions. */
     public String edition() {
         return edition;
     }
@@ -61,10 +103,29 @@ public final class RuleSet {
     }
 
     public PlacementRule rule(String dimension, int rating) {
-        return byDimension.get(dimension).get(rating);
+        return byDimension.get(dimension).get(rating - instrument.minRating());
     }
 
     public Optional<PlacementRule> findingRule(String finding) {
         return Optional.ofNullable(byFinding.get(finding));
+    }
+
+    public List<Modifier> modifiers() {
+        return modifiers;
+    }
+
+    public boolean hasComposite() {
+        return !composite.isEmpty();
+    }
+
+    /** The band a composite score falls in; empty below the lowest band. */
+    public Optional<CompositeBand> compositeBand(int score) {
+        CompositeBand found = null;
+        for (CompositeBand band : composite) {
+            if (band.minScore() <= score) {
+                found = band;
+            }
+        }
+        return Optional.ofNullable(found);
     }
 }

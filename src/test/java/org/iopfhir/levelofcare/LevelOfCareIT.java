@@ -65,6 +65,31 @@ class LevelOfCareIT extends PostgresServerTest {
     }
 
     @Test
+    void locusRatingsArePlacedWithTheLocusRuleSetAndItsCompositeScore() {
+        Parameters out = levelOfCare(locus("3", "3", "3", "3", "3", "3", "3"));
+
+        Coding level = (Coding) out.getParameterValue("level");
+        assertThat(level.getSystem()).isEqualTo(RuleTables.LOCUS_LEVEL_SYSTEM);
+        assertThat(level.getCode()).isEqualTo("3");
+        assertThat(out.getParameterValue("instrument").primitiveValue()).isEqualTo("locus");
+        assertThat(out.getParameter("edition")).isNull();
+        assertThat(out.getParameter("weeklyHours")).isNull();
+        assertThat(out.getParameters("dimension")).hasSize(7);
+        Parameters.ParametersParameterComponent composite = out.getParameter("composite");
+        assertThat(((IntegerType) composite.getPart().get(0).getValue()).getValue()).isEqualTo(21);
+        assertThat(((Coding) composite.getPart().get(1).getValue()).getCode()).isEqualTo("3");
+        assertThat(out.getParameterValue("ruleSet").primitiveValue()).isEqualTo("locus-placement-illustrative|0.1.0");
+
+        assertRefused(locus("3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class, "dimension 6 is not rated");
+        assertRefused(locus("0", "3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class, "locus ratings run from 1 to 5");
+        Parameters withEdition = locus("3", "3", "3", "3", "3", "3", "3").addParameter("edition", new CodeType("3"));
+        assertRefused(withEdition, InvalidRequestException.class, "edition applies to ASAM ratings only");
+        Parameters mixed = ratings("3", 1, 0, 2, 2, 3, 1);
+        mixed.getParameter().addAll(locus("3").getParameter());
+        assertRefused(mixed, InvalidRequestException.class, "mix ASAM and LOCUS");
+    }
+
+    @Test
     void storedIntakeAndThePatientsLatestIntakeGiveTheSameAnswer() {
         Parameters byResponse = client().operation().onInstance(new IdType("QuestionnaireResponse/example-intake"))
                 .named("$level-of-care").withNoParameters(Parameters.class).execute();
@@ -93,10 +118,53 @@ class LevelOfCareIT extends PostgresServerTest {
         assertThat(((Observation) second.getParameter("determination").getResource()).getIdElement().getIdPart())
                 .isEqualTo(determination.getIdElement().getIdPart());
         Bundle stored = client().search().forResource(Observation.class)
-                .where(Observation.DERIVED_FROM.hasId("QuestionnaireResponse/example-intake"))
-                .and(Observation.IDENTIFIER.hasSystemWithAnyCode(DeterminationRecords.DETERMINATION_IDENTIFIER))
+                .where(Observation.IDENTIFIER.exactly().systemAndIdentifier(DeterminationRecords.DETERMINATION_IDENTIFIER,
+                        determination.getIdentifierFirstRep().getValue()))
                 .returnBundle(Bundle.class).execute();
         assertThat(stored.getEntry()).hasSize(1);
+    }
+
+    @Test
+    void aVarianceIsRecordedWithItsReasonAndADifferentDecisionIsANewDetermination() {
+        IdType intake = new IdType("QuestionnaireResponse/example-intake");
+        Parameters chosen = new Parameters().addParameter("persist", new BooleanType(true))
+                .addParameter("actualLevel", new Coding(RuleTables.LEVEL_SYSTEM, "1", null));
+        chosen.addParameter().setName("varianceReason").setValue(new org.hl7.fhir.r4.model.CodeableConcept(
+                new Coding("http://iop-fhir.org/fhir/CodeSystem/iop-variance-reason", "waitlist", "Waitlist")));
+
+        Parameters out = client().operation().onInstance(intake).named("$level-of-care").withParameters(chosen).execute();
+        Parameters again = client().operation().onInstance(intake).named("$level-of-care").withParameters(chosen).execute();
+        Parameters agreed = client().operation().onInstance(intake).named("$level-of-care")
+                .withParameters(new Parameters().addParameter("persist", new BooleanType(true))).execute();
+
+        Observation determination = (Observation) out.getParameter("determination").getResource();
+        assertThat(determination.getComponent()).extracting(c -> c.getCode().getCodingFirstRep().getCode())
+                .contains("actual-level", "variance-reason");
+        assertThat(((Coding) out.getParameterValue("actualLevel")).getCode()).isEqualTo("1");
+        assertThat(again.getParameter("determination").getResource().getIdElement().getIdPart())
+                .isEqualTo(determination.getIdElement().getIdPart());
+        assertThat(agreed.getParameter("determination").getResource().getIdElement().getIdPart())
+                .isNotEqualTo(determination.getIdElement().getIdPart());
+
+        Parameters unexplained = new Parameters().addParameter("persist", new BooleanType(true))
+                .addParameter("actualLevel", new Coding(RuleTables.LEVEL_SYSTEM, "3.1", null));
+        assertThatThrownBy(() -> client().operation().onInstance(intake).named("$level-of-care")
+                .withParameters(unexplained).execute())
+                .isInstanceOf(UnprocessableEntityException.class).hasMessageContaining("give varianceReason");
+    }
+
+    @Test
+    void findingsGivenWithInlineRatingsApplyTheTablesModifiers() {
+        Parameters input = ratings("3", 2, 0, 1, 1, 1, 1)
+                .addParameter("finding", new Coding(RuleTables.OBSERVATION_CODES, "complicated-withdrawal-history", null));
+
+        Parameters out = levelOfCare(input);
+
+        assertThat(((Coding) out.getParameterValue("level")).getCode()).isEqualTo("3.7");
+        assertThat(((Coding) out.getParameterValue("withdrawalManagement")).getCode()).isEqualTo("3.7-WM");
+        assertThat(out.getParameterValue("modifier").primitiveValue()).contains("complicated withdrawal");
+        assertRefused(ratings("3", 2, 0, 1, 1, 1, 1).addParameter("finding", new Coding(RuleTables.OBSERVATION_CODES, "lonely", null)),
+                InvalidRequestException.class, "finding must be one of");
     }
 
     @Test
@@ -152,7 +220,8 @@ class LevelOfCareIT extends PostgresServerTest {
                 .returnBundle(Bundle.class).execute();
         OperationDefinition definition = (OperationDefinition) found.getEntryFirstRep().getResource();
         assertThat(definition.getParameter()).extracting(OperationDefinition.OperationDefinitionParameterComponent::getName)
-                .contains("assessment", "response", "rating", "edition", "ageGroup", "persist", "level", "dimension", "ruleSet");
+                .contains("assessment", "response", "rating", "finding", "edition", "ageGroup", "actualLevel", "varianceReason",
+                        "persist", "level", "instrument", "dimension", "composite", "modifier", "ruleSet");
     }
 
     private Parameters levelOfCare(Parameters input) {
@@ -164,6 +233,18 @@ class LevelOfCareIT extends PostgresServerTest {
             OperationOutcome outcome = (OperationOutcome) e.getOperationOutcome();
             assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains(reason);
         });
+    }
+
+    /** LOCUS ratings in scale order 1, 2, 3, 4a, 4b, 5, 6. */
+    private static Parameters locus(String... values) {
+        String[] scales = {"1", "2", "3", "4a", "4b", "5", "6"};
+        Parameters input = new Parameters();
+        for (int i = 0; i < values.length; i++) {
+            Parameters.ParametersParameterComponent rating = input.addParameter().setName("rating");
+            rating.addPart().setName("dimension").setValue(new Coding(RuleTables.LOCUS_DIMENSION_SYSTEM, scales[i], null));
+            rating.addPart().setName("value").setValue(new IntegerType(Integer.parseInt(values[i])));
+        }
+        return input;
     }
 
     private static Parameters ratings(String edition, int... values) {

@@ -91,11 +91,10 @@ final class ExampleReview {
 
     private static PlacementEngine placementEngine() {
         ImplementationGuide guide = IgValidator.guide();
-        CodeSystem levels = (CodeSystem) find(guide, "CodeSystem/asam-level-of-care");
-        var byCode = RuleTables.levels(levels);
+        var levels = Map.of(RuleTables.LEVEL_SYSTEM, RuleTables.levels((CodeSystem) find(guide, "CodeSystem/asam-level-of-care")));
         return new PlacementEngine(List.of(
-                RuleTables.ruleSet((ConceptMap) find(guide, "ConceptMap/asam-placement-3rd-edition"), byCode),
-                RuleTables.ruleSet((ConceptMap) find(guide, "ConceptMap/asam-placement-4th-edition"), byCode)));
+                RuleTables.ruleSet((ConceptMap) find(guide, "ConceptMap/asam-placement-3rd-edition"), levels),
+                RuleTables.ruleSet((ConceptMap) find(guide, "ConceptMap/asam-placement-4th-edition"), levels)), levels);
     }
 
     private static Resource find(ImplementationGuide guide, String reference) {
