@@ -1,0 +1,21 @@
+package org.iopfhir.privacy.audit;
+
+import java.util.List;
+import java.util.Set;
+import org.iopfhir.privacy.auth.CallerContext;
+
+/**
+ * One access to record: what was asked ({@code interaction}, a code of
+ * {@code http://hl7.org/fhir/restful-interaction}), by whom, about which patients and resources,
+ * and how it ended (HTTP status).
+ */
+public record Access(
+        Interaction interaction,
+        CallerContext caller,
+        int status,
+        List<String> resources,
+        Set<String> patients,
+        String query,
+        String operation,
+        String remoteAddress) {
+}

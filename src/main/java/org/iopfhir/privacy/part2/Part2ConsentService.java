@@ -1,0 +1,58 @@
+package org.iopfhir.privacy.part2;
+
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.iopfhir.privacy.auth.CallerContext;
+
+/**
+ * {@link Part2AccessPolicy} inside HAPI's ConsentInterceptor: it sees every resource a request
+ * loads - search results, {@code _include}/{@code _revinclude}, {@code $everything}, history pages,
+ * and the DAO reads custom operations make with the caller's request - and again every resource
+ * about to be returned (also inside an operation's output). Searches silently omit what is not
+ * permitted; a read of it is refused with 403 and the reason. 403 rather than 404: the caller
+ * already holds the id, and a clear refusal is what a payer needs to ask the patient for consent.
+ */
+public class Part2ConsentService implements IConsentService {
+
+    private final Part2AccessPolicy policy;
+
+    public Part2ConsentService(Part2AccessPolicy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
+        Decision decision = policy.decide(CallerContext.of(request), resource, request);
+        if (decision.permitted()) {
+            return ConsentOutcome.PROCEED;
+        }
+        if (isReadOf(request, resource)) {
+            OperationOutcome outcome = new OperationOutcome();
+            outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                    .setCode(OperationOutcome.IssueType.FORBIDDEN).setDiagnostics("Disclosure refused: " + decision.reason());
+            throw new ForbiddenOperationException("Disclosure refused: " + decision.reason(), outcome);
+        }
+        return ConsentOutcome.REJECT;
+    }
+
+    @Override
+    public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
+        return policy.decide(CallerContext.of(request), resource, request).permitted()
+                ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
+    }
+
+    private static boolean isReadOf(RequestDetails request, IBaseResource resource) {
+        RestOperationTypeEnum type = request.getRestOperationType();
+        IIdType requested = request.getId();
+        return (type == RestOperationTypeEnum.READ || type == RestOperationTypeEnum.VREAD) && requested != null
+                && requested.getIdPart() != null && requested.getIdPart().equals(resource.getIdElement().getIdPart())
+                && resource.fhirType().equals(request.getResourceName());
+    }
+}
