@@ -29,6 +29,8 @@ public class AuditEventFactory {
     static final String SOURCE_TYPE = "http://terminology.hl7.org/CodeSystem/security-source-type";
     static final String USER_SYSTEM = "urn:iop-fhir:token-user";
     static final String CLIENT_SYSTEM = "urn:iop-fhir:token-client";
+    /** Names a resource that may not exist (a refused or failed request, a deletion). */
+    static final String RESOURCE_SYSTEM = "urn:iop-fhir:resource";
     private static final int MAX_ENTITIES = 100;
 
     private final String serverName;
@@ -69,11 +71,11 @@ public class AuditEventFactory {
                 .addType(new Coding(SOURCE_TYPE, "4", "Application Server"));
 
         access.patients().stream().limit(MAX_ENTITIES).forEach(p -> event.addEntity()
-                .setWhat(new Reference(p))
+                .setWhat(what(p, access.stored()))
                 .setType(new Coding(ENTITY_TYPE, "1", "Person"))
                 .setRole(new Coding(OBJECT_ROLE, "1", "Patient")));
         access.resources().stream().filter(r -> !access.patients().contains(r)).limit(MAX_ENTITIES)
-                .forEach(r -> event.addEntity().setWhat(new Reference(r))
+                .forEach(r -> event.addEntity().setWhat(what(r, access.stored()))
                         .setType(new Coding(ENTITY_TYPE, "2", "System Object"))
                         .setRole(new Coding(OBJECT_ROLE, "4", "Domain Resource")));
         if (access.query() != null) {
@@ -82,6 +84,11 @@ public class AuditEventFactory {
                     .setQuery(access.query().getBytes(StandardCharsets.UTF_8));
         }
         return event;
+    }
+
+    private static Reference what(String resource, boolean stored) {
+        return stored ? new Reference(resource)
+                : new Reference().setIdentifier(new Identifier().setSystem(RESOURCE_SYSTEM).setValue(resource)).setDisplay(resource);
     }
 
     static AuditEventOutcome outcome(int status) {

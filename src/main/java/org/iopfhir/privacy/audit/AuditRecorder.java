@@ -24,6 +24,6 @@ public class AuditRecorder {
     /** A request refused by authentication (401): no caller is known, only where it came from and what it asked. */
     public void unauthenticated(HttpServletRequest request) {
         record(new Access(Interaction.UNKNOWN, CallerContext.ANONYMOUS, 401, List.of(), Set.of(),
-                request.getMethod() + " " + request.getRequestURI(), null, request.getRemoteAddr()));
+                request.getMethod() + " " + request.getRequestURI(), null, request.getRemoteAddr(), false));
     }
 }

@@ -34,6 +34,7 @@ public class RestAuditInterceptor {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestAuditInterceptor.class);
     private static final String DISCLOSED = RestAuditInterceptor.class.getName() + ".disclosed";
+    private static final String WRITTEN = RestAuditInterceptor.class.getName() + ".written";
 
     private final AuditRecorder recorder;
     private final PatientRecords records;
@@ -48,6 +49,22 @@ public class RestAuditInterceptor {
     public void outgoing(RequestDetails request, ResponseDetails response) {
         request.getUserData().put(DISCLOSED, new Disclosure(response.getResponseCode(),
                 disclosedResources(response.getResponseResource()).toList()));
+    }
+
+    /** What a request wrote, also inside a transaction and when the client asked for no response body. */
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+    public void created(IBaseResource resource, RequestDetails request) {
+        written(request).add(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
+    }
+
+    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+    public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+        written(request).add(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<String> written(RequestDetails request) {
+        return (Set<String>) request.getUserData().computeIfAbsent(WRITTEN, k -> new LinkedHashSet<String>());
     }
 
     @Hook(Pointcut.SERVER_PROCESSING_COMPLETED_NORMALLY)
@@ -77,19 +94,21 @@ public class RestAuditInterceptor {
                 patients.add(target);
             }
         }
+        if (request.getUserData().containsKey(WRITTEN)) {
+            resources.addAll(written(request));
+        }
         for (IBaseResource resource : disclosed) {
             if (resource.getIdElement().hasIdPart()) {
                 resources.add(resource.fhirType() + "/" + resource.getIdElement().getIdPart());
             }
             patients.addAll(records.patientsOf(resource));
         }
-        caller.patientId().ifPresent(p -> patients.add("Patient/" + p));
         if (caller.breakTheGlass()) {
             LOG.warn("Break-the-glass access ({}) by user {} of client {}: {} {}", caller.purposeOfUse().orElseThrow(),
                     caller.user(), caller.clientId(), interaction.code(), request.getResourceName());
         }
         recorder.record(new Access(interaction, caller, status, new ArrayList<>(resources), patients, query(request, interaction),
-                request.getOperation(), remoteAddress(request)));
+                request.getOperation(), remoteAddress(request), status < 400 && interaction != Interaction.DELETE));
     }
 
     private static String query(RequestDetails request, Interaction interaction) {

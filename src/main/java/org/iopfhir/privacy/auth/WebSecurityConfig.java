@@ -52,6 +52,8 @@ public class WebSecurityConfig {
         http.authorizeHttpRequests(a -> a
                         .requestMatchers("/fhir/metadata", SmartConfigurationFilter.PATH).permitAll()
                         .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info").permitAll()
+                        // Error pages render the status of a request that was already authorized (or refused).
+                        .requestMatchers("/error").permitAll()
                         // Browsers send CORS pre-flights without credentials.
                         .requestMatchers(HttpMethod.OPTIONS, "/fhir/**").permitAll()
                         .anyRequest().authenticated())

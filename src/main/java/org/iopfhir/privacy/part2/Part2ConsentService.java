@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.iopfhir.privacy.auth.CallerContext;
 
@@ -18,6 +19,12 @@ import org.iopfhir.privacy.auth.CallerContext;
  * about to be returned (also inside an operation's output). Searches silently omit what is not
  * permitted; a read of it is refused with 403 and the reason. 403 rather than 404: the caller
  * already holds the id, and a clear refusal is what a payer needs to ask the patient for consent.
+ *
+ * <p>Requests that only write (create, update, patch, delete, and transactions or batches without
+ * reads) disclose nothing but what the caller sent; the authorization rules decide on them, and
+ * consent stays out. That matters beyond speed: HAPI shows a resource being written to the consent
+ * hooks before it is readable by id in the same transaction, and a refusal at that point would
+ * leave the stored version without its body.
  */
 public class Part2ConsentService implements IConsentService {
 
@@ -25,6 +32,25 @@ public class Part2ConsentService implements IConsentService {
 
     public Part2ConsentService(Part2AccessPolicy policy) {
         this.policy = policy;
+    }
+
+    @Override
+    public ConsentOutcome startOperation(RequestDetails request, IConsentContextServices services) {
+        return writesOnly(request) ? ConsentOutcome.AUTHORIZED : ConsentOutcome.PROCEED;
+    }
+
+    static boolean writesOnly(RequestDetails request) {
+        RestOperationTypeEnum type = request.getRestOperationType();
+        if (type == null) {
+            return false;
+        }
+        return switch (type) {
+            case CREATE, UPDATE, PATCH, DELETE -> true;
+            case TRANSACTION, BATCH -> request.getResource() instanceof Bundle bundle && bundle.getEntry().stream()
+                    .noneMatch(e -> e.getRequest().getMethod() == Bundle.HTTPVerb.GET
+                            || e.getRequest().getMethod() == Bundle.HTTPVerb.HEAD);
+            default -> false;
+        };
     }
 
     @Override

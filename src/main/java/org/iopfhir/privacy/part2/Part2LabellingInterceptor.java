@@ -89,6 +89,11 @@ public class Part2LabellingInterceptor {
         if (request != null && CallerContext.of(request).has(Role.PRIVACY_OFFICER)) {
             return;
         }
+        if (previous == null) {
+            // HAPI re-saves transaction entries after resolving their references without the previous version.
+            label(updated, request);
+            return;
+        }
         previous.getMeta().getSecurity().stream()
                 .filter(c -> SecurityLabels.ACT_CODE.equals(c.getSystem()) || SecurityLabels.CONFIDENTIALITY.equals(c.getSystem()))
                 .forEach(c -> SecurityLabels.add(updated, new Coding(c.getSystem(), c.getCode(), c.getDisplay())));
