@@ -2,12 +2,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -24,6 +30,7 @@ import java.util.regex.Pattern;
  * the server and not a client library. Single-file program, no dependencies:
  *
  *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop]
+ *                              [--token-key private.pem --issuer URL]
  *
  * Phases run one after another, each with a warm-up that is not counted:
  *   create       POST Patient
@@ -36,6 +43,11 @@ import java.util.regex.Pattern;
  *   loc-inline   (with --iop) POST $level-of-care with six inline ratings
  *   loc-stored   (with --iop) POST QuestionnaireResponse/example-intake/$level-of-care
  * and prints count, errors, throughput and p50/p95/p99/max latency per phase.
+ *
+ * With --token-key every request carries a bearer JWT (RS256) signed with that PKCS#8 PEM key: a
+ * program clinician with user/*.cruds and purpose TREAT, as an EHR interface of the program would
+ * call a secured server. The patients belong to the example program and the episodes are on the
+ * SUD track, so Part 2 labelling and consent checks do their full work.
  */
 public class LoadDriver {
 
@@ -45,10 +57,12 @@ public class LoadDriver {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String base;
     private final int threads;
+    private final String authorization;
 
-    LoadDriver(String base, int threads) {
+    LoadDriver(String base, int threads, String token) {
         this.base = base;
         this.threads = threads;
+        this.authorization = token == null ? null : "Bearer " + token;
     }
 
     public static void main(String[] args) throws Exception {
@@ -56,16 +70,39 @@ public class LoadDriver {
         int threads = 8;
         double scale = 1.0;
         boolean iop = false;
+        String tokenKey = null;
+        String issuer = "https://login.iop-fhir.test";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--iop" -> iop = true;
+                case "--token-key" -> tokenKey = args[++i];
+                case "--issuer" -> issuer = args[++i];
                 case "--base" -> base = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        new LoadDriver(base, threads).run(scale, iop);
+        new LoadDriver(base, threads, tokenKey == null ? null : clinicianToken(Path.of(tokenKey), issuer)).run(scale, iop);
+    }
+
+    /** A JWT signed with the JDK alone (no library), valid for two hours. */
+    static String clinicianToken(Path privateKeyPem, String issuer) throws Exception {
+        String pem = Files.readString(privateKeyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+        long now = System.currentTimeMillis() / 1000;
+        String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+        String claims = """
+                {"iss":"%s","sub":"bench-clinician","client_id":"bench-driver","iat":%d,"exp":%d,
+                 "scope":"user/*.cruds","iop_role":"clinician","purpose_of_use":"TREAT",
+                 "organization":"Organization/example-program"}""".formatted(issuer, now, now + 7200);
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String signingInput = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        Signature rsa = Signature.getInstance("SHA256withRSA");
+        rsa.initSign(key);
+        rsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+        return signingInput + "." + b64.encodeToString(rsa.sign());
     }
 
     void run(double scale, boolean iop) throws Exception {
@@ -73,6 +110,13 @@ public class LoadDriver {
         System.out.printf(Locale.ROOT, "%-12s %7s %6s %9s %8s %8s %8s %8s%n",
                 "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
 
+        // The program the patients belong to (a clinician's token names it).
+        HttpResponse<String> program = post("", """
+                {"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Organization",
+                 "id":"example-program","name":"Benchmark program"},"request":{"method":"PUT","url":"Organization/example-program"}}]}""");
+        if (program.statusCode() != 200) {
+            throw new IllegalStateException("program organization not stored: HTTP " + program.statusCode());
+        }
         phase("create", n(500, scale), 50, i -> post("Patient", patient()));
 
         ConcurrentLinkedQueue<String> patients = new ConcurrentLinkedQueue<>();
@@ -201,13 +245,13 @@ public class LoadDriver {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/" + path))
+        HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(base + "/" + path)))
                 .header("Accept", FHIR_JSON).timeout(Duration.ofSeconds(60)).GET().build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/" + path))
+        HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(base + "/" + path)))
                 .header("Accept", FHIR_JSON).header("Content-Type", FHIR_JSON)
                 // Ask for the created resources' locations only, as a busy EHR interface would.
                 .header("Prefer", "return=minimal")
@@ -216,10 +260,15 @@ public class LoadDriver {
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return authorization == null ? request : request.header("Authorization", authorization);
+    }
+
     private static String patient() {
         return """
                 {"resourceType":"Patient","identifier":[{"system":"http://example.org/mrn","value":"%s"}],
-                 "name":[{"family":"Benchmark","given":["Alex"]}],"gender":"female","birthDate":"1988-04-12"}"""
+                 "name":[{"family":"Benchmark","given":["Alex"]}],"gender":"female","birthDate":"1988-04-12",
+                 "managingOrganization":{"reference":"Organization/example-program"}}"""
                 .formatted(UUID.randomUUID());
     }
 
@@ -232,7 +281,9 @@ public class LoadDriver {
         entries.add(entry(patient, "Patient", patient().replace("\n", "")));
         entries.add(entry(episode, "EpisodeOfCare", """
                 {"resourceType":"EpisodeOfCare","status":"finished",
-                 "type":[{"text":"Intensive outpatient program (ASAM 2.1)"}],
+                 "type":[{"coding":[{"system":"http://iop-fhir.org/fhir/CodeSystem/iop-program-track","code":"sud"}],
+                          "text":"Intensive outpatient program (ASAM 2.1)"}],
+                 "managingOrganization":{"reference":"Organization/example-program"},
                  "patient":{"reference":"%s"},"period":{"start":"%s","end":"%s"}}"""
                 .formatted(patient, admission, admission.plusWeeks(12))));
         entries.add(entry(null, "CarePlan", """

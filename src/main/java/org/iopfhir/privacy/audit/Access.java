@@ -10,8 +10,8 @@ import org.iopfhir.privacy.auth.CallerContext;
  * and how it ended (HTTP status).
  *
  * @param stored whether the resources named exist in this server (a successful request other than a
- *               delete): then they are recorded as references an auditor can search by; otherwise as
- *               identifiers, since a reference to a missing resource could not be stored
+ *               delete): then patients are recorded as references an auditor can search by; otherwise
+ *               as identifiers, since a reference to a missing resource could not be stored
  */
 public record Access(
         Interaction interaction,

@@ -101,8 +101,13 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
         }
         if (canRead(caller, "Patient")) {
             var everything = rules.allow("$everything").operation().named("$everything");
-            (compartment.isPresent() ? everything.onInstance(compartment.get())
-                    : everything.onInstancesOfType(Patient.class)).andRequireExplicitResponseAuthorization();
+            if (compartment.isPresent()) {
+                // A patient's own $everything also returns the organizations and practitioners their
+                // records reference, outside the compartment rules; consent still filters it.
+                everything.onInstance(compartment.get()).andAllowAllResponses();
+            } else {
+                everything.onInstancesOfType(Patient.class).andRequireExplicitResponseAuthorization();
+            }
             rules.allow("$level-of-care on a patient").operation().named("$level-of-care")
                     .onInstancesOfType(Patient.class).andAllowAllResponses();
         }

@@ -25,7 +25,8 @@ import org.iopfhir.privacy.auth.Role;
  *   <li>patient: their own records (the compartment is enforced by the authorization rules), except
  *       counseling notes, which are outside a patient's right of access;</li>
  *   <li>privacy officer: everything (they curate the labels);</li>
- *   <li>anyone else (no role, auditor): nothing labelled Part 2.</li>
+ *   <li>anyone else (no role, auditor): nothing labelled Part 2;</li>
+ *   <li>AuditEvents: auditors only (the authorization rules also require an AuditEvent read scope).</li>
  * </ul>
  */
 public class Part2AccessPolicy {
@@ -42,8 +43,11 @@ public class Part2AccessPolicy {
     }
 
     public Decision decide(CallerContext caller, IBaseResource resource, RequestDetails request) {
-        if (resource instanceof AuditEvent || resource instanceof OperationOutcome || resource instanceof Bundle
-                || resource instanceof Parameters) {
+        if (resource instanceof AuditEvent) {
+            // AuditEvents sit in their patient's compartment: keep them out of $everything and _revinclude.
+            return caller.has(Role.AUDITOR) ? Decision.permit("auditor") : Decision.deny("the audit trail is for auditors");
+        }
+        if (resource instanceof OperationOutcome || resource instanceof Bundle || resource instanceof Parameters) {
             return Decision.permit("not a patient record");
         }
         Set<String> labels = SecurityLabels.codesOf(resource);

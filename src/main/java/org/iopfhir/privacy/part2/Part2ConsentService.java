@@ -6,6 +6,8 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
+import java.util.HashMap;
+import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
@@ -27,6 +29,8 @@ import org.iopfhir.privacy.auth.CallerContext;
  * leave the stored version without its body.
  */
 public class Part2ConsentService implements IConsentService {
+
+    private static final String DECISIONS = Part2ConsentService.class.getName() + ".decisions";
 
     private final Part2AccessPolicy policy;
 
@@ -55,7 +59,7 @@ public class Part2ConsentService implements IConsentService {
 
     @Override
     public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
-        Decision decision = policy.decide(CallerContext.of(request), resource, request);
+        Decision decision = decide(request, resource);
         if (decision.permitted()) {
             return ConsentOutcome.PROCEED;
         }
@@ -70,8 +74,20 @@ public class Part2ConsentService implements IConsentService {
 
     @Override
     public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
-        return policy.decide(CallerContext.of(request), resource, request).permitted()
-                ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
+        return decide(request, resource).permitted() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
+    }
+
+    /** HAPI asks twice per resource (loaded, then shown): decide once per resource version and request. */
+    @SuppressWarnings("unchecked")
+    private Decision decide(RequestDetails request, IBaseResource resource) {
+        IIdType id = resource.getIdElement();
+        if (id == null || !id.hasIdPart()) {
+            return policy.decide(CallerContext.of(request), resource, request);
+        }
+        Map<String, Decision> decided = (Map<String, Decision>) request.getUserData()
+                .computeIfAbsent(DECISIONS, k -> new HashMap<String, Decision>());
+        return decided.computeIfAbsent(resource.fhirType() + "/" + id.getIdPart() + "/" + id.getVersionIdPart(),
+                k -> policy.decide(CallerContext.of(request), resource, request));
     }
 
     private static boolean isReadOf(RequestDetails request, IBaseResource resource) {
