@@ -90,15 +90,6 @@ public class AuditTrail implements SmartLifecycle {
         return SmartLifecycle.DEFAULT_PHASE - 4096;
     }
 
-    /** Writes everything queued now (tests and shutdown). */
-    public void flush() {
-        List<AuditEvent> batch = new ArrayList<>();
-        while (queue.drainTo(batch, settings.batchSize()) > 0) {
-            write(batch);
-            batch.clear();
-        }
-    }
-
     private void drainUntilStopped() {
         List<AuditEvent> batch = new ArrayList<>();
         while (running || !queue.isEmpty()) {

@@ -65,8 +65,4 @@ public record SmartScope(Context context, String resourceType, Set<Permission> p
     public boolean appliesTo(String type) {
         return ANY_TYPE.equals(resourceType) || resourceType.equals(type);
     }
-
-    public boolean allowsRead() {
-        return permissions.contains(Permission.READ) || permissions.contains(Permission.SEARCH);
-    }
 }
