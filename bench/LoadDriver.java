@@ -2,12 +2,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,7 +32,7 @@ import java.util.regex.Pattern;
  * the server and not a client library. Single-file program, no dependencies:
  *
  *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop [--review-only]]
- *                              [--episode WEEKS=BUNDLE.json ...]
+ *                              [--episode WEEKS=BUNDLE.json ...] [--token-key private.pem --issuer URL]
  *
  * Phases run one after another, each with a warm-up that is not counted:
  *   create       POST Patient
@@ -43,6 +49,11 @@ import java.util.regex.Pattern;
  *                (e.g. 26=/tmp/episode-26.json from build_example_episode.py --weeks 26), loaded first;
  *                --review-only runs only these
  * and prints count, errors, throughput and p50/p95/p99/max latency per phase.
+ *
+ * With --token-key every request carries a bearer JWT (RS256) signed with that PKCS#8 PEM key: a
+ * program clinician with user/*.cruds and purpose TREAT, as an EHR interface of the program would
+ * call a secured server. The patients belong to the example program and the episodes are on the
+ * SUD track, so Part 2 labelling and consent checks do their full work.
  */
 public class LoadDriver {
 
@@ -52,10 +63,12 @@ public class LoadDriver {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String base;
     private final int threads;
+    private final String authorization;
 
-    LoadDriver(String base, int threads) {
+    LoadDriver(String base, int threads, String token) {
         this.base = base;
         this.threads = threads;
+        this.authorization = token == null ? null : "Bearer " + token;
     }
 
     public static void main(String[] args) throws Exception {
@@ -65,6 +78,8 @@ public class LoadDriver {
         boolean iop = false;
         boolean reviewOnly = false;
         Map<Integer, Path> episodes = new TreeMap<>(Map.of(12, EXAMPLE_EPISODE));
+        String tokenKey = null;
+        String issuer = "https://login.iop-fhir.test";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--iop" -> iop = true;
@@ -73,14 +88,16 @@ public class LoadDriver {
                     String[] weeksAndFile = args[++i].split("=", 2);
                     episodes.put(Integer.parseInt(weeksAndFile[0]), Path.of(weeksAndFile[1]));
                 }
+                case "--token-key" -> tokenKey = args[++i];
+                case "--issuer" -> issuer = args[++i];
                 case "--base" -> base = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        LoadDriver driver = new LoadDriver(base, threads);
-        driver.header();
+        LoadDriver driver = new LoadDriver(base, threads, tokenKey == null ? null : clinicianToken(Path.of(tokenKey), issuer));
+        driver.start();
         if (!reviewOnly) {
             driver.run(scale, iop);
         }
@@ -89,11 +106,38 @@ public class LoadDriver {
         }
     }
 
-    void header() {
+    /** Prints the table header and stores the program the patients belong to (a clinician's token names it). */
+    void start() throws Exception {
         System.out.printf(Locale.ROOT, "target %s, %d client threads%n", base, threads);
         System.out.printf(Locale.ROOT, "%-15s %7s %6s %9s %8s %8s %8s %8s%n",
                 "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
+        HttpResponse<String> program = post("", """
+                {"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Organization",
+                 "id":"example-program","name":"Benchmark program"},"request":{"method":"PUT","url":"Organization/example-program"}}]}""");
+        if (program.statusCode() != 200) {
+            throw new IllegalStateException("program organization not stored: HTTP " + program.statusCode());
+        }
     }
+
+    /** A JWT signed with the JDK alone (no library), valid for two hours. */
+    static String clinicianToken(Path privateKeyPem, String issuer) throws Exception {
+        String pem = Files.readString(privateKeyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+        long now = System.currentTimeMillis() / 1000;
+        String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+        String claims = """
+                {"iss":"%s","sub":"bench-clinician","client_id":"bench-driver","iat":%d,"exp":%d,
+                 "scope":"user/*.cruds","iop_role":"clinician","purpose_of_use":"TREAT",
+                 "organization":"Organization/example-program"}""".formatted(issuer, now, now + 7200);
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String signingInput = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        Signature rsa = Signature.getInstance("SHA256withRSA");
+        rsa.initSign(key);
+        rsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+        return signingInput + "." + b64.encodeToString(rsa.sign());
+    }
+
 
     /** The episode-review operations on episodes of growing length: 12 weeks is the example itself. */
     void review(double scale, Map<Integer, Path> episodes) throws Exception {
@@ -246,13 +290,13 @@ public class LoadDriver {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/" + path))
+        HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(base + "/" + path)))
                 .header("Accept", FHIR_JSON).timeout(Duration.ofSeconds(60)).GET().build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/" + path))
+        HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(base + "/" + path)))
                 .header("Accept", FHIR_JSON).header("Content-Type", FHIR_JSON)
                 // Ask for the created resources' locations only, as a busy EHR interface would.
                 .header("Prefer", "return=minimal")
@@ -261,10 +305,15 @@ public class LoadDriver {
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return authorization == null ? request : request.header("Authorization", authorization);
+    }
+
     private static String patient() {
         return """
                 {"resourceType":"Patient","identifier":[{"system":"http://example.org/mrn","value":"%s"}],
-                 "name":[{"family":"Benchmark","given":["Alex"]}],"gender":"female","birthDate":"1988-04-12"}"""
+                 "name":[{"family":"Benchmark","given":["Alex"]}],"gender":"female","birthDate":"1988-04-12",
+                 "managingOrganization":{"reference":"Organization/example-program"}}"""
                 .formatted(UUID.randomUUID());
     }
 
@@ -277,7 +326,9 @@ public class LoadDriver {
         entries.add(entry(patient, "Patient", patient().replace("\n", "")));
         entries.add(entry(episode, "EpisodeOfCare", """
                 {"resourceType":"EpisodeOfCare","status":"finished",
-                 "type":[{"text":"Intensive outpatient program (ASAM 2.1)"}],
+                 "type":[{"coding":[{"system":"http://iop-fhir.org/fhir/CodeSystem/iop-program-track","code":"sud"}],
+                          "text":"Intensive outpatient program (ASAM 2.1)"}],
+                 "managingOrganization":{"reference":"Organization/example-program"},
                  "patient":{"reference":"%s"},"period":{"start":"%s","end":"%s"}}"""
                 .formatted(patient, admission, admission.plusWeeks(12))));
         entries.add(entry(null, "CarePlan", """

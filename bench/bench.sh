@@ -8,6 +8,11 @@
 # Extra load-driver arguments go in DRIVER_ARGS (e.g. "--threads 16 --scale 2", or "--review-only"
 # for only the $attendance / $medical-necessity phases on 12-, 26- and 52-week episodes), extra server
 # arguments in SERVER_ARGS (e.g. "--hapi.fhir.reuse_cached_search_results_millis=0").
+#
+# SECURITY=on (default for this server): a throw-away RSA key pair is generated, the server trusts
+# its public half as the token issuer, and the driver signs a clinician's bearer token with the
+# private half - authentication, SMART scopes, Part 2 labelling and consent, audit all on.
+# SECURITY=off: the same server with security, labelling and audit turned off, for the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER=${SERVER:-iop}
@@ -21,10 +26,22 @@ bench/postgres.sh start || true
 bench/postgres.sh createdb "$DB"
 url="jdbc:postgresql://localhost:$PGPORT/$DB"
 
+SECURITY=${SECURITY:-on}
+driver_security=()
 case "$SERVER" in
   iop)
     cmd=(java $JVM_OPTS -jar target/iop-fhir-server.jar --server.port="$PORT"
-         --spring.datasource.url="$url" --spring.datasource.username=postgres) ;;
+         --spring.datasource.url="$url" --spring.datasource.username=postgres)
+    if [ "$SECURITY" = on ]; then
+      keys=$(mktemp -d -t bench-keys-XXXX)
+      openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/issuer.key" 2>/dev/null
+      openssl pkey -in "$keys/issuer.key" -pubout -out "$keys/issuer.pub"
+      issuer=https://login.bench.test
+      cmd+=(--iop.security.issuer-uri=$issuer --iop.security.public-key-location=file:$keys/issuer.pub)
+      driver_security=(--token-key "$keys/issuer.key" --issuer $issuer)
+    else
+      cmd+=(--iop.security.enabled=false --iop.security.part2-labelling=false --iop.security.audit.enabled=false)
+    fi ;;
   starter)
     cmd=(java $JVM_OPTS -jar "${STARTER_WAR:?set STARTER_WAR to the path of the starter war}" --server.port="$PORT"
          --spring.datasource.url="$url" --spring.datasource.username=postgres --spring.datasource.password=
@@ -44,7 +61,7 @@ until curl -sf -o /dev/null "http://localhost:$PORT/fhir/metadata"; do
 done
 startup=$(echo "$(date +%s.%N) - $start" | bc)
 rss_idle=$(( $(ps -o rss= -p $pid) / 1024 ))
-echo "server: $SERVER  start-up to first /metadata: ${startup}s  RSS after start: ${rss_idle} MiB"
+echo "server: $SERVER (security $SECURITY)  start-up to first /metadata: ${startup}s  RSS after start: ${rss_idle} MiB"
 
 iop_args=""
 if [ "$SERVER" = iop ]; then
@@ -57,7 +74,7 @@ if [ "$SERVER" = iop ]; then
   done
   iop_args="--iop$iop_args"
 fi
-java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" $iop_args ${DRIVER_ARGS:-}
+java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" $iop_args "${driver_security[@]}" ${DRIVER_ARGS:-}
 
 rss_load=$(( $(ps -o rss= -p $pid) / 1024 ))
 echo "RSS after load: ${rss_load} MiB (JVM options: $JVM_OPTS)"

@@ -15,6 +15,7 @@ import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.LoggingInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
@@ -24,6 +25,19 @@ import org.iopfhir.ig.IgProperties;
 import org.iopfhir.ig.ProfileValidationInterceptor;
 import org.iopfhir.levelofcare.LevelOfCareOperation;
 import org.iopfhir.necessity.MedicalNecessityOperation;
+import org.iopfhir.privacy.SecurityMode;
+import org.iopfhir.privacy.SecurityProperties;
+import org.iopfhir.privacy.audit.AuditEventGuard;
+import org.iopfhir.privacy.audit.AuditRecorder;
+import org.iopfhir.privacy.audit.RestAuditInterceptor;
+import org.iopfhir.privacy.auth.CapabilitySecurityInterceptor;
+import org.iopfhir.privacy.auth.PatientSearchNarrowing;
+import org.iopfhir.privacy.auth.SmartAuthorizationInterceptor;
+import org.iopfhir.privacy.part2.Part2AccessPolicy;
+import org.iopfhir.privacy.part2.Part2ConsentService;
+import org.iopfhir.privacy.part2.Part2LabellingInterceptor;
+import org.iopfhir.privacy.part2.PatientRecords;
+import org.iopfhir.privacy.part2.RedisclosureNoticeInterceptor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -40,7 +54,7 @@ import org.springframework.web.cors.CorsConfiguration;
 @Configuration
 public class FhirEndpointConfig {
 
-    static final String SERVER_NAME = "IOP FHIR Server";
+    public static final String SERVER_NAME = "IOP FHIR Server";
     private static final String FHIR_PATH = "/fhir/*";
 
     @Bean
@@ -61,7 +75,13 @@ public class FhirEndpointConfig {
             IgProperties igProperties,
             LevelOfCareOperation levelOfCare,
             AttendanceOperation attendance,
-            MedicalNecessityOperation medicalNecessity) {
+            MedicalNecessityOperation medicalNecessity,
+            SecurityMode securityMode,
+            SecurityProperties securityProperties,
+            Part2LabellingInterceptor part2Labelling,
+            Part2AccessPolicy part2AccessPolicy,
+            PatientRecords patientRecords,
+            AuditRecorder auditRecorder) {
         fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());
         RestfulServer server = new RestfulServer(fhirContext);
         server.setServerName(SERVER_NAME);
@@ -92,6 +112,23 @@ public class FhirEndpointConfig {
         // Storage-level interceptors see writes from every caller (REST, transactions, start-up loading).
         if (igProperties.validateOnWrite()) {
             storageInterceptors.registerInterceptor(profileValidation);
+        }
+        if (securityProperties.part2Labelling()) {
+            storageInterceptors.registerInterceptor(part2Labelling);
+        }
+        storageInterceptors.registerInterceptor(new AuditEventGuard());
+
+        // Who may do what: SMART scopes and roles, then 42 CFR Part 2 consent on what is loaded and
+        // returned, then the redisclosure notice on what payers receive. Only when tokens are checked.
+        if (securityMode.secured()) {
+            server.registerInterceptor(new SmartAuthorizationInterceptor());
+            server.registerInterceptor(new PatientSearchNarrowing());
+            server.registerInterceptor(new ConsentInterceptor(new Part2ConsentService(part2AccessPolicy)));
+            server.registerInterceptor(new RedisclosureNoticeInterceptor());
+        }
+        server.registerInterceptor(new CapabilitySecurityInterceptor(securityMode, securityProperties));
+        if (securityProperties.audit().enabled()) {
+            server.registerInterceptor(new RestAuditInterceptor(auditRecorder, patientRecords));
         }
 
         server.registerInterceptor(requestLog());

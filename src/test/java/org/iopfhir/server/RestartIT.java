@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
@@ -34,14 +35,19 @@ class RestartIT {
 
     @Test
     void embeddedDefaultKeepsDataInItsDataDirectoryAcrossRestarts(@TempDir Path dataDir) {
-        // Only the data directory is set: everything else is the zero-configuration default.
+        // Only the data directory is set: everything else is the zero-configuration default (the empty
+        // value undoes the test configuration's explicit "security off").
         String dataDirArg = "--IOP_DATA_DIR=" + dataDir;
+        String securityDefault = "--iop.security.enabled=";
 
         IdType id;
-        try (ConfigurableApplicationContext app = start(dataDirArg)) {
+        try (ConfigurableApplicationContext app = start(dataDirArg, securityDefault)) {
             id = createPatient(app, "h2-restart");
+            // The developer default runs open, and says so where every client looks.
+            assertThat(client(app).capabilities().ofType(CapabilityStatement.class).execute()
+                    .getRestFirstRep().getSecurity().getDescription()).contains("SECURITY IS OFF");
         }
-        try (ConfigurableApplicationContext app = start(dataDirArg)) {
+        try (ConfigurableApplicationContext app = start(dataDirArg, securityDefault)) {
             assertThat(readFamily(app, id)).isEqualTo("h2-restart");
             // The guide installs once: unchanged files leave the stored version alone.
             assertThat(client(app).read().resource(StructureDefinition.class).withId("iop-encounter").execute()

@@ -1,0 +1,49 @@
+package org.iopfhir.privacy;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The {@code iop.security.*} settings.
+ *
+ * @param enabled           {@code false} runs the server open (no authentication, no authorization,
+ *                          no consent); unset means "on, unless this is the embedded H2 developer
+ *                          default without an issuer"
+ * @param issuerUri         the OAuth 2.0 / OpenID issuer whose tokens are accepted ({@code iss});
+ *                          its JWK set is discovered from it unless one of the two below is set
+ * @param jwkSetUri         the issuer's JWK set, when discovery is not available
+ * @param publicKeyLocation a PEM RSA public key (e.g. {@code file:/etc/iop/issuer.pub}) instead of a JWK set
+ * @param authorizationEndpoint announced in the SMART discovery document
+ * @param tokenEndpoint     announced in the SMART discovery document
+ * @param part2Labelling    label 42 CFR Part 2 records on write
+ * @param audit             the audit trail
+ */
+@ConfigurationProperties("iop.security")
+public record SecurityProperties(
+        Boolean enabled,
+        @DefaultValue("") String issuerUri,
+        @DefaultValue("") String jwkSetUri,
+        @DefaultValue("") String publicKeyLocation,
+        @DefaultValue("") String authorizationEndpoint,
+        @DefaultValue("") String tokenEndpoint,
+        @DefaultValue("true") boolean part2Labelling,
+        @DefaultValue Audit audit) {
+
+    /**
+     * @param enabled       record an AuditEvent for every request
+     * @param queueCapacity events waiting to be written; a full queue makes requests wait up to
+     *                      {@code offerTimeout}, then the event is dropped (counted and logged)
+     * @param batchSize     events written per database transaction
+     * @param offerTimeoutMillis how long a request waits for room in a full queue
+     */
+    public record Audit(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("10000") int queueCapacity,
+            @DefaultValue("200") int batchSize,
+            @DefaultValue("2000") long offerTimeoutMillis) {
+    }
+
+    public boolean hasIssuer() {
+        return !issuerUri.isBlank();
+    }
+}

@@ -1,0 +1,26 @@
+package org.iopfhir.privacy.audit;
+
+import java.util.List;
+import java.util.Set;
+import org.iopfhir.privacy.auth.CallerContext;
+
+/**
+ * One access to record: what was asked ({@code interaction}, a code of
+ * {@code http://hl7.org/fhir/restful-interaction}), by whom, about which patients and resources,
+ * and how it ended (HTTP status).
+ *
+ * @param stored whether the resources named exist in this server (a successful request other than a
+ *               delete): then patients are recorded as references an auditor can search by; otherwise
+ *               as identifiers, since a reference to a missing resource could not be stored
+ */
+public record Access(
+        Interaction interaction,
+        CallerContext caller,
+        int status,
+        List<String> resources,
+        Set<String> patients,
+        String query,
+        String operation,
+        String remoteAddress,
+        boolean stored) {
+}

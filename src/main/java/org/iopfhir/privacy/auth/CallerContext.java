@@ -1,0 +1,101 @@
+package org.iopfhir.privacy.auth;
+
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.iopfhir.privacy.auth.SmartScope.Permission;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+
+/**
+ * What this server knows about the caller, read once per request from the verified token.
+ *
+ * <p>Claims: {@code scope} (space-separated) or {@code scp} (list) - SMART scopes;
+ * {@code iop_role} (string or list) - {@link Role}; {@code patient} - the patient id of a
+ * patient-context launch; {@code purpose_of_use} - a v3-ActReason code (TREAT, HPAYMT, COVAUTH,
+ * HOPERAT, ETREAT/BTG); {@code organization} - the caller's organization as {@code Organization/id}
+ * (the program for staff, the health plan for payers); {@code client_id} or {@code azp} - the
+ * client; {@code fhirUser} or {@code sub} - the user.
+ */
+public record CallerContext(
+        String clientId,
+        String user,
+        Set<Role> roles,
+        List<SmartScope> scopes,
+        Optional<String> patientId,
+        Optional<String> purposeOfUse,
+        Optional<String> organization) {
+
+    public static final String BREAK_THE_GLASS_PURPOSE = "BTG";
+    public static final String EMERGENCY_TREATMENT_PURPOSE = "ETREAT";
+    private static final String USER_DATA_KEY = CallerContext.class.getName();
+
+    /** The caller of a server running with security off. */
+    public static final CallerContext ANONYMOUS = new CallerContext("anonymous", "anonymous", Set.of(), List.of(),
+            Optional.empty(), Optional.empty(), Optional.empty());
+
+    public static CallerContext fromToken(Jwt jwt) {
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        strings(jwt.getClaim("iop_role")).forEach(v -> Role.fromClaim(v).ifPresent(roles::add));
+        List<SmartScope> scopes = Stream.concat(strings(jwt.getClaim("scope")), strings(jwt.getClaim("scp")))
+                .map(SmartScope::parse).flatMap(Optional::stream).toList();
+        return new CallerContext(
+                firstNonBlank(jwt.getClaimAsString("client_id"), jwt.getClaimAsString("azp"), "unknown-client"),
+                firstNonBlank(jwt.getClaimAsString("fhirUser"), jwt.getSubject(), "unknown-user"),
+                Set.copyOf(roles), scopes,
+                Optional.ofNullable(jwt.getClaimAsString("patient")).filter(s -> !s.isBlank()),
+                strings(jwt.getClaim("purpose_of_use")).findFirst(),
+                Optional.ofNullable(jwt.getClaimAsString("organization")).filter(s -> !s.isBlank()));
+    }
+
+    /** The caller of this request: from the token Spring Security verified, remembered on the request. */
+    public static CallerContext of(RequestDetails request) {
+        Object cached = request.getUserData().get(USER_DATA_KEY);
+        if (cached instanceof CallerContext caller) {
+            return caller;
+        }
+        CallerContext caller = current();
+        request.getUserData().put(USER_DATA_KEY, caller);
+        return caller;
+    }
+
+    /** The caller on this thread (an unverified or absent token is anonymous). */
+    public static CallerContext current() {
+        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        return authentication instanceof JwtAuthenticationToken token ? fromToken(token.getToken()) : ANONYMOUS;
+    }
+
+    public boolean has(Role role) {
+        return roles.contains(role);
+    }
+
+    /** Scopes grant, roles cap: with no role the scopes alone decide. */
+    public boolean granted(String resourceType, Permission permission) {
+        boolean roleAllows = roles.isEmpty() || roles.stream().anyMatch(r -> r.allows(permission));
+        return roleAllows && scopes.stream()
+                .anyMatch(s -> s.appliesTo(resourceType) && s.permissions().contains(permission));
+    }
+
+    public boolean breakTheGlass() {
+        return purposeOfUse.filter(p -> p.equals(BREAK_THE_GLASS_PURPOSE) || p.equals(EMERGENCY_TREATMENT_PURPOSE))
+                .isPresent();
+    }
+
+    private static Stream<String> strings(Object claim) {
+        if (claim instanceof Collection<?> values) {
+            return values.stream().map(String::valueOf);
+        }
+        return claim == null ? Stream.empty() : Stream.of(String.valueOf(claim).trim().split("\\s+"))
+                .filter(s -> !s.isEmpty());
+    }
+
+    private static String firstNonBlank(String... values) {
+        return Stream.of(values).filter(v -> v != null && !v.isBlank()).findFirst().orElseThrow();
+    }
+}

@@ -1,0 +1,140 @@
+package org.iopfhir.privacy.auth;
+
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
+import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
+import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.List;
+import java.util.Optional;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.QuestionnaireResponse;
+import org.iopfhir.privacy.auth.SmartScope.Permission;
+
+/**
+ * SMART scopes to HAPI authorization rules, built per request from the caller's token; anything
+ * no rule allows is refused with 403. Scopes grant, the {@link Role} caps (see
+ * {@link CallerContext#granted}), a patient-context token is confined to its patient's compartment,
+ * and AuditEvents are readable only by auditors and writable by nobody through the API.
+ *
+ * <p>HAPI decides on what a request returns, not on how it was asked, so {@code r} and {@code s}
+ * each grant its READ rule (read, vread, history, search); {@code u} grants HAPI's write rule
+ * (update, which includes create) plus patch; {@code c} create; {@code d} delete.
+ */
+public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
+
+    /** Operations that read nothing stored (terminology, validation, placement from inline input). */
+    static final List<String> DATA_FREE_OPERATIONS =
+            List.of("$expand", "$lookup", "$validate-code", "$translate", "$subsumes", "$validate");
+
+    public SmartAuthorizationInterceptor() {
+        super(PolicyEnum.DENY);
+    }
+
+    @Override
+    public List<IAuthRule> buildRuleList(RequestDetails request) {
+        return rules(CallerContext.of(request));
+    }
+
+    static List<IAuthRule> rules(CallerContext caller) {
+        RuleBuilder rules = new RuleBuilder();
+        rules.allow("capability statement").metadata();
+        rules.deny("AuditEvents are never changed through the API").write().resourcesOfType(AuditEvent.class).withAnyId();
+        rules.deny("AuditEvents are never deleted through the API").delete().resourcesOfType(AuditEvent.class).withAnyId();
+        if (!(caller.has(Role.AUDITOR) && canRead(caller, "AuditEvent"))) {
+            rules.deny("AuditEvents are for auditors").read().resourcesOfType(AuditEvent.class).withAnyId();
+        }
+        Optional<IdType> compartment = caller.patientId().map(id -> new IdType("Patient", id));
+        boolean anyUpdate = false;
+        for (SmartScope scope : caller.scopes()) {
+            boolean patientScope = scope.context() == SmartScope.Context.PATIENT || caller.has(Role.PATIENT);
+            if (patientScope && compartment.isEmpty()) {
+                continue; // a patient scope without a patient in context grants nothing
+            }
+            Optional<IdType> limit = patientScope ? compartment : Optional.empty();
+            for (Permission permission : scope.permissions()) {
+                if (!caller.granted(scope.resourceType(), permission)) {
+                    continue;
+                }
+                IAuthRuleBuilderRuleOp op = switch (permission) {
+                    case READ, SEARCH -> rules.allow(scope + " read").read();
+                    case CREATE -> rules.allow(scope + " create").create();
+                    case UPDATE -> rules.allow(scope + " update").write();
+                    case DELETE -> rules.allow(scope + " delete").delete();
+                };
+                anyUpdate |= permission == Permission.UPDATE;
+                restrict(op, scope.resourceType(), limit);
+            }
+        }
+        if (anyUpdate) {
+            rules.allow("patch, checked as an update").patch().allRequests();
+        }
+        rules.allow("transaction entries under the rules above").transaction().withAnyOperation().andApplyNormalRules();
+        operationRules(rules, caller, compartment);
+        return rules.build();
+    }
+
+    private static void restrict(IAuthRuleBuilderRuleOp op, String type, Optional<IdType> compartment) {
+        IAuthRuleBuilderRuleOpClassifier target = SmartScope.ANY_TYPE.equals(type)
+                ? op.allResources() : op.resourcesOfType(type);
+        if (compartment.isPresent()) {
+            target.inCompartment("Patient", compartment.get());
+        } else {
+            target.withAnyId();
+        }
+    }
+
+    /**
+     * Operations by name, each allowed to whoever may read the resource it runs on. Their outputs come
+     * from DAO reads made with the caller's request, which consent checks (and HAPI's storage hooks) see.
+     * {@code $attendance} and {@code $medical-necessity} (issue 5) are named here so they are covered as
+     * soon as they exist.
+     */
+    private static void operationRules(RuleBuilder rules, CallerContext caller, Optional<IdType> compartment) {
+        for (String name : DATA_FREE_OPERATIONS) {
+            rules.allow(name).operation().named(name).atAnyLevel().andAllowAllResponses();
+        }
+        if (canRead(caller, "Patient")) {
+            var everything = rules.allow("$everything").operation().named("$everything");
+            if (compartment.isPresent()) {
+                // A patient's own $everything also returns the organizations and practitioners their
+                // records reference, outside the compartment rules; consent still filters it.
+                everything.onInstance(compartment.get()).andAllowAllResponses();
+            } else {
+                everything.onInstancesOfType(Patient.class).andRequireExplicitResponseAuthorization();
+            }
+            rules.allow("$level-of-care on a patient").operation().named("$level-of-care")
+                    .onInstancesOfType(Patient.class).andAllowAllResponses();
+        }
+        if (canRead(caller, "QuestionnaireResponse")) {
+            for (String name : List.of("$level-of-care", "$extract")) {
+                rules.allow(name + " on an intake").operation().named(name)
+                        .onInstancesOfType(QuestionnaireResponse.class).andAllowAllResponses();
+            }
+        }
+        if (caller.granted("Observation", Permission.READ) || caller.granted("Observation", Permission.CREATE)) {
+            rules.allow("$level-of-care from inline ratings").operation().named("$level-of-care").onServer()
+                    .andAllowAllResponses();
+        }
+        if (caller.has(Role.PRIVACY_OFFICER)) {
+            // Security labels are changed through HAPI's meta operations, which keep them out of versions.
+            for (String name : List.of("$meta", "$meta-add", "$meta-delete")) {
+                rules.allow(name + " for the privacy officer").operation().named(name).atAnyLevel().andAllowAllResponses();
+            }
+        }
+        if (canRead(caller, "EpisodeOfCare")) {
+            for (String name : List.of("$attendance", "$medical-necessity")) {
+                rules.allow(name).operation().named(name).onInstancesOfType(EpisodeOfCare.class).andAllowAllResponses();
+            }
+        }
+    }
+
+    private static boolean canRead(CallerContext caller, String type) {
+        return caller.granted(type, Permission.READ) || caller.granted(type, Permission.SEARCH);
+    }
+}

@@ -1,0 +1,100 @@
+package org.iopfhir.privacy.part2;
+
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
+import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
+import java.util.HashMap;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.iopfhir.privacy.auth.CallerContext;
+
+/**
+ * {@link Part2AccessPolicy} inside HAPI's ConsentInterceptor: it sees every resource a request
+ * loads - search results, {@code _include}/{@code _revinclude}, {@code $everything}, history pages,
+ * and the DAO reads custom operations make with the caller's request - and again every resource
+ * about to be returned (also inside an operation's output). Searches silently omit what is not
+ * permitted; a read of it is refused with 403 and the reason. 403 rather than 404: the caller
+ * already holds the id, and a clear refusal is what a payer needs to ask the patient for consent.
+ *
+ * <p>Requests that only write (create, update, patch, delete, and transactions or batches without
+ * reads) disclose nothing but what the caller sent; the authorization rules decide on them, and
+ * consent stays out. That matters beyond speed: HAPI shows a resource being written to the consent
+ * hooks before it is readable by id in the same transaction, and a refusal at that point would
+ * leave the stored version without its body.
+ */
+public class Part2ConsentService implements IConsentService {
+
+    private static final String DECISIONS = Part2ConsentService.class.getName() + ".decisions";
+
+    private final Part2AccessPolicy policy;
+
+    public Part2ConsentService(Part2AccessPolicy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public ConsentOutcome startOperation(RequestDetails request, IConsentContextServices services) {
+        return writesOnly(request) ? ConsentOutcome.AUTHORIZED : ConsentOutcome.PROCEED;
+    }
+
+    static boolean writesOnly(RequestDetails request) {
+        RestOperationTypeEnum type = request.getRestOperationType();
+        if (type == null) {
+            return false;
+        }
+        return switch (type) {
+            case CREATE, UPDATE, PATCH, DELETE -> true;
+            case TRANSACTION, BATCH -> request.getResource() instanceof Bundle bundle && bundle.getEntry().stream()
+                    .noneMatch(e -> e.getRequest().getMethod() == Bundle.HTTPVerb.GET
+                            || e.getRequest().getMethod() == Bundle.HTTPVerb.HEAD);
+            default -> false;
+        };
+    }
+
+    @Override
+    public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
+        Decision decision = decide(request, resource);
+        if (decision.permitted()) {
+            return ConsentOutcome.PROCEED;
+        }
+        if (isReadOf(request, resource)) {
+            OperationOutcome outcome = new OperationOutcome();
+            outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                    .setCode(OperationOutcome.IssueType.FORBIDDEN).setDiagnostics("Disclosure refused: " + decision.reason());
+            throw new ForbiddenOperationException("Disclosure refused: " + decision.reason(), outcome);
+        }
+        return ConsentOutcome.REJECT;
+    }
+
+    @Override
+    public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
+        return decide(request, resource).permitted() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
+    }
+
+    /** HAPI asks twice per resource (loaded, then shown): decide once per resource version and request. */
+    @SuppressWarnings("unchecked")
+    private Decision decide(RequestDetails request, IBaseResource resource) {
+        IIdType id = resource.getIdElement();
+        if (id == null || !id.hasIdPart()) {
+            return policy.decide(CallerContext.of(request), resource, request);
+        }
+        Map<String, Decision> decided = (Map<String, Decision>) request.getUserData()
+                .computeIfAbsent(DECISIONS, k -> new HashMap<String, Decision>());
+        return decided.computeIfAbsent(resource.fhirType() + "/" + id.getIdPart() + "/" + id.getVersionIdPart(),
+                k -> policy.decide(CallerContext.of(request), resource, request));
+    }
+
+    private static boolean isReadOf(RequestDetails request, IBaseResource resource) {
+        RestOperationTypeEnum type = request.getRestOperationType();
+        IIdType requested = request.getId();
+        return (type == RestOperationTypeEnum.READ || type == RestOperationTypeEnum.VREAD) && requested != null
+                && requested.getIdPart() != null && requested.getIdPart().equals(resource.getIdElement().getIdPart())
+                && resource.fhirType().equals(request.getResourceName());
+    }
+}

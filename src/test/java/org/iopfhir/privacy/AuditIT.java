@@ -1,0 +1,203 @@
+package org.iopfhir.privacy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
+import org.iopfhir.testsupport.SecuredServerTest;
+import org.iopfhir.testsupport.TestTokens;
+import org.junit.jupiter.api.Test;
+
+/** Every request leaves an AuditEvent with who, what, when, why and how it ended; the trail is append-only. */
+class AuditIT extends SecuredServerTest {
+
+    private static final String PAYER = "Organization/example-payer";
+    private final String auditor = TestTokens.token().role("auditor").scope("user/AuditEvent.rs").sign();
+
+    private String payer(String clientId) {
+        return TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization(PAYER)
+                .client(clientId).user("reviewer-1").sign();
+    }
+
+    private static String newClient() {
+        return "client-" + UUID.randomUUID();
+    }
+
+    @Test
+    void aReadIsRecordedWithWhoWhatWhyAndOutcome() {
+        String clientId = newClient();
+        assertThat(get("/fhir/Patient/example-patient", payer(clientId)).status()).isEqualTo(200);
+
+        AuditEvent event = single(clientId);
+        assertThat(event.getType().getSystem()).isEqualTo("http://terminology.hl7.org/CodeSystem/audit-event-type");
+        assertThat(event.getType().getCode()).isEqualTo("rest");
+        assertThat(event.getSubtypeFirstRep().getSystem()).isEqualTo("http://hl7.org/fhir/restful-interaction");
+        assertThat(event.getSubtypeFirstRep().getCode()).isEqualTo("read");
+        assertThat(event.getAction()).isEqualTo(AuditEvent.AuditEventAction.R);
+        assertThat(event.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._0);
+        assertThat(event.getRecorded()).isCloseTo(java.util.Date.from(Instant.now()), 60_000);
+        assertThat(event.getPurposeOfEventFirstRep().getCodingFirstRep().getCode()).isEqualTo("HPAYMT");
+        AuditEvent.AuditEventAgentComponent requestor = event.getAgent().stream().filter(a -> a.getRequestor()).findFirst().orElseThrow();
+        assertThat(requestor.getWho().getIdentifier().getValue()).isEqualTo("reviewer-1");
+        assertThat(requestor.getAltId()).isEqualTo(clientId);
+        assertThat(event.getAgent()).anySatisfy(a -> assertThat(a.getWho().getIdentifier().getValue()).isEqualTo(clientId));
+        assertThat(event.getEntity()).extracting(e -> e.getWhat().getReference()).contains("Patient/example-patient");
+        assertThat(event.getSource().getObserver().getDisplay()).isEqualTo("IOP FHIR Server");
+        // The trail itself is not labelled or filtered like patient records.
+        assertThat(event.getMeta().getSecurity()).isEmpty();
+    }
+
+    @Test
+    void searchesRecordTheQueryAndThePatientsDisclosed() {
+        String clientId = newClient();
+        assertThat(get("/fhir/Encounter?subject=Patient/example-patient&_count=5", payer(clientId)).status()).isEqualTo(200);
+
+        AuditEvent event = single(clientId);
+        assertThat(event.getSubtypeFirstRep().getCode()).isEqualTo("search-type");
+        assertThat(event.getAction()).isEqualTo(AuditEvent.AuditEventAction.E);
+        assertThat(event.getEntity()).filteredOn(AuditEvent.AuditEventEntityComponent::hasQuery)
+                .anySatisfy(e -> assertThat(new String(e.getQuery(), StandardCharsets.UTF_8))
+                        .contains("Encounter?subject=Patient/example-patient"));
+        assertThat(event.getEntity()).extracting(e -> e.getWhat().getReference()).contains("Patient/example-patient");
+    }
+
+    @Test
+    void refusalsAreRecordedAsFailures() {
+        String clientId = newClient();
+        // The example consent excludes counseling notes.
+        assertThat(get("/fhir/DocumentReference/example-note-g01", payer(clientId)).status()).isEqualTo(403);
+
+        AuditEvent event = single(clientId);
+        assertThat(event.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._4);
+        // Named by identifier: what a refused request names need not exist.
+        assertThat(event.getEntity()).extracting(e -> e.getWhat().getIdentifier().getValue())
+                .contains("DocumentReference/example-note-g01");
+    }
+
+    @Test
+    void unauthenticatedRequestsAreRecorded() {
+        String marker = "/fhir/Patient/unauthenticated-" + UUID.randomUUID();
+        assertThat(get(marker, null).status()).isEqualTo(401);
+
+        List<AuditEvent> events = awaitEvents("AuditEvent?outcome=4&altid=anonymous&_count=500", e ->
+                e.getEntity().stream().anyMatch(x -> x.hasQuery() && new String(x.getQuery(), StandardCharsets.UTF_8).contains(marker)));
+        assertThat(events).hasSize(1);
+    }
+
+    @Test
+    void writesAndOperationsAreRecordedWithTheirAction() {
+        String clientId = newClient();
+        String clinician = TestTokens.token().role("clinician").scope("user/*.cruds").purpose("TREAT")
+                .organization("Organization/example-program").client(clientId).sign();
+        Response created = send(HttpRequest.newBuilder(URI.create(baseUrl() + "/Observation"))
+                .header("Authorization", "Bearer " + clinician).header("Content-Type", "application/fhir+json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Observation\",\"status\":\"final\","
+                        + "\"code\":{\"text\":\"Craving\"},\"subject\":{\"reference\":\"Patient/example-patient\"}}")).build());
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(get("/fhir/Patient/example-patient/$everything?_count=5", clinician).status()).isEqualTo(200);
+
+        List<AuditEvent> events = awaitEvents("AuditEvent?altid=" + clientId, e -> true, 2);
+        assertThat(events).extracting(e -> e.getSubtypeFirstRep().getCode()).containsExactlyInAnyOrder("create", "operation");
+        assertThat(events).filteredOn(e -> e.getSubtypeFirstRep().getCode().equals("create"))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.getAction()).isEqualTo(AuditEvent.AuditEventAction.C);
+                    assertThat(e.getEntity()).extracting(x -> x.getWhat().getIdentifier().getValue())
+                            .anyMatch(r -> r != null && r.startsWith("Observation/"));
+                });
+    }
+
+    @Test
+    void breakTheGlassIsRecordedAsSuch() {
+        String clientId = newClient();
+        String token = TestTokens.token().role("clinician").scope("user/*.rs").purpose("BTG")
+                .organization("Organization/another-program").client(clientId).sign();
+        assertThat(get("/fhir/Patient/example-patient", token).status()).isEqualTo(200);
+
+        assertThat(single(clientId).getPurposeOfEventFirstRep().getCodingFirstRep().getCode()).isEqualTo("BTG");
+    }
+
+    @Test
+    void auditEventsCannotBeWrittenChangedOrDeletedThroughTheApiByAnyone() {
+        String everything = TestTokens.token().role("privacy-officer auditor clinician").scope("user/*.cruds system/*.cruds")
+                .purpose("TREAT").sign();
+        String clientId = newClient();
+        get("/fhir/Patient/example-patient", payer(clientId));
+        AuditEvent event = single(clientId);
+        String id = event.getIdElement().getIdPart();
+        event.setOutcomeDesc("tampered");
+        String body = FHIR.newJsonParser().encodeResourceToString(event);
+
+        assertThat(send(HttpRequest.newBuilder(URI.create(baseUrl() + "/AuditEvent/" + id))
+                .header("Authorization", "Bearer " + everything).header("Content-Type", "application/fhir+json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build()).status()).isEqualTo(403);
+        assertThat(send(HttpRequest.newBuilder(URI.create(baseUrl() + "/AuditEvent/" + id))
+                .header("Authorization", "Bearer " + everything).DELETE().build()).status()).isEqualTo(403);
+        assertThat(send(HttpRequest.newBuilder(URI.create(baseUrl() + "/AuditEvent"))
+                .header("Authorization", "Bearer " + everything).header("Content-Type", "application/fhir+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.replace("\"id\":\"" + id + "\",", ""))).build()).status())
+                .isEqualTo(403);
+        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        transaction.addEntry().setResource(new AuditEvent().setOutcomeDesc("forged")).getRequest()
+                .setMethod(Bundle.HTTPVerb.POST).setUrl("AuditEvent");
+        assertThat(send(HttpRequest.newBuilder(URI.create(baseUrl()))
+                .header("Authorization", "Bearer " + everything).header("Content-Type", "application/fhir+json")
+                .POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(transaction))).build())
+                .status()).isEqualTo(403);
+        assertThat(single(clientId).getOutcomeDesc()).isNotEqualTo("tampered");
+    }
+
+    @Test
+    void onlyAuditorsReadTheTrail() {
+        String clinician = TestTokens.token().role("clinician").scope("user/*.rs").purpose("TREAT")
+                .organization("Organization/example-program").sign();
+        String scopeWithoutRole = TestTokens.token().scope("user/AuditEvent.rs").sign();
+        String roleWithoutScope = TestTokens.token().role("auditor").scope("user/Patient.rs").sign();
+
+        assertThat(get("/fhir/AuditEvent?_count=1", clinician).status()).isEqualTo(403);
+        assertThat(get("/fhir/AuditEvent?_count=1", scopeWithoutRole).status()).isEqualTo(403);
+        assertThat(get("/fhir/AuditEvent?_count=1", roleWithoutScope).status()).isEqualTo(403);
+        assertThat(get("/fhir/AuditEvent?_count=1", auditor).status()).isEqualTo(200);
+        // The auditor role reads the trail, not patient records.
+        assertThat(get("/fhir/Patient/example-patient", TestTokens.token().role("auditor").scope("user/*.rs").sign())
+                .status()).isEqualTo(403);
+    }
+
+    private AuditEvent single(String clientId) {
+        List<AuditEvent> events = awaitEvents("AuditEvent?altid=" + clientId, e -> true, 1);
+        assertThat(events).hasSize(1);
+        return events.get(0);
+    }
+
+    private List<AuditEvent> awaitEvents(String query, java.util.function.Predicate<AuditEvent> filter) {
+        return awaitEvents(query, filter, 1);
+    }
+
+    /** The trail is written asynchronously: wait (briefly) for the expected number of events. */
+    private List<AuditEvent> awaitEvents(String query, java.util.function.Predicate<AuditEvent> filter, int count) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        List<AuditEvent> events = List.of();
+        while (Instant.now().isBefore(deadline)) {
+            Response response = get("/fhir/" + query, auditor);
+            assertThat(response.status()).isEqualTo(200);
+            events = ((Bundle) response.resource()).getEntry().stream().map(e -> (AuditEvent) e.getResource())
+                    .filter(filter).toList();
+            if (events.size() >= count) {
+                return events;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return events;
+    }
+}

@@ -1,0 +1,109 @@
+package org.iopfhir.privacy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.stream.Stream;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.iopfhir.testsupport.SecuredServerTest;
+import org.iopfhir.testsupport.TestTokens;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Who gets in: 401 without a valid token, 403 without the scope, public discovery endpoints. */
+class AuthenticationIT extends SecuredServerTest {
+
+    private static final String CLINICIAN_SCOPES = "user/*.cruds";
+
+    static Stream<Arguments> rejectedTokens() {
+        return Stream.of(
+                Arguments.of("no token at all", null),
+                Arguments.of("an expired token", TestTokens.token().scope(CLINICIAN_SCOPES).expired().sign()),
+                Arguments.of("a token signed by another key", TestTokens.token().scope(CLINICIAN_SCOPES).signedByStranger().sign()),
+                Arguments.of("a token from another issuer", TestTokens.token().scope(CLINICIAN_SCOPES)
+                        .issuer("https://evil.example.org").sign()),
+                Arguments.of("something that is not a JWT", "not-a-token"));
+    }
+
+    @ParameterizedTest(name = "{0} gets 401 with a Bearer challenge and an OperationOutcome")
+    @MethodSource("rejectedTokens")
+    void invalidOrMissingTokensAreChallenged(String why, String token) {
+        Response response = get("/fhir/Patient/example-patient", token);
+
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.header("WWW-Authenticate")).startsWith("Bearer");
+        if (token != null) {
+            assertThat(response.header("WWW-Authenticate")).contains("invalid_token");
+        }
+        assertThat(response.resource()).isInstanceOf(OperationOutcome.class);
+        assertThat(response.body()).doesNotContain("Harper");
+    }
+
+    @Test
+    void capabilityStatementIsPublicAndDescribesSmartSecurity() {
+        Response response = get("/fhir/metadata", null);
+
+        assertThat(response.status()).isEqualTo(200);
+        CapabilityStatement cs = (CapabilityStatement) response.resource();
+        assertThat(cs.getRestFirstRep().getSecurity().getServiceFirstRep().getCodingFirstRep().getCode())
+                .isEqualTo("SMART-on-FHIR");
+        assertThat(cs.getRestFirstRep().getSecurity().getExtensionFirstRep().getExtensionString("token"))
+                .isEqualTo(TestTokens.ISSUER + "/token");
+    }
+
+    @Test
+    void smartConfigurationIsPublic() {
+        Response response = get("/fhir/.well-known/smart-configuration", null);
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.header("Content-Type")).startsWith("application/json");
+        assertThat(response.body()).contains("\"issuer\":\"" + TestTokens.ISSUER + "\"", "\"scopes_supported\"",
+                "patient/*.rs", "\"capabilities\"", "permission-v2", "\"token_endpoint\"");
+    }
+
+    @Test
+    void healthIsPublicButMetricsNeedAToken() {
+        assertThat(get("/actuator/health/liveness", null).status()).isEqualTo(200);
+        assertThat(get("/actuator/info", null).status()).isEqualTo(200);
+        assertThat(get("/actuator/prometheus", null).status()).isEqualTo(401);
+        assertThat(get("/actuator/prometheus", TestTokens.token().scope("system/*.rs").sign()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aScopeForAnotherResourceTypeGets403WithAnOperationOutcome() {
+        String token = TestTokens.token().scope("user/Observation.rs").role("clinician").purpose("TREAT")
+                .organization("Organization/example-program").sign();
+
+        Response response = get("/fhir/Patient/example-patient", token);
+
+        assertThat(response.status()).isEqualTo(403);
+        assertThat(response.resource()).isInstanceOf(OperationOutcome.class);
+        assertThat(response.body()).doesNotContain("Harper");
+    }
+
+    @Test
+    void aReadScopeDoesNotAllowWriting() {
+        String token = TestTokens.token().scope("user/*.rs").role("clinician").purpose("TREAT")
+                .organization("Organization/example-program").sign();
+        Response response = send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(baseUrl() + "/Patient"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\"}")).build());
+
+        assertThat(response.status()).isEqualTo(403);
+        assertThat(response.resource()).isInstanceOf(OperationOutcome.class);
+    }
+
+    @Test
+    void aPayerRoleNeverWritesWhateverItsScopes() {
+        String token = TestTokens.token().scope("user/*.cruds").role("payer").purpose("HPAYMT")
+                .organization("Organization/example-payer").sign();
+        Response response = send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + "/Patient"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Patient\"}")).build());
+
+        assertThat(response.status()).isEqualTo(403);
+    }
+}

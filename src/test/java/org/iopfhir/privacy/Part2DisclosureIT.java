@@ -1,0 +1,130 @@
+package org.iopfhir.privacy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseCoding;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Patient;
+import org.iopfhir.privacy.MatrixData.State;
+import org.iopfhir.testsupport.SecuredServerTest;
+import org.iopfhir.testsupport.TestTokens;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Disclosure to payers beyond the matrix: the custom operations follow the read rules, revocation
+ * and expiry take effect on the next request, and every disclosure carries the redisclosure notice.
+ */
+class Part2DisclosureIT extends SecuredServerTest {
+
+    private static final String EXAMPLE_PAYER = "Organization/example-payer";
+
+    private static String payer(String organization, String purpose) {
+        return TestTokens.token().role("payer").scope("user/*.rs").purpose(purpose).organization(organization).sign();
+    }
+
+    private static String clinician() {
+        return TestTokens.token().role("clinician").scope("user/*.cruds").purpose("TREAT")
+                .organization(MatrixData.PROGRAM).sign();
+    }
+
+    private Response post(String path, String token, String body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/fhir+json").header("Accept", "application/fhir+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    @Test
+    void customOperationsDiscloseOnlyWhatAReadWould() {
+        String empty = "{\"resourceType\":\"Parameters\"}";
+        List<String> operations = List.of("/Patient/example-patient/$level-of-care",
+                "/QuestionnaireResponse/example-intake/$level-of-care", "/QuestionnaireResponse/example-intake/$extract");
+        for (String operation : operations) {
+            assertThat(post(operation, payer(EXAMPLE_PAYER, "HPAYMT"), empty).status())
+                    .as("consented payer: %s", operation).isEqualTo(200);
+            assertThat(post(operation, clinician(), empty).status()).as("program clinician: %s", operation).isEqualTo(200);
+            for (String refused : List.of(payer(MatrixData.PAYER, "HPAYMT"), payer(EXAMPLE_PAYER, "TREAT"))) {
+                Response response = post(operation, refused, empty);
+                assertThat(response.status()).as("refused payer: %s", operation).isIn(403, 404);
+                assertThat(response.body()).doesNotContain("\"level\"", "example-intake\"");
+            }
+        }
+    }
+
+    @Test
+    void revocationAndExpiryStopDisclosureAtTheNextRequest() {
+        IGenericClient staff = client(clinician());
+        staff.transaction().withBundle(MatrixData.transaction()).execute();
+        State state = State.ACTIVE;
+        Bundle records = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        MatrixData.records(state, MatrixData.PROGRAM).forEach(r -> {
+            r.setId(r.getIdElement().getIdPart().replace("mx-active", "mx-revocable"));
+            records.addEntry().setResource(r).getRequest().setMethod(Bundle.HTTPVerb.PUT)
+                    .setUrl(r.fhirType() + "/" + r.getIdElement().getIdPart());
+        });
+        records.getEntry().forEach(e -> FHIR.newTerser().getAllResourceReferences(e.getResource()).forEach(ref ->
+                ref.getResourceReference().setReference(ref.getResourceReference().getReferenceElement().getValue()
+                        .replace("mx-active", "mx-revocable"))));
+        staff.transaction().withBundle(records).execute();
+        Consent consent = MatrixData.part2Consent(state, Consent.ConsentState.ACTIVE, MatrixData.PAYER, null, false);
+        consent.setId("mx-revocable-consent");
+        consent.getPatient().setReference("Patient/mx-revocable");
+        staff.update().resource(consent).execute();
+        String payer = payer(MatrixData.PAYER, "HPAYMT");
+
+        assertThat(get("/fhir/Patient/mx-revocable", payer).status()).isEqualTo(200);
+
+        consent.setStatus(Consent.ConsentState.INACTIVE);
+        staff.update().resource(consent).execute();
+        assertThat(get("/fhir/Patient/mx-revocable", payer).status()).isEqualTo(403);
+        assertThat(((Bundle) get("/fhir/Encounter?subject=Patient/mx-revocable", payer).resource()).getEntry()).isEmpty();
+
+        consent.setStatus(Consent.ConsentState.ACTIVE);
+        staff.update().resource(consent).execute();
+        assertThat(get("/fhir/Patient/mx-revocable", payer).status()).isEqualTo(200);
+
+        consent.getProvision().getPeriod().setEndElement(new DateTimeType("2025-06-30"));
+        staff.update().resource(consent).execute();
+        assertThat(get("/fhir/Patient/mx-revocable", payer).status()).isEqualTo(403);
+    }
+
+    @Test
+    void everyDisclosureToAPayerCarriesTheRedisclosureNotice() {
+        String payer = payer(EXAMPLE_PAYER, "HPAYMT");
+
+        Response read = get("/fhir/Patient/example-patient", payer);
+        Patient patient = (Patient) read.resource();
+        assertThat(patient.getMeta().getSecurity()).extracting(IBaseCoding::getCode).contains("NORDSCLCD");
+        assertThat(patient.getMeta().getExtensionString("http://iop-fhir.org/fhir/StructureDefinition/redisclosure-notice"))
+                .contains("42 CFR part 2");
+        assertThat(read.header("X-Redisclosure-Notice")).contains("42 CFR part 2");
+
+        Response search = get("/fhir/Encounter?subject=Patient/example-patient&_count=3", payer);
+        Bundle bundle = (Bundle) search.resource();
+        assertThat(bundle.getMeta().getSecurity()).extracting(IBaseCoding::getCode).contains("NORDSCLCD");
+        assertThat(bundle.getEntry()).isNotEmpty();
+        assertThat(search.header("X-Redisclosure-Notice")).isNotNull();
+
+        Response treatment = get("/fhir/Patient/example-patient", clinician());
+        assertThat(treatment.header("X-Redisclosure-Notice")).isNull();
+        // The stored record is unchanged: the notice is added to what is sent.
+        assertThat(((Patient) treatment.resource()).getMeta().getSecurity()).extracting(IBaseCoding::getCode)
+                .doesNotContain("NORDSCLCD");
+    }
+
+    @Test
+    void aPatientContextTokenSearchesOnlyItsOwnCompartment() {
+        String token = TestTokens.token().role("patient").scope("patient/*.rs").patient("example-patient").sign();
+
+        Bundle own = (Bundle) get("/fhir/Encounter?_count=500", token).resource();
+
+        assertThat(own.getEntry()).isNotEmpty().allSatisfy(e -> assertThat(
+                ((org.hl7.fhir.r4.model.Encounter) e.getResource()).getSubject().getReference()).isEqualTo("Patient/example-patient"));
+        assertThat(get("/fhir/Patient/mx-active", token).status()).isEqualTo(403);
+    }
+}

@@ -1,0 +1,100 @@
+package org.iopfhir.privacy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseCoding;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.iopfhir.testsupport.SecuredServerTest;
+import org.iopfhir.testsupport.TestTokens;
+import org.junit.jupiter.api.Test;
+
+/** 42 CFR Part 2 labels: applied on write (also to the example loaded at start-up), never stripped by clients. */
+class Part2LabellingIT extends SecuredServerTest {
+
+    private static final String PROGRAM = "Organization/example-program";
+
+    private IGenericClient clinician() {
+        return client(TestTokens.token().role("clinician").scope("user/*.cruds").purpose("TREAT").organization(PROGRAM).sign());
+    }
+
+    private static List<String> labels(Resource resource) {
+        return resource.getMeta().getSecurity().stream().map(IBaseCoding::getCode).toList();
+    }
+
+    @Test
+    void theExampleEpisodeLoadedAtStartUpIsLabelledAndItsCounselingNotesToo() {
+        IGenericClient client = clinician();
+        assertThat(labels(client.read().resource(Patient.class).withId("example-patient").execute()))
+                .contains("SUD", "R", "42CFRPart2").doesNotContain("PSYTHPN");
+        assertThat(labels(client.read().resource(Condition.class).withId("example-dx-aud").execute()))
+                .contains("SUD", "R", "42CFRPart2");
+        assertThat(labels(client.read().resource(Encounter.class).withId("example-enc-g01").execute()))
+                .contains("SUD", "42CFRPart2");
+        assertThat(labels(client.read().resource(DocumentReference.class).withId("example-note-g01").execute()))
+                .contains("SUD", "R", "42CFRPart2", "PSYTHPN");
+        // Organizations are not patient records.
+        assertThat(labels(client.read().resource(Organization.class).withId("example-program").execute())).isEmpty();
+    }
+
+    @Test
+    void anSudDiagnosisMakesTheStoredPatientAndTheirLaterRecordsPart2() {
+        IGenericClient client = clinician();
+        Patient patient = new Patient();
+        patient.setManagingOrganization(new Reference(PROGRAM));
+        IdType patientId = (IdType) client.create().resource(patient).execute().getId().toUnqualifiedVersionless();
+        assertThat(labels(client.read().resource(Patient.class).withId(patientId).execute())).isEmpty();
+
+        Condition opioidUseDisorder = new Condition();
+        opioidUseDisorder.setSubject(new Reference(patientId));
+        opioidUseDisorder.getCode().addCoding(new Coding("http://hl7.org/fhir/sid/icd-10-cm", "F11.20", null));
+        Condition stored = (Condition) client.create().resource(opioidUseDisorder).execute().getResource();
+        Observation later = new Observation();
+        later.setStatus(Observation.ObservationStatus.FINAL);
+        later.getCode().setText("Urine drug screen");
+        later.setSubject(new Reference(patientId));
+        Observation laterStored = (Observation) client.create().resource(later).execute().getResource();
+
+        assertThat(labels(stored)).contains("SUD", "R", "42CFRPart2");
+        assertThat(labels(client.read().resource(Patient.class).withId(patientId).execute())).contains("SUD", "42CFRPart2");
+        assertThat(labels(laterStored)).contains("SUD", "R", "42CFRPart2");
+    }
+
+    @Test
+    void aClientCannotStripLabelsByUpdatingWithoutThem() {
+        IGenericClient client = clinician();
+        Encounter encounter = client.read().resource(Encounter.class).withId("example-enc-g02").execute();
+        encounter.getMeta().getSecurity().clear();
+        encounter.setStatus(Encounter.EncounterStatus.FINISHED);
+
+        client.update().resource(encounter).execute();
+
+        assertThat(labels(client.read().resource(Encounter.class).withId("example-enc-g02").execute()))
+                .contains("SUD", "R", "42CFRPart2");
+    }
+
+    @Test
+    void metaDeleteOfALabelIsRefusedToAClinician() {
+        Response response = send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        baseUrl() + "/Encounter/example-enc-g03/$meta-delete"))
+                .header("Authorization", "Bearer " + TestTokens.token().role("clinician").scope("user/*.cruds")
+                        .purpose("TREAT").organization(PROGRAM).sign())
+                .header("Content-Type", "application/fhir+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"meta\","
+                        + "\"valueMeta\":{\"security\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":\"SUD\"}]}}]}"))
+                .build());
+
+        assertThat(response.status()).isEqualTo(403);
+        assertThat(labels(clinician().read().resource(Encounter.class).withId("example-enc-g03").execute())).contains("SUD");
+    }
+}

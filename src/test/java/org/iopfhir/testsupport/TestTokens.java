@@ -1,0 +1,143 @@
+package org.iopfhir.testsupport;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Bearer tokens for the tests, signed with an RSA key generated per JVM (no identity provider):
+ * the server trusts the key's public half, written to a PEM file, and {@link #ISSUER}.
+ */
+public final class TestTokens {
+
+    public static final String ISSUER = "https://login.iop-fhir.test";
+    private static final RSAKey KEY = generate();
+    private static final RSAKey STRANGER = generate();
+    private static Path publicKeyFile;
+
+    private TestTokens() {
+    }
+
+    /** {@code file:} location of the trusted public key, for {@code iop.security.public-key-location}. */
+    public static synchronized String publicKeyLocation() {
+        if (publicKeyFile == null) {
+            try {
+                publicKeyFile = Files.createTempFile("iop-test-issuer", ".pem");
+                publicKeyFile.toFile().deleteOnExit();
+                String pem = "-----BEGIN PUBLIC KEY-----\n"
+                        + Base64.getMimeEncoder().encodeToString(KEY.toRSAPublicKey().getEncoded())
+                        + "\n-----END PUBLIC KEY-----\n";
+                Files.writeString(publicKeyFile, pem);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return "file:" + publicKeyFile;
+    }
+
+    public static Token token() {
+        return new Token();
+    }
+
+    /** A token under construction: valid for five minutes from the trusted issuer unless changed. */
+    public static final class Token {
+        private final Map<String, Object> claims = new LinkedHashMap<>();
+        private String issuer = ISSUER;
+        private Instant expires = Instant.now().plus(Duration.ofMinutes(5));
+        private RSAKey key = KEY;
+
+        private Token() {
+            claims.put("client_id", "test-app");
+            claims.put("sub", "test-user");
+        }
+
+        public Token scope(String scope) {
+            claims.put("scope", scope);
+            return this;
+        }
+
+        public Token role(String role) {
+            claims.put("iop_role", role);
+            return this;
+        }
+
+        public Token purpose(String purpose) {
+            claims.put("purpose_of_use", purpose);
+            return this;
+        }
+
+        public Token organization(String organization) {
+            claims.put("organization", organization);
+            return this;
+        }
+
+        public Token patient(String patientId) {
+            claims.put("patient", patientId);
+            return this;
+        }
+
+        public Token client(String clientId) {
+            claims.put("client_id", clientId);
+            return this;
+        }
+
+        public Token user(String user) {
+            claims.put("sub", user);
+            return this;
+        }
+
+        public Token issuer(String value) {
+            this.issuer = value;
+            return this;
+        }
+
+        public Token expired() {
+            this.expires = Instant.now().minus(Duration.ofMinutes(10));
+            return this;
+        }
+
+        public Token signedByStranger() {
+            this.key = STRANGER;
+            return this;
+        }
+
+        public String sign() {
+            JWTClaimsSet.Builder set = new JWTClaimsSet.Builder().issuer(issuer)
+                    .issueTime(Date.from(Instant.now().minus(Duration.ofMinutes(15))))
+                    .expirationTime(Date.from(expires));
+            claims.forEach(set::claim);
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), set.build());
+            try {
+                jwt.sign(new RSASSASigner(key));
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+            return jwt.serialize();
+        }
+    }
+
+    private static RSAKey generate() {
+        try {
+            return new RSAKeyGenerator(2048).keyID("test-" + System.nanoTime()).generate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
