@@ -1029,11 +1029,14 @@ def configure(weeks):
 
 
 def with_prefix(bundle, prefix):
-    """Renames every id and reference from example-* to <prefix>-*, so copies can live side by side."""
+    """Renames the patient's records from example-* to <prefix>-*, so copies can live side by side.
+
+    The program, payer and staff stay shared: a copy is another patient of the same program, so a
+    program clinician's token and the payer's consent cover it as they cover the example."""
     if prefix == "example":
         return bundle
     text = json.dumps(bundle, ensure_ascii=False)
-    return json.loads(re.sub(r'(?<=["/])example-', prefix + "-", text))
+    return json.loads(re.sub(r'(?<=["/])example-(?!(program|payer|counselor|physician)")', prefix + "-", text))
 
 
 def main():

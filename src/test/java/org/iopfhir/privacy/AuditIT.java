@@ -71,8 +71,10 @@ class AuditIT extends SecuredServerTest {
     @Test
     void refusalsAreRecordedAsFailures() {
         String clientId = newClient();
-        // The example consent excludes counseling notes.
-        assertThat(get("/fhir/DocumentReference/example-note-g01", payer(clientId)).status()).isEqualTo(403);
+        // The example consent permits payment and coverage review, not treatment, as the payer's purpose.
+        String wrongPurpose = TestTokens.token().role("payer").scope("user/*.rs").purpose("TREAT").organization(PAYER)
+                .client(clientId).user("reviewer-1").sign();
+        assertThat(get("/fhir/DocumentReference/example-note-g01", wrongPurpose).status()).isEqualTo(403);
 
         AuditEvent event = single(clientId);
         assertThat(event.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._4);

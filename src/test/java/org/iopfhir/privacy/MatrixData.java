@@ -119,6 +119,8 @@ final class MatrixData {
         note.setId(pid + "-note");
         note.setStatus(Enumerations.DocumentReferenceStatus.CURRENT);
         note.setType(new CodeableConcept(new Coding("http://loinc.org", "11506-3", "Progress note")));
+        note.addCategory(new CodeableConcept(new Coding("http://iop-fhir.org/fhir/CodeSystem/iop-record-type",
+                "sud-counseling-note", "SUD counseling note")));
         note.setSubject(patientRef);
         note.getContext().addEncounter(new Reference("Encounter/" + pid + "-enc"));
         note.addContent().setAttachment(new Attachment().setContentType("text/plain").setData("session".getBytes()));

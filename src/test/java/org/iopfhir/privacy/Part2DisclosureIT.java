@@ -43,7 +43,8 @@ class Part2DisclosureIT extends SecuredServerTest {
     void customOperationsDiscloseOnlyWhatAReadWould() {
         String empty = "{\"resourceType\":\"Parameters\"}";
         List<String> operations = List.of("/Patient/example-patient/$level-of-care",
-                "/QuestionnaireResponse/example-intake/$level-of-care", "/QuestionnaireResponse/example-intake/$extract");
+                "/QuestionnaireResponse/example-intake/$level-of-care", "/QuestionnaireResponse/example-intake/$extract",
+                "/EpisodeOfCare/example-episode/$attendance", "/EpisodeOfCare/example-episode/$medical-necessity");
         for (String operation : operations) {
             assertThat(post(operation, payer(EXAMPLE_PAYER, "HPAYMT"), empty).status())
                     .as("consented payer: %s", operation).isEqualTo(200);
@@ -51,9 +52,42 @@ class Part2DisclosureIT extends SecuredServerTest {
             for (String refused : List.of(payer(MatrixData.PAYER, "HPAYMT"), payer(EXAMPLE_PAYER, "TREAT"))) {
                 Response response = post(operation, refused, empty);
                 assertThat(response.status()).as("refused payer: %s", operation).isIn(403, 404);
-                assertThat(response.body()).doesNotContain("\"level\"", "example-intake\"");
+                assertThat(response.body()).doesNotContain("\"level\"", "example-intake\"", "\"week\"", "\"criterion\"");
             }
         }
+    }
+
+    @Test
+    void theDocumentationPackageForAConsentedPayerCarriesTheNoticeAndOnlyPermittedEvidence() {
+        String body = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"output\",\"valueCode\":\"bundle\"}]}";
+
+        Response response = post("/EpisodeOfCare/example-episode/$medical-necessity", payer(EXAMPLE_PAYER, "HPAYMT"), body);
+
+        assertThat(response.status()).isEqualTo(200);
+        Bundle documentation = (Bundle) response.resource();
+        assertThat(documentation.getMeta().getSecurity()).extracting(IBaseCoding::getCode).contains("NORDSCLCD");
+        assertThat(response.header("X-Redisclosure-Notice")).contains("42 CFR part 2");
+        // The example consent releases the SUD record, progress notes included, for payment; the review the
+        // payer gets is the one the program gets.
+        org.hl7.fhir.r4.model.Parameters verdict = (org.hl7.fhir.r4.model.Parameters) documentation.getEntryFirstRep().getResource();
+        assertThat(verdict.getParameterValue("outcome").primitiveValue()).isEqualTo("met");
+        assertThat(documentation.getEntry()).anyMatch(e -> e.getResource() instanceof org.hl7.fhir.r4.model.DocumentReference)
+                .noneMatch(e -> e.getResource().getMeta().getSecurity().stream()
+                        .anyMatch(label -> "PSYTHPN".equals(label.getCode())));
+    }
+
+    @Test
+    void aTransactionThatBothReadsAndWritesIsRefusedBeforeAnythingIsStored() {
+        String mixed = """
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                 {"resource":{"resourceType":"Patient","id":"mixed-tx","active":true},"request":{"method":"PUT","url":"Patient/mixed-tx"}},
+                 {"request":{"method":"GET","url":"Patient/example-patient"}}]}""";
+
+        Response response = post("", clinician(), mixed);
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.body()).contains("not both");
+        assertThat(get("/fhir/Patient/mixed-tx", clinician()).status()).isEqualTo(404);
     }
 
     @Test

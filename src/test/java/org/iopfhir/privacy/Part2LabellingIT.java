@@ -33,7 +33,7 @@ class Part2LabellingIT extends SecuredServerTest {
     }
 
     @Test
-    void theExampleEpisodeLoadedAtStartUpIsLabelledAndItsCounselingNotesToo() {
+    void theExampleEpisodeLoadedAtStartUpIsLabelledAndCounselingNotesKeptApartToo() {
         IGenericClient client = clinician();
         assertThat(labels(client.read().resource(Patient.class).withId("example-patient").execute()))
                 .contains("SUD", "R", "42CFRPart2").doesNotContain("PSYTHPN");
@@ -41,7 +41,16 @@ class Part2LabellingIT extends SecuredServerTest {
                 .contains("SUD", "R", "42CFRPart2");
         assertThat(labels(client.read().resource(Encounter.class).withId("example-enc-g01").execute()))
                 .contains("SUD", "42CFRPart2");
+        // A session's progress note is part of the SUD record; a note the program keeps apart is a counseling note.
         assertThat(labels(client.read().resource(DocumentReference.class).withId("example-note-g01").execute()))
+                .contains("SUD", "R", "42CFRPart2").doesNotContain("PSYTHPN");
+        DocumentReference counselingNote = new DocumentReference();
+        counselingNote.setStatus(org.hl7.fhir.r4.model.Enumerations.DocumentReferenceStatus.CURRENT);
+        counselingNote.setSubject(new Reference("Patient/example-patient"));
+        counselingNote.addCategory().addCoding(new Coding("http://iop-fhir.org/fhir/CodeSystem/iop-record-type",
+                "sud-counseling-note", null));
+        counselingNote.addContent().getAttachment().setContentType("text/plain").setData("session analysis".getBytes());
+        assertThat(labels((Resource) client.create().resource(counselingNote).execute().getResource()))
                 .contains("SUD", "R", "42CFRPart2", "PSYTHPN");
         // Organizations are not patient records.
         assertThat(labels(client.read().resource(Organization.class).withId("example-program").execute())).isEmpty();

@@ -20,9 +20,10 @@ import org.hl7.fhir.r4.model.EpisodeOfCare;
  *       ({@code http://iop-fhir.org/fhir/CodeSystem/iop-program-track}) is an SUD program episode.</li>
  *   <li>A resource coding an ICD-10-CM substance-related disorder (F10-F19) anywhere (a Condition's code,
  *       an Encounter's reason, an Observation's value) is an SUD record.</li>
- *   <li>A counseling note is a DocumentReference typed as a progress note (LOINC 11506-3) that documents a
- *       session ({@code context.encounter} set): the counselor's note of what was discussed. Summaries
- *       (discharge summary, plans) are not counseling notes.</li>
+ *   <li>A counseling note (42 CFR 2.11: the practitioner's record or analysis of what was said in a
+ *       counseling session, kept apart from the rest of the record) is a DocumentReference the program marks
+ *       as one, with category or type {@code iop-record-type#sud-counseling-note}. Ordinary progress notes
+ *       (attendance, modality, plan) are part of the SUD record and are disclosed with it.</li>
  * </ul>
  */
 public final class Part2Classifier {
@@ -31,8 +32,8 @@ public final class Part2Classifier {
     static final Set<String> SUD_TRACKS = Set.of("sud", "co-occurring");
     static final String ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
     private static final Pattern SUD_DIAGNOSIS = Pattern.compile("F1[0-9](\\..*)?");
-    static final String LOINC = "http://loinc.org";
-    static final String PROGRESS_NOTE = "11506-3";
+    static final String RECORD_TYPE = "http://iop-fhir.org/fhir/CodeSystem/iop-record-type";
+    static final String COUNSELING_NOTE = "sud-counseling-note";
 
     private final FhirTerser terser;
 
@@ -54,8 +55,8 @@ public final class Part2Classifier {
 
     public boolean isCounselingNote(IBaseResource resource) {
         return resource instanceof DocumentReference note
-                && note.getContext().hasEncounter()
-                && note.getType().getCoding().stream()
-                        .anyMatch(c -> LOINC.equals(c.getSystem()) && PROGRESS_NOTE.equals(c.getCode()));
+                && java.util.stream.Stream.concat(note.getCategory().stream(), java.util.stream.Stream.of(note.getType()))
+                        .flatMap(concept -> concept.getCoding().stream())
+                        .anyMatch(c -> RECORD_TYPE.equals(c.getSystem()) && COUNSELING_NOTE.equals(c.getCode()));
     }
 }

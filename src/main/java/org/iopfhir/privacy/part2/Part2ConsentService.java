@@ -3,6 +3,7 @@ package org.iopfhir.privacy.part2;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
@@ -26,7 +27,8 @@ import org.iopfhir.privacy.auth.CallerContext;
  * reads) disclose nothing but what the caller sent; the authorization rules decide on them, and
  * consent stays out. That matters beyond speed: HAPI shows a resource being written to the consent
  * hooks before it is readable by id in the same transaction, and a refusal at that point would
- * leave the stored version without its body.
+ * leave the stored version without its body. For the same reason a transaction or batch that both
+ * reads and writes is refused with 400 while consent is enforced.
  */
 public class Part2ConsentService implements IConsentService {
 
@@ -40,6 +42,11 @@ public class Part2ConsentService implements IConsentService {
 
     @Override
     public ConsentOutcome startOperation(RequestDetails request, IConsentContextServices services) {
+        if (mixesReadsAndWrites(request)) {
+            // Filtering the reads could also reach the writes (see above): refuse before anything is stored.
+            throw new InvalidRequestException("a transaction or batch may read (GET) or write, not both, while 42 CFR "
+                    + "Part 2 consent is enforced: send the reads in a separate batch");
+        }
         return writesOnly(request) ? ConsentOutcome.AUTHORIZED : ConsentOutcome.PROCEED;
     }
 
@@ -50,11 +57,22 @@ public class Part2ConsentService implements IConsentService {
         }
         return switch (type) {
             case CREATE, UPDATE, PATCH, DELETE -> true;
-            case TRANSACTION, BATCH -> request.getResource() instanceof Bundle bundle && bundle.getEntry().stream()
-                    .noneMatch(e -> e.getRequest().getMethod() == Bundle.HTTPVerb.GET
-                            || e.getRequest().getMethod() == Bundle.HTTPVerb.HEAD);
+            case TRANSACTION, BATCH -> request.getResource() instanceof Bundle bundle
+                    && bundle.getEntry().stream().noneMatch(Part2ConsentService::reads);
             default -> false;
         };
+    }
+
+    private static boolean mixesReadsAndWrites(RequestDetails request) {
+        RestOperationTypeEnum type = request.getRestOperationType();
+        return (type == RestOperationTypeEnum.TRANSACTION || type == RestOperationTypeEnum.BATCH)
+                && request.getResource() instanceof Bundle bundle
+                && bundle.getEntry().stream().anyMatch(Part2ConsentService::reads)
+                && bundle.getEntry().stream().anyMatch(e -> !reads(e));
+    }
+
+    private static boolean reads(Bundle.BundleEntryComponent entry) {
+        return entry.getRequest().getMethod() == Bundle.HTTPVerb.GET || entry.getRequest().getMethod() == Bundle.HTTPVerb.HEAD;
     }
 
     @Override

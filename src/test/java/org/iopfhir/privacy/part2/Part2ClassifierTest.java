@@ -32,11 +32,14 @@ class Part2ClassifierTest {
         return condition;
     }
 
-    static DocumentReference note(String loinc, boolean ofASession) {
+    static DocumentReference note(String system, String code, boolean asCategory) {
         DocumentReference note = new DocumentReference();
-        note.setType(new CodeableConcept(new Coding(Part2Classifier.LOINC, loinc, null)));
-        if (ofASession) {
-            note.getContext().addEncounter(new Reference("Encounter/e1"));
+        note.setType(new CodeableConcept(new Coding("http://loinc.org", "11506-3", null)));
+        note.getContext().addEncounter(new Reference("Encounter/e1"));
+        if (asCategory) {
+            note.addCategory(new CodeableConcept(new Coding(system, code, null)));
+        } else {
+            note.setType(new CodeableConcept(new Coding(system, code, null)));
         }
         return note;
     }
@@ -65,14 +68,18 @@ class Part2ClassifierTest {
 
     static List<Arguments> notes() {
         return List.of(
-                Arguments.of("a progress note of a session", note("11506-3", true), true),
-                Arguments.of("a progress note not tied to a session", note("11506-3", false), false),
-                Arguments.of("a discharge summary of a session", note("18842-5", true), false));
+                Arguments.of("a session note the program keeps apart as a counseling note",
+                        note(Part2Classifier.RECORD_TYPE, Part2Classifier.COUNSELING_NOTE, true), true),
+                Arguments.of("a document typed as a counseling note", note(Part2Classifier.RECORD_TYPE, Part2Classifier.COUNSELING_NOTE, false), true),
+                Arguments.of("an ordinary progress note of a session is part of the record",
+                        note("http://loinc.org", "11506-3", false), false),
+                Arguments.of("a discharge summary", note("http://loinc.org", "18842-5", false), false),
+                Arguments.of("the same code in another system", note("http://example.org/types", Part2Classifier.COUNSELING_NOTE, true), false));
     }
 
     @ParameterizedTest(name = "{0}: counseling note = {2}")
     @MethodSource("notes")
-    void counselingNotesAreSessionProgressNotes(String why, IBaseResource resource, boolean counselingNote) {
+    void counselingNotesAreTheNotesTheProgramKeepsApart(String why, IBaseResource resource, boolean counselingNote) {
         assertThat(CLASSIFIER.isCounselingNote(resource)).isEqualTo(counselingNote);
     }
 }
