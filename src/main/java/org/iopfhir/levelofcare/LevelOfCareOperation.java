@@ -93,7 +93,7 @@ public class LevelOfCareOperation {
             }
             Assessment read = place(() -> IntakeReader.read(response, code(edition), ageGroupOf(ageGroup), defaultEdition,
                     () -> subjectOf(response, request)));
-            return output(place(() -> engine.recommend(read)), decision, null, List.of());
+            return output(place(() -> engine.recommend(read)), decision);
         }
         if (isTrue(persist)) {
             throw new InvalidRequestException("persist needs a stored assessment; inline ratings are not recorded");
@@ -105,7 +105,7 @@ public class LevelOfCareOperation {
         String placedEdition = instrument != Instrument.ASAM ? null : code(edition) != null ? code(edition) : defaultEdition;
         Assessment fromRatings = place(() -> new Assessment(instrument, placedEdition, ratings(ratings),
                 ageGroupOrAdult(ageGroup), findingCodes(findings)));
-        return output(place(() -> engine.recommend(fromRatings)), decision, null, List.of());
+        return output(place(() -> engine.recommend(fromRatings)), decision);
     }
 
     @Operation(name = "$level-of-care", typeName = "QuestionnaireResponse", idempotent = false, canonicalUrl = CANONICAL)
@@ -163,7 +163,7 @@ public class LevelOfCareOperation {
                 defaultEdition, () -> subjectOf(response, request)));
         Recommendation recommendation = place(() -> engine.recommend(assessment));
         if (!isTrue(persist)) {
-            return output(recommendation, decision, null, List.of());
+            return output(recommendation, decision);
         }
         Level actual = actualLevel(recommendation, decision);
         List<Observation> ratings = new ArrayList<>();
@@ -174,7 +174,7 @@ public class LevelOfCareOperation {
                 .map(o -> new Reference(o.getIdElement().toUnqualifiedVersionless().getValue())).toList();
         Observation determination = createOnce(DeterminationRecords.determination(response, assessment, recommendation,
                 actual, decision.varianceReason(), members), request);
-        return output(recommendation, decision, determination, ratings);
+        return output(recommendation, actual, decision.varianceReason(), determination, ratings);
     }
 
     /** The level actually chosen, when the caller records one; a variance from the recommendation needs a reason. */
@@ -185,8 +185,8 @@ public class LevelOfCareOperation {
             }
             return null;
         }
-        if (!recommendation.level().system().equals(decision.actualLevel().getSystem())) {
-            throw new InvalidRequestException("actualLevel must be coded in " + recommendation.level().system());
+        if (!recommendation.level().system().equals(decision.actualLevel().getSystem()) || !decision.actualLevel().hasCode()) {
+            throw new InvalidRequestException("actualLevel must be a code of " + recommendation.level().system());
         }
         return place(() -> engine.actualLevel(recommendation, decision.actualLevel().getCode(),
                 decision.varianceReason() != null && !decision.varianceReason().isEmpty()));
@@ -212,9 +212,13 @@ public class LevelOfCareOperation {
         return daos.getResourceDao(Patient.class).read(subject.toUnqualifiedVersionless(), request);
     }
 
-    private Parameters output(Recommendation recommendation, Decision decision, Observation determination,
-            List<Observation> ratings) {
-        Level actual = actualLevel(recommendation, decision);
+    /** The answer without stored records. */
+    private Parameters output(Recommendation recommendation, Decision decision) {
+        return output(recommendation, actualLevel(recommendation, decision), decision.varianceReason(), null, List.of());
+    }
+
+    private static Parameters output(Recommendation recommendation, Level actual, CodeableConcept varianceReason,
+            Observation determination, List<Observation> ratings) {
         Parameters out = new Parameters();
         out.addParameter().setName("level").setValue(DeterminationRecords.levelCoding(recommendation.level()));
         if (recommendation.withdrawalManagement() != null) {
@@ -254,8 +258,8 @@ public class LevelOfCareOperation {
         recommendation.modifiers().forEach(m -> out.addParameter().setName("modifier").setValue(new StringType(m)));
         if (actual != null) {
             out.addParameter().setName("actualLevel").setValue(DeterminationRecords.levelCoding(actual));
-            if (decision.varianceReason() != null) {
-                out.addParameter().setName("varianceReason").setValue(decision.varianceReason());
+            if (varianceReason != null) {
+                out.addParameter().setName("varianceReason").setValue(varianceReason);
             }
         }
         out.addParameter().setName("ruleSet").setValue(new StringType(recommendation.ruleSet()));
@@ -274,7 +278,8 @@ public class LevelOfCareOperation {
     private static Set<String> findingCodes(List<Coding> findings) {
         Set<String> codes = new HashSet<>();
         for (Coding finding : findings == null ? List.<Coding>of() : findings) {
-            if (!RuleTables.OBSERVATION_CODES.equals(finding.getSystem()) || !IntakeReader.FINDINGS.contains(finding.getCode())) {
+            if (!RuleTables.OBSERVATION_CODES.equals(finding.getSystem()) || !finding.hasCode()
+                    || !IntakeReader.FINDINGS.contains(finding.getCode())) {
                 throw new InvalidRequestException("finding must be one of " + new java.util.TreeSet<>(IntakeReader.FINDINGS)
                         + " from " + RuleTables.OBSERVATION_CODES);
             }

@@ -165,6 +165,10 @@ class LevelOfCareIT extends PostgresServerTest {
         assertThat(out.getParameterValue("modifier").primitiveValue()).contains("complicated withdrawal");
         assertRefused(ratings("3", 2, 0, 1, 1, 1, 1).addParameter("finding", new Coding(RuleTables.OBSERVATION_CODES, "lonely", null)),
                 InvalidRequestException.class, "finding must be one of");
+        assertRefused(ratings("3", 2, 0, 1, 1, 1, 1).addParameter("finding", new Coding(RuleTables.OBSERVATION_CODES, null, null)),
+                InvalidRequestException.class, "finding must be one of");
+        assertRefused(ratings("3", 2, 0, 1, 1, 1, 1).addParameter("actualLevel", new Coding(RuleTables.LEVEL_SYSTEM, null, null)),
+                InvalidRequestException.class, "actualLevel must be a code of");
     }
 
     @Test
