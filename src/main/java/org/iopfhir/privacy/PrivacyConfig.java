@@ -10,10 +10,11 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.iopfhir.privacy.audit.AuditEventFactory;
 import org.iopfhir.privacy.audit.AuditRecorder;
 import org.iopfhir.privacy.audit.AuditTrail;
-import org.iopfhir.privacy.part2.Part2AccessPolicy;
+import org.iopfhir.privacy.part2.DisclosurePolicy;
 import org.iopfhir.privacy.part2.Part2Classifier;
 import org.iopfhir.privacy.part2.Part2LabellingInterceptor;
 import org.iopfhir.privacy.part2.PatientRecords;
+import org.iopfhir.privacy.part2.RecordOwnerInterceptor;
 import org.iopfhir.server.Database;
 import org.iopfhir.server.FhirEndpointConfig;
 import org.springframework.beans.factory.ObjectProvider;
@@ -44,8 +45,13 @@ public class PrivacyConfig {
     }
 
     @Bean
-    Part2AccessPolicy part2AccessPolicy(PatientRecords records) {
-        return new Part2AccessPolicy(records, Clock.systemUTC());
+    DisclosurePolicy disclosurePolicy(PatientRecords records) {
+        return new DisclosurePolicy(records, Clock.systemUTC());
+    }
+
+    @Bean
+    RecordOwnerInterceptor recordOwner(PatientRecords records) {
+        return new RecordOwnerInterceptor(records);
     }
 
     @Bean

@@ -33,10 +33,13 @@ import org.iopfhir.privacy.audit.RestAuditInterceptor;
 import org.iopfhir.privacy.auth.CapabilitySecurityInterceptor;
 import org.iopfhir.privacy.auth.PatientSearchNarrowing;
 import org.iopfhir.privacy.auth.SmartAuthorizationInterceptor;
-import org.iopfhir.privacy.part2.Part2AccessPolicy;
+import org.iopfhir.privacy.part2.DisclosureGuardInterceptor;
+import org.iopfhir.privacy.part2.DisclosurePolicy;
 import org.iopfhir.privacy.part2.Part2ConsentService;
 import org.iopfhir.privacy.part2.Part2LabellingInterceptor;
 import org.iopfhir.privacy.part2.PatientRecords;
+import org.iopfhir.privacy.part2.RecordOwnerInterceptor;
+import org.iopfhir.privacy.part2.WriteAccessInterceptor;
 import org.iopfhir.privacy.part2.RedisclosureNoticeInterceptor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
@@ -79,7 +82,8 @@ public class FhirEndpointConfig {
             SecurityMode securityMode,
             SecurityProperties securityProperties,
             Part2LabellingInterceptor part2Labelling,
-            Part2AccessPolicy part2AccessPolicy,
+            DisclosurePolicy disclosurePolicy,
+            RecordOwnerInterceptor recordOwner,
             PatientRecords patientRecords,
             AuditRecorder auditRecorder) {
         fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());
@@ -116,14 +120,17 @@ public class FhirEndpointConfig {
         if (securityProperties.part2Labelling()) {
             storageInterceptors.registerInterceptor(part2Labelling);
         }
+        storageInterceptors.registerInterceptor(recordOwner);
         storageInterceptors.registerInterceptor(new AuditEventGuard());
 
         // Who may do what: SMART scopes and roles, then 42 CFR Part 2 consent on what is loaded and
         // returned, then the redisclosure notice on what payers receive. Only when tokens are checked.
         if (securityMode.secured()) {
+            storageInterceptors.registerInterceptor(new WriteAccessInterceptor(disclosurePolicy, patientRecords));
             server.registerInterceptor(new SmartAuthorizationInterceptor());
             server.registerInterceptor(new PatientSearchNarrowing());
-            server.registerInterceptor(new ConsentInterceptor(new Part2ConsentService(part2AccessPolicy)));
+            server.registerInterceptor(new DisclosureGuardInterceptor(disclosurePolicy, patientRecords));
+            server.registerInterceptor(new ConsentInterceptor(new Part2ConsentService(disclosurePolicy)));
             server.registerInterceptor(new RedisclosureNoticeInterceptor());
         }
         server.registerInterceptor(new CapabilitySecurityInterceptor(securityMode, securityProperties));

@@ -72,6 +72,14 @@ public class JpaStorageConfig {
         // Pre-expansion of ValueSets runs on Hibernate Search, which this server does not run;
         // our ValueSets are small and expand in memory on request.
         settings.setPreExpandValueSets(false);
+        // Server-assigned ids are random UUIDs: a sequential id would let a caller guess and count records.
+        settings.setResourceServerIdStrategy(JpaStorageSettings.IdStrategyEnum.UUID);
+        // Tags and security labels belong to the resource, not a version: a 42 CFR Part 2 label added to a
+        // record protects all its earlier versions too (history, vread).
+        settings.setTagStorageMode(JpaStorageSettings.TagStorageModeEnum.NON_VERSIONED);
+        // Batch entries run one after another: they share the request's state (caller, decisions).
+        settings.setBundleBatchPoolSize(1);
+        settings.setBundleBatchMaxPoolSize(1);
         return settings;
     }
 

@@ -74,7 +74,7 @@ class AuditIT extends SecuredServerTest {
         // The example consent permits payment and coverage review, not treatment, as the payer's purpose.
         String wrongPurpose = TestTokens.token().role("payer").scope("user/*.rs").purpose("TREAT").organization(PAYER)
                 .client(clientId).user("reviewer-1").sign();
-        assertThat(get("/fhir/DocumentReference/example-note-g01", wrongPurpose).status()).isEqualTo(403);
+        assertThat(get("/fhir/DocumentReference/example-note-g01", wrongPurpose).status()).isEqualTo(404);
 
         AuditEvent event = single(clientId);
         assertThat(event.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._4);
@@ -168,7 +168,7 @@ class AuditIT extends SecuredServerTest {
         assertThat(get("/fhir/AuditEvent?_count=1", auditor).status()).isEqualTo(200);
         // The auditor role reads the trail, not patient records.
         assertThat(get("/fhir/Patient/example-patient", TestTokens.token().role("auditor").scope("user/*.rs").sign())
-                .status()).isEqualTo(403);
+                .status()).isEqualTo(404);
     }
 
     private AuditEvent single(String clientId) {

@@ -72,15 +72,21 @@ class AuthenticationIT extends SecuredServerTest {
     }
 
     @Test
-    void aScopeForAnotherResourceTypeGets403WithAnOperationOutcome() {
+    void aScopeForAnotherResourceTypeGets403OnSearchAndTheMissingAnswerOnRead() {
         String token = TestTokens.token().scope("user/Observation.rs").role("clinician").purpose("TREAT")
                 .organization("Organization/example-program").sign();
 
-        Response response = get("/fhir/Patient/example-patient", token);
+        Response search = get("/fhir/Patient?_id=example-patient", token);
+        assertThat(search.status()).isEqualTo(403);
+        assertThat(search.resource()).isInstanceOf(OperationOutcome.class);
+        assertThat(search.body()).doesNotContain("Harper");
 
-        assertThat(response.status()).isEqualTo(403);
-        assertThat(response.resource()).isInstanceOf(OperationOutcome.class);
-        assertThat(response.body()).doesNotContain("Harper");
+        // A read it may not make answers like a read of a record that does not exist.
+        Response read = get("/fhir/Patient/example-patient", token);
+        assertThat(read.status()).isEqualTo(404);
+        assertThat(read.resource()).isInstanceOf(OperationOutcome.class);
+        assertThat(read.body().replace("example-patient", "X"))
+                .isEqualTo(get("/fhir/Patient/no-such-patient", token).body().replace("no-such-patient", "X"));
     }
 
     @Test

@@ -66,6 +66,12 @@ final class MatrixData {
     private MatrixData() {
     }
 
+    /** The privacy officer, who records consents and curates labels. */
+    static String privacyOfficer() {
+        return org.iopfhir.testsupport.TestTokens.token().role("privacy-officer").scope("user/*.cruds")
+                .user("privacy-officer@example-program").sign();
+    }
+
     static Bundle transaction() {
         Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         for (String reference : List.of(OTHER_PROGRAM, PAYER, OTHER_PAYER)) {

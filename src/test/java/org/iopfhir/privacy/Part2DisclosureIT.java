@@ -92,7 +92,7 @@ class Part2DisclosureIT extends SecuredServerTest {
 
     @Test
     void revocationAndExpiryStopDisclosureAtTheNextRequest() {
-        IGenericClient staff = client(clinician());
+        IGenericClient staff = client(MatrixData.privacyOfficer());
         staff.transaction().withBundle(MatrixData.transaction()).execute();
         State state = State.ACTIVE;
         Bundle records = new Bundle().setType(Bundle.BundleType.TRANSACTION);
@@ -115,7 +115,7 @@ class Part2DisclosureIT extends SecuredServerTest {
 
         consent.setStatus(Consent.ConsentState.INACTIVE);
         staff.update().resource(consent).execute();
-        assertThat(get("/fhir/Patient/mx-revocable", payer).status()).isEqualTo(403);
+        assertThat(get("/fhir/Patient/mx-revocable", payer).status()).isEqualTo(404);
         assertThat(((Bundle) get("/fhir/Encounter?subject=Patient/mx-revocable", payer).resource()).getEntry()).isEmpty();
 
         consent.setStatus(Consent.ConsentState.ACTIVE);
@@ -124,7 +124,7 @@ class Part2DisclosureIT extends SecuredServerTest {
 
         consent.getProvision().getPeriod().setEndElement(new DateTimeType("2025-06-30"));
         staff.update().resource(consent).execute();
-        assertThat(get("/fhir/Patient/mx-revocable", payer).status()).isEqualTo(403);
+        assertThat(get("/fhir/Patient/mx-revocable", payer).status()).isEqualTo(404);
     }
 
     @Test
@@ -159,6 +159,6 @@ class Part2DisclosureIT extends SecuredServerTest {
 
         assertThat(own.getEntry()).isNotEmpty().allSatisfy(e -> assertThat(
                 ((org.hl7.fhir.r4.model.Encounter) e.getResource()).getSubject().getReference()).isEqualTo("Patient/example-patient"));
-        assertThat(get("/fhir/Patient/mx-active", token).status()).isEqualTo(403);
+        assertThat(get("/fhir/Patient/mx-active", token).status()).isEqualTo(404);
     }
 }

@@ -1,6 +1,7 @@
 package org.iopfhir.privacy.auth;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -56,6 +57,9 @@ public record CallerContext(
 
     /** The caller of this request: from the token Spring Security verified, remembered on the request. */
     public static CallerContext of(RequestDetails request) {
+        if (request instanceof SystemRequestDetails) {
+            return ANONYMOUS; // the server acting on its own (start-up loading, audit, lookups made for a decision)
+        }
         Object cached = request.getUserData().get(USER_DATA_KEY);
         if (cached instanceof CallerContext caller) {
             return caller;

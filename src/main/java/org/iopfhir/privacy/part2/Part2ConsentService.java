@@ -2,30 +2,28 @@ package org.iopfhir.privacy.part2;
 
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.OperationOutcome;
 import org.iopfhir.privacy.auth.CallerContext;
 
 /**
- * {@link Part2AccessPolicy} inside HAPI's ConsentInterceptor: it sees every resource a request
+ * {@link DisclosurePolicy} inside HAPI's ConsentInterceptor: it sees every resource a request
  * loads - search results, {@code _include}/{@code _revinclude}, {@code $everything}, history pages,
  * and the DAO reads custom operations make with the caller's request - and again every resource
  * about to be returned (also inside an operation's output). Searches silently omit what is not
- * permitted; a read of it is refused with 403 and the reason. 403 rather than 404: the caller
- * already holds the id, and a clear refusal is what a payer needs to ask the patient for consent.
+ * permitted; a read of it fails as a read of a missing resource would ({@link DisclosureGuardInterceptor}
+ * makes the two answers identical), so a refusal reveals neither the record nor the consent state.
  *
  * <p>Requests that only write (create, update, patch, delete, and transactions or batches without
- * reads) disclose nothing but what the caller sent; the authorization rules decide on them, and
- * consent stays out. That matters beyond speed: HAPI shows a resource being written to the consent
+ * reads) disclose nothing but what the caller sent and are checked by {@link WriteAccessInterceptor}
+ * (and their answers by {@link DisclosureGuardInterceptor}); consent filtering stays out. That matters beyond speed: HAPI shows a resource being written to the consent
  * hooks before it is readable by id in the same transaction, and a refusal at that point would
  * leave the stored version without its body. For the same reason a transaction or batch that both
  * reads and writes is refused with 400 while consent is enforced.
@@ -34,9 +32,9 @@ public class Part2ConsentService implements IConsentService {
 
     private static final String DECISIONS = Part2ConsentService.class.getName() + ".decisions";
 
-    private final Part2AccessPolicy policy;
+    private final DisclosurePolicy policy;
 
-    public Part2ConsentService(Part2AccessPolicy policy) {
+    public Part2ConsentService(DisclosurePolicy policy) {
         this.policy = policy;
     }
 
@@ -77,17 +75,7 @@ public class Part2ConsentService implements IConsentService {
 
     @Override
     public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
-        Decision decision = decide(request, resource);
-        if (decision.permitted()) {
-            return ConsentOutcome.PROCEED;
-        }
-        if (isReadOf(request, resource)) {
-            OperationOutcome outcome = new OperationOutcome();
-            outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-                    .setCode(OperationOutcome.IssueType.FORBIDDEN).setDiagnostics("Disclosure refused: " + decision.reason());
-            throw new ForbiddenOperationException("Disclosure refused: " + decision.reason(), outcome);
-        }
-        return ConsentOutcome.REJECT;
+        return decide(request, resource).permitted() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
     }
 
     @Override
@@ -102,17 +90,17 @@ public class Part2ConsentService implements IConsentService {
         if (id == null || !id.hasIdPart()) {
             return policy.decide(CallerContext.of(request), resource, request);
         }
-        Map<String, Decision> decided = (Map<String, Decision>) request.getUserData()
-                .computeIfAbsent(DECISIONS, k -> new HashMap<String, Decision>());
-        return decided.computeIfAbsent(resource.fhirType() + "/" + id.getIdPart() + "/" + id.getVersionIdPart(),
-                k -> policy.decide(CallerContext.of(request), resource, request));
-    }
-
-    private static boolean isReadOf(RequestDetails request, IBaseResource resource) {
-        RestOperationTypeEnum type = request.getRestOperationType();
-        IIdType requested = request.getId();
-        return (type == RestOperationTypeEnum.READ || type == RestOperationTypeEnum.VREAD) && requested != null
-                && requested.getIdPart() != null && requested.getIdPart().equals(resource.getIdElement().getIdPart())
-                && resource.fhirType().equals(request.getResourceName());
+        Map<String, Decision> decided;
+        Map<Object, Object> userData = request.getUserData();
+        synchronized (userData) {
+            decided = (Map<String, Decision>) userData.computeIfAbsent(DECISIONS, k -> new ConcurrentHashMap<String, Decision>());
+        }
+        String key = resource.fhirType() + "/" + id.getIdPart() + "/" + id.getVersionIdPart();
+        Decision decision = decided.get(key);
+        if (decision == null) {
+            decision = policy.decide(CallerContext.of(request), resource, request);
+            decided.put(key, decision);
+        }
+        return decision;
     }
 }

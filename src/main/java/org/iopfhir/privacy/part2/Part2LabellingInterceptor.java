@@ -14,26 +14,27 @@ import org.hl7.fhir.instance.model.api.IBaseBundle;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Meta;
-import org.hl7.fhir.r4.model.Patient;
-import org.iopfhir.privacy.auth.CallerContext;
-import org.iopfhir.privacy.auth.Role;
 
 /**
  * Labels 42 CFR Part 2 records as they are written (create, update, patch, transaction entries,
- * start-up loading: it sits on the storage layer). The rule:
+ * start-up loading - it sits on the storage layer - whoever writes, the privacy officer included).
+ * The rule:
  * <ol>
  *   <li>an SUD record by itself ({@link Part2Classifier#isSudRecord}) is labelled, and so is its patient:
  *       a patient of an SUD program;</li>
- *   <li>every record about such a patient (the Patient itself, or any resource referencing them) is
- *       labelled when written;</li>
+ *   <li>every record about such a patient is labelled when written: the Patient itself, any resource
+ *       referencing them, and a resource that reaches them only through a session or an episode (a note
+ *       with only {@code context.encounter});</li>
+ *   <li>when a stored patient becomes a patient of an SUD program, their records already stored are
+ *       labelled too (all versions: labels are kept per resource, not per version);</li>
  *   <li>counseling notes among them additionally get PSYTHPN.</li>
  * </ol>
- * Inside a transaction the whole Bundle is looked at first, so entry order does not matter. Records
- * written before a patient's first SUD record keep no label (a relabelling job is future work).
- * Labels are never lost on update: HAPI keeps stored labels across updates, and this interceptor adds
- * back any an update leaves out - unless the caller is a privacy officer, whose labels are taken as sent.
- * AuditEvents are the server's own records and are never labelled.
+ * Inside a transaction the whole Bundle is looked at first, so entry order does not matter. Labels are
+ * never lost on update: this interceptor adds back any an update leaves out. The privacy officer
+ * changes labels only through {@code $meta-add} and {@code $meta-delete}. AuditEvents are the server's
+ * own records and are never labelled.
  */
 @Interceptor
 public class Part2LabellingInterceptor {
@@ -50,33 +51,44 @@ public class Part2LabellingInterceptor {
 
     /**
      * Labels a transaction's records about SUD patients before any entry is stored, when references
-     * between entries are still as the client wrote them ({@code urn:uuid:} or {@code Patient/id}).
+     * between entries are still as the client wrote them ({@code urn:uuid:} or {@code Patient/id}):
+     * the patients of SUD records, then every entry that refers to a labelled entry, until nothing changes.
      */
     @Hook(Pointcut.STORAGE_TRANSACTION_PROCESSING)
     public void beforeTransaction(IBaseBundle bundle, RequestDetails request) {
-        if (request != null && CallerContext.of(request).has(Role.PRIVACY_OFFICER)) {
-            return;
-        }
         List<BundleEntryParts> entries = BundleUtil.toListOfEntries(fhirContext, bundle).stream()
                 .filter(e -> e.getResource() != null && !(e.getResource() instanceof AuditEvent)).toList();
-        Set<String> referencedBySudRecords = new HashSet<>();
+        Set<String> patientEntries = new HashSet<>();
+        entries.stream().filter(e -> "Patient".equals(e.getResource().fhirType())).forEach(e -> {
+            patientEntries.add(key(e.getResource()));
+            if (e.getFullUrl() != null) {
+                patientEntries.add(e.getFullUrl());
+            }
+        });
+        Set<String> sudKeys = new HashSet<>();
         entries.stream().map(BundleEntryParts::getResource).filter(classifier::isSudRecord)
-                .forEach(r -> referencedBySudRecords.addAll(patients.referencesOf(r)));
-        Set<String> sudPatients = new HashSet<>();
-        referencedBySudRecords.stream().filter(ref -> ref.startsWith("Patient/")).forEach(sudPatients::add);
-        entries.stream().filter(e -> e.getResource() instanceof Patient)
-                .filter(e -> referencedBySudRecords.contains(e.getFullUrl())
-                        || referencedBySudRecords.contains(patientKey(e.getResource())))
-                .forEach(e -> {
-                    sudPatients.add(patientKey(e.getResource()));
-                    if (e.getFullUrl() != null) {
-                        sudPatients.add(e.getFullUrl());
+                .flatMap(r -> patients.referencesOf(r).stream())
+                .filter(ref -> ref.startsWith("Patient/") || patientEntries.contains(ref))
+                .forEach(sudKeys::add);
+        Set<BundleEntryParts> labelled = new HashSet<>();
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (BundleEntryParts entry : entries) {
+                IBaseResource resource = entry.getResource();
+                boolean sud = classifier.isSudRecord(resource) || sudKeys.contains(key(resource))
+                        || entry.getFullUrl() != null && sudKeys.contains(entry.getFullUrl())
+                        || patients.referencesOf(resource).stream().anyMatch(sudKeys::contains);
+                if (sud && labelled.add(entry)) {
+                    labelPart2(resource);
+                    sudKeys.add(key(resource));
+                    if (entry.getFullUrl() != null) {
+                        sudKeys.add(entry.getFullUrl());
                     }
-                    labelPart2(e.getResource());
-                });
-        entries.stream().map(BundleEntryParts::getResource)
-                .filter(r -> patients.referencesOf(r).stream().anyMatch(sudPatients::contains))
-                .forEach(this::labelPart2);
+                    changed = true;
+                }
+            }
+        }
     }
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
@@ -86,22 +98,17 @@ public class Part2LabellingInterceptor {
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
     public void beforeUpdate(IBaseResource previous, IBaseResource updated, RequestDetails request) {
-        if (request != null && CallerContext.of(request).has(Role.PRIVACY_OFFICER)) {
-            return;
+        if (previous != null) {
+            // HAPI passes no previous version when it stores a transaction entry again after resolving its references.
+            previous.getMeta().getSecurity().stream()
+                    .filter(c -> SecurityLabels.ACT_CODE.equals(c.getSystem()) || SecurityLabels.CONFIDENTIALITY.equals(c.getSystem()))
+                    .forEach(c -> SecurityLabels.add(updated, new Coding(c.getSystem(), c.getCode(), c.getDisplay())));
         }
-        if (previous == null) {
-            // HAPI re-saves transaction entries after resolving their references without the previous version.
-            label(updated, request);
-            return;
-        }
-        previous.getMeta().getSecurity().stream()
-                .filter(c -> SecurityLabels.ACT_CODE.equals(c.getSystem()) || SecurityLabels.CONFIDENTIALITY.equals(c.getSystem()))
-                .forEach(c -> SecurityLabels.add(updated, new Coding(c.getSystem(), c.getCode(), c.getDisplay())));
         label(updated, request);
     }
 
     void label(IBaseResource resource, RequestDetails request) {
-        if (resource instanceof AuditEvent || request != null && CallerContext.of(request).has(Role.PRIVACY_OFFICER)) {
+        if (resource instanceof AuditEvent) {
             return;
         }
         boolean sudRecord = classifier.isSudRecord(resource);
@@ -121,23 +128,43 @@ public class Part2LabellingInterceptor {
     }
 
     private boolean aboutSudPatient(IBaseResource resource, RequestDetails request) {
-        return patients.patientsOf(resource).stream()
+        if (patients.linksOf(resource).stream().anyMatch(link -> patients.stored(link, request)
+                .filter(SecurityLabels::isPart2).isPresent())) {
+            return true; // a session or episode of an SUD program
+        }
+        return patients.patientsOf(resource, request).stream()
                 .anyMatch(p -> patients.patient(p, request).filter(SecurityLabels::isPart2).isPresent());
     }
 
-    /** A patient already stored without labels becomes a patient of an SUD program. */
+    /**
+     * A patient already stored without labels becomes a patient of an SUD program: the Patient and every
+     * record already stored about them are labelled, without new versions.
+     */
     private void labelStoredPatients(IBaseResource resource, RequestDetails request) {
-        Meta labels = new Meta();
-        SecurityLabels.PART2.forEach(labels::addSecurity);
-        for (String patient : patients.patientsOf(resource)) {
-            if (patients.patient(patient, request).filter(p -> !SecurityLabels.isPart2(p)).isPresent()) {
-                patients.labelPatient(patient, labels);
-                PatientRecords.forget(request, patient);
+        for (String patient : patients.patientsOf(resource, request)) {
+            if (patients.patient(patient, request).filter(p -> !SecurityLabels.isPart2(p)).isEmpty()) {
+                continue;
             }
+            patients.addLabels(new IdType(patient), part2Labels(false));
+            for (IBaseResource stored : patients.storedRecordsOf(patient)) {
+                if (!SecurityLabels.isPart2(stored)) {
+                    patients.addLabels(stored.getIdElement(), part2Labels(classifier.isCounselingNote(stored)));
+                }
+            }
+            PatientRecords.forget(request, patient);
         }
     }
 
-    private static String patientKey(IBaseResource patient) {
-        return "Patient/" + patient.getIdElement().getIdPart();
+    private static Meta part2Labels(boolean counselingNote) {
+        Meta labels = new Meta();
+        SecurityLabels.PART2.forEach(labels::addSecurity);
+        if (counselingNote) {
+            labels.addSecurity(SecurityLabels.COUNSELING_NOTE);
+        }
+        return labels;
+    }
+
+    private static String key(IBaseResource resource) {
+        return resource.fhirType() + "/" + resource.getIdElement().getIdPart();
     }
 }

@@ -3,34 +3,45 @@ package org.iopfhir.privacy.part2;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDaoPatient;
+import ca.uhn.fhir.jpa.api.dao.PatientEverythingParameters;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.FhirTerser;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Meta;
 import org.hl7.fhir.r4.model.Patient;
 
 /**
- * The stored facts privacy decisions need about a patient: the Patient itself, their episodes and
- * consents. Read with system rights (the decision is made on the caller's behalf, not by them) and
- * remembered for the rest of the request only, so a revoked consent counts from the next request on.
+ * The stored facts privacy decisions need: the patients a record is about, the Patient itself, their
+ * episodes and consents, and the sessions and episodes records link to. Read with system rights (the
+ * decision is made on the caller's behalf, not by them) and remembered for the rest of the request
+ * only, so a revoked consent counts from the next request on. The request cache is a concurrent map:
+ * the entries of a batch may be processed on several threads that share one request.
  */
 public class PatientRecords {
 
     private static final String CACHE_KEY = PatientRecords.class.getName();
+    /** Types whose references lead to a patient when a record names no patient itself. */
+    private static final Set<String> PATIENT_LINKS = Set.of("Encounter", "EpisodeOfCare");
 
     private final FhirTerser terser;
     private final DaoRegistry daos;
@@ -40,19 +51,35 @@ public class PatientRecords {
         this.daos = daos;
     }
 
-    /** The patients a resource is about: a Patient itself, or every Patient it references. */
+    /** The patients a resource names directly: a Patient itself, or every Patient it references. */
     public Set<String> patientsOf(IBaseResource resource) {
         Set<String> patients = new LinkedHashSet<>();
         if (resource instanceof Patient && resource.getIdElement().hasIdPart()) {
             patients.add("Patient/" + resource.getIdElement().getIdPart());
         }
-        terser.getAllResourceReferences(resource).forEach(ref -> {
-            var id = ref.getResourceReference().getReferenceElement();
-            if ("Patient".equals(id.getResourceType()) && id.hasIdPart()) {
-                patients.add("Patient/" + id.getIdPart());
-            }
-        });
+        references(resource, "Patient").forEach(patients::add);
         return patients;
+    }
+
+    /**
+     * The patients a resource is about, also when it names none itself but links to a session or an
+     * episode (a note with only {@code context.encounter}): those lead to their patient.
+     */
+    public Set<String> patientsOf(IBaseResource resource, RequestDetails request) {
+        Set<String> patients = patientsOf(resource);
+        if (patients.isEmpty()) {
+            for (String link : linksOf(resource)) {
+                stored(link, request).ifPresent(linked -> patients.addAll(patientsOf(linked)));
+            }
+        }
+        return patients;
+    }
+
+    /** The references of a resource to sessions and episodes ({@code Encounter/x}, {@code EpisodeOfCare/y}). */
+    public Set<String> linksOf(IBaseResource resource) {
+        Set<String> links = new LinkedHashSet<>();
+        PATIENT_LINKS.forEach(type -> references(resource, type).forEach(links::add));
+        return links;
     }
 
     /** The raw reference strings of a resource (also {@code urn:uuid:} ones inside a transaction). */
@@ -67,11 +94,24 @@ public class PatientRecords {
         return refs;
     }
 
+    private List<String> references(IBaseResource resource, String type) {
+        return terser.getAllResourceReferences(resource).stream()
+                .map(ref -> ref.getResourceReference().getReferenceElement())
+                .filter(id -> type.equals(id.getResourceType()) && id.hasIdPart() && !id.isAbsolute())
+                .map(id -> type + "/" + id.getIdPart())
+                .distinct().toList();
+    }
+
     public Optional<Patient> patient(String reference, RequestDetails request) {
-        return cached(request, "patient:" + reference, () -> {
+        return stored(reference, request).map(Patient.class::cast);
+    }
+
+    /** A stored resource by {@code Type/id}, current version; empty when missing or deleted. */
+    public Optional<IBaseResource> stored(String reference, RequestDetails request) {
+        return cached(request, "stored:" + reference, () -> {
+            IdType id = new IdType(reference);
             try {
-                return Optional.of((Patient) daos.getResourceDao(Patient.class)
-                        .read(new IdType(reference), new SystemRequestDetails()));
+                return Optional.of(daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails()));
             } catch (ResourceNotFoundException | ResourceGoneException e) {
                 return Optional.empty();
             }
@@ -86,33 +126,69 @@ public class PatientRecords {
         return cached(request, "consents:" + patient, () -> search(Consent.class, patient));
     }
 
-    /** Adds labels to a stored patient without a new version (HAPI's $meta-add). */
-    public void labelPatient(String reference, Meta labels) {
-        daos.getResourceDao(Patient.class).metaAddOperation(new IdType(reference), labels, new SystemRequestDetails());
+    /** Adds labels to a stored resource without a new version (HAPI's $meta-add). */
+    public void addLabels(IIdType resource, Meta labels) {
+        daos.getResourceDao(resource.getResourceType()).metaAddOperation(resource.toUnqualifiedVersionless(), labels,
+                new SystemRequestDetails());
+    }
+
+    /**
+     * Every stored record about a patient: their compartment (the Patient's {@code $everything} without
+     * what it merely references), and notes that reach them only through a session or an episode.
+     */
+    public List<IBaseResource> storedRecordsOf(String patient) {
+        IBundleProvider everything = ((IFhirResourceDaoPatient<?>) daos.getResourceDao(Patient.class))
+                .patientInstanceEverything(null, new SystemRequestDetails(), new PatientEverythingParameters(),
+                        new IdType(patient));
+        List<IBaseResource> compartment = everything.getAllResources().stream()
+                .filter(r -> patientsOf(r).contains(patient)).toList();
+        List<IBaseResource> result = new ArrayList<>(compartment);
+        for (IBaseResource linked : compartment) {
+            if (PATIENT_LINKS.contains(linked.fhirType())) {
+                String link = linked.fhirType() + "/" + linked.getIdElement().getIdPart();
+                result.addAll(search(DocumentReference.class, "encounter", link).stream()
+                        .filter(note -> patientsOf(note).isEmpty()).toList());
+            }
+        }
+        return result;
     }
 
     private <T extends IBaseResource> List<T> search(Class<T> type, String patient) {
+        return search(type, "patient", patient);
+    }
+
+    private <T extends IBaseResource> List<T> search(Class<T> type, String parameter, String reference) {
         IFhirResourceDao<T> dao = daos.getResourceDao(type);
-        SearchParameterMap map = SearchParameterMap.newSynchronous("patient", new ReferenceParam(patient));
+        SearchParameterMap map = SearchParameterMap.newSynchronous(parameter, new ReferenceParam(reference));
         return dao.search(map, new SystemRequestDetails()).getAllResources().stream().map(type::cast).toList();
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> T cached(RequestDetails request, String key, java.util.function.Supplier<T> load) {
+    private static <T> T cached(RequestDetails request, String key, Supplier<T> load) {
         if (request == null) {
             return load.get();
         }
-        Map<String, Object> cache = (Map<String, Object>) request.getUserData()
-                .computeIfAbsent(CACHE_KEY, k -> new HashMap<String, Object>());
-        return (T) cache.computeIfAbsent(key, k -> load.get());
+        Map<String, Object> cache = cache(request);
+        Object known = cache.get(key);
+        if (known == null) {
+            known = load.get();
+            cache.put(key, known);
+        }
+        return (T) known;
     }
 
-    /** Forgets what this request learned about a patient (their record just changed). */
     @SuppressWarnings("unchecked")
-    public static void forget(RequestDetails request, String patient) {
-        if (request != null && request.getUserData().get(CACHE_KEY) instanceof Map<?, ?> cache) {
-            ((Map<String, Object>) cache).keySet().removeIf(k -> k.endsWith(":" + patient));
+    private static Map<String, Object> cache(RequestDetails request) {
+        Map<Object, Object> userData = request.getUserData();
+        synchronized (userData) {
+            return (Map<String, Object>) userData.computeIfAbsent(CACHE_KEY, k -> new ConcurrentHashMap<String, Object>());
         }
     }
 
+    /** Forgets what this request learned about a patient (their record just changed). */
+    public static void forget(RequestDetails request, String patient) {
+        if (request != null) {
+            cache(request).keySet().removeIf(k -> k.endsWith(":" + patient));
+        }
+    }
 }

@@ -10,6 +10,7 @@ import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,9 +99,101 @@ class Part2ConsentPolicyTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
     void decides(String why, boolean permitted, List<Consent> consents, String purpose, Set<String> labels, Instant now) {
-        Decision decision = Part2ConsentPolicy.decide(consents, PAYER, purpose, labels, now);
+        Decision decision = Part2ConsentPolicy.decide(consents, PAYER, purpose, observation(labels), now);
 
         assertThat(decision.permitted()).as(decision.reason()).isEqualTo(permitted);
         assertThat(decision.reason()).isNotBlank();
+    }
+
+    /** A labelled drug screen of patient p1, taken in session e1. */
+    static Observation observation(Set<String> labels) {
+        Observation observation = new Observation();
+        observation.setId("Observation/o1");
+        observation.getCode().addCoding(new Coding("http://loinc.org", "19295-5", "Opiates screen"));
+        observation.addCategory().addCoding(new Coding("http://terminology.hl7.org/CodeSystem/observation-category",
+                "laboratory", null));
+        observation.setSubject(new Reference("Patient/p1"));
+        observation.setEncounter(new Reference("Encounter/e1"));
+        labels.forEach(code -> observation.getMeta().addSecurity(
+                "R".equals(code) ? "http://terminology.hl7.org/CodeSystem/v3-Confidentiality" : ACT_CODE, code, null));
+        return observation;
+    }
+
+    static Arguments provisionRow(String why, boolean permitted, Consumer<Consent> change) {
+        return Arguments.of(why, permitted, consent(change));
+    }
+
+    /** What a provision states beyond recipient, purpose and labels: data, class, code and period, at both levels. */
+    static List<Arguments> provisions() {
+        Coding opiates = new Coding("http://loinc.org", "19295-5", null);
+        return List.of(
+                provisionRow("a consent limited to named records releases a named record", true,
+                        c -> c.getProvision().addData().setMeaning(Consent.ConsentDataMeaning.INSTANCE)
+                                .setReference(new Reference("Observation/o1"))),
+                provisionRow("but not a record it does not name", false,
+                        c -> c.getProvision().addData().setMeaning(Consent.ConsentDataMeaning.INSTANCE)
+                                .setReference(new Reference("Observation/other"))),
+                provisionRow("a consent releasing a session's related records releases what refers to it", true,
+                        c -> c.getProvision().addData().setMeaning(Consent.ConsentDataMeaning.RELATED)
+                                .setReference(new Reference("Encounter/e1"))),
+                provisionRow("an instance release of the session does not release what refers to it", false,
+                        c -> c.getProvision().addData().setMeaning(Consent.ConsentDataMeaning.INSTANCE)
+                                .setReference(new Reference("Encounter/e1"))),
+                provisionRow("a consent limited to conditions does not release observations", false,
+                        c -> c.getProvision().addClass_(new Coding(Part2ConsentPolicy.RESOURCE_TYPES, "Condition", null))),
+                provisionRow("a consent limited to observations releases one", true,
+                        c -> c.getProvision().addClass_(new Coding(Part2ConsentPolicy.RESOURCE_TYPES, "Observation", null))),
+                provisionRow("a nested deny by class excludes drug screens", false,
+                        c -> c.getProvision().addProvision().setType(Consent.ConsentProvisionType.DENY)
+                                .addClass_(new Coding(Part2ConsentPolicy.RESOURCE_TYPES, "Observation", null))),
+                provisionRow("a nested deny by code excludes the opiates screen", false,
+                        c -> c.getProvision().addProvision().setType(Consent.ConsentProvisionType.DENY)
+                                .addCode(new CodeableConcept(opiates))),
+                provisionRow("a nested deny by another code leaves it released", true,
+                        c -> c.getProvision().addProvision().setType(Consent.ConsentProvisionType.DENY)
+                                .addCode(new CodeableConcept(new Coding("http://loinc.org", "3426-4", null)))),
+                provisionRow("a nested deny by category excludes laboratory results", false,
+                        c -> c.getProvision().addProvision().setType(Consent.ConsentProvisionType.DENY)
+                                .addCode(new CodeableConcept(new Coding(null, "laboratory", null)))),
+                provisionRow("a nested deny whose period is over no longer applies", true,
+                        c -> c.getProvision().addProvision().setType(Consent.ConsentProvisionType.DENY)
+                                .addClass_(new Coding(Part2ConsentPolicy.RESOURCE_TYPES, "Observation", null))
+                                .setPeriod(new Period().setEndElement(new DateTimeType("2026-03-01")))),
+                provisionRow("a nested deny for another recipient does not apply to this payer", true,
+                        c -> c.getProvision().addProvision().setType(Consent.ConsentProvisionType.DENY)
+                                .addActor(new Consent.provisionActorComponent().setReference(new Reference("Organization/x"))
+                                        .setRole(c.getProvision().getActorFirstRep().getRole()))),
+                provisionRow("a nested deny of the session's related records excludes them", false,
+                        c -> c.getProvision().addProvision().setType(Consent.ConsentProvisionType.DENY)
+                                .addData(new Consent.provisionDataComponent().setMeaning(Consent.ConsentDataMeaning.RELATED)
+                                        .setReference(new Reference("Encounter/e1")))),
+                provisionRow("a permit without a named recipient releases to no one", false,
+                        c -> c.getProvision().getActor().clear()),
+                provisionRow("a permit without a purpose releases for no purpose", false,
+                        c -> c.getProvision().getPurpose().clear()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("provisions")
+    void appliesEveryElementAProvisionStates(String why, boolean permitted, Consent consent) {
+        Decision decision = Part2ConsentPolicy.decide(List.of(consent), PAYER, "HPAYMT", observation(SUD_RECORD), NOW);
+
+        assertThat(decision.permitted()).as(decision.reason()).isEqualTo(permitted);
+    }
+
+    @org.junit.jupiter.api.Test
+    void anotherProgramIsARecipientLikeAPayerForTreatment() {
+        Consent transfer = consent(c -> {
+            c.getProvision().getActorFirstRep().getReference().setReference("Organization/program-b");
+            c.getProvision().getPurpose().clear();
+            c.getProvision().addPurpose(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "TREAT", null));
+        });
+
+        assertThat(Part2ConsentPolicy.decide(List.of(transfer), "Organization/program-b", "TREAT", observation(SUD_RECORD), NOW)
+                .permitted()).isTrue();
+        assertThat(Part2ConsentPolicy.decide(List.of(transfer), "Organization/program-c", "TREAT", observation(SUD_RECORD), NOW)
+                .permitted()).isFalse();
+        assertThat(Part2ConsentPolicy.decide(List.of(transfer), "Organization/program-b", "HPAYMT", observation(SUD_RECORD), NOW)
+                .permitted()).isFalse();
     }
 }

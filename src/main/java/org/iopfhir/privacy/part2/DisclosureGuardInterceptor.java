@@ -1,0 +1,138 @@
+package org.iopfhir.privacy.part2;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.iopfhir.privacy.auth.CallerContext;
+import org.iopfhir.privacy.auth.Role;
+
+/**
+ * The request-level half of the disclosure rule (the other halves are the consent service, which
+ * filters what a request loads and returns, and {@link WriteAccessInterceptor}):
+ * <ul>
+ *   <li><b>Operations never widen access.</b> An instance operation ({@code Patient/x/$everything},
+ *       {@code EpisodeOfCare/x/$medical-necessity}...), an instance history and a PATCH or DELETE run
+ *       only on a resource the caller could read directly; otherwise the answer is the one for a
+ *       resource that does not exist. Before a PATCH is applied, so a JSON Patch {@code test} cannot
+ *       probe a record's content either.</li>
+ *   <li><b>One answer for "missing" and "not yours".</b> Reads, instance histories and instance
+ *       operations that fail with 403 or 404 all answer 404 with the same generic text; the reason stays
+ *       in the audit trail.</li>
+ *   <li><b>No existence probes through reverse chains.</b> {@code _has} matches resources by what
+ *       refers to them (e.g. the program of a patient with a given identifier) and could reveal a record
+ *       without returning it: refused with 400 except for the privacy officer. Conditional patch is
+ *       refused likewise: its match could not be checked before the patch is applied.</li>
+ *   <li><b>Write answers carry nothing the caller may not read.</b> A conditional create whose
+ *       {@code If-None-Exist} matches a record the caller may not read answers 412 without the record
+ *       or its location.</li>
+ * </ul>
+ */
+@Interceptor
+public class DisclosureGuardInterceptor {
+
+    private static final Set<RestOperationTypeEnum> INSTANCE_CHECKED = EnumSet.of(RestOperationTypeEnum.PATCH,
+            RestOperationTypeEnum.DELETE, RestOperationTypeEnum.HISTORY_INSTANCE,
+            RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE);
+    private static final Set<RestOperationTypeEnum> UNIFORM_NOT_FOUND = EnumSet.of(RestOperationTypeEnum.READ,
+            RestOperationTypeEnum.VREAD, RestOperationTypeEnum.HISTORY_INSTANCE,
+            RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE, RestOperationTypeEnum.PATCH, RestOperationTypeEnum.DELETE);
+    private static final Set<RestOperationTypeEnum> WRITES = EnumSet.of(RestOperationTypeEnum.CREATE,
+            RestOperationTypeEnum.UPDATE, RestOperationTypeEnum.PATCH);
+
+    private static final Pattern NOT_KNOWN = Pattern.compile("HAPI-\\d+: Resource (\\S+) is not known");
+
+    private final DisclosurePolicy policy;
+    private final PatientRecords records;
+
+    public DisclosureGuardInterceptor(DisclosurePolicy policy, PatientRecords records) {
+        this.policy = policy;
+        this.records = records;
+    }
+
+    @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+    public void incoming(RequestDetails request, RestOperationTypeEnum type) {
+        CallerContext caller = CallerContext.of(request);
+        if (caller.has(Role.PRIVACY_OFFICER)) {
+            return;
+        }
+        if (request.getParameters().keySet().stream().anyMatch(name -> name.startsWith("_has"))) {
+            throw new InvalidRequestException("_has (reverse chaining) is not supported while 42 CFR Part 2 protection is on");
+        }
+        IIdType id = request.getId();
+        boolean instance = id != null && id.hasIdPart() && request.getResourceName() != null;
+        if (type == RestOperationTypeEnum.PATCH && !instance) {
+            throw new InvalidRequestException("Conditional patch is not supported while 42 CFR Part 2 protection is on: "
+                    + "patch by id");
+        }
+        if (instance && INSTANCE_CHECKED.contains(type)) {
+            String target = request.getResourceName() + "/" + id.getIdPart();
+            records.stored(target, request).filter(r -> !policy.decide(caller, r, request).permitted())
+                    .ifPresent(r -> {
+                        throw notFound(request);
+                    });
+        }
+    }
+
+    @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+    public void outgoing(RequestDetails request, ResponseDetails response) {
+        IBaseResource resource = response.getResponseResource();
+        if (resource == null || resource instanceof OperationOutcome || !WRITES.contains(request.getRestOperationType())) {
+            return;
+        }
+        if (!policy.decide(CallerContext.of(request), resource, request).permitted()) {
+            throw new PreconditionFailedException(
+                    "The condition matched a record this caller may not read; nothing was created");
+        }
+    }
+
+    @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+    public BaseServerResponseException uniform(RequestDetails request, Throwable thrown) {
+        RestOperationTypeEnum type = request.getRestOperationType();
+        IIdType id = request.getId();
+        if (type == null || !UNIFORM_NOT_FOUND.contains(type) || id == null || !id.hasIdPart()
+                || request.getResourceName() == null) {
+            // Elsewhere (an operation reading a referenced record): HAPI words "missing" and "hidden" alike
+            // but numbers them differently; answer without the number.
+            Matcher notKnown = thrown instanceof ResourceNotFoundException && thrown.getMessage() != null ? NOT_KNOWN.matcher(thrown.getMessage()) : null;
+            return notKnown != null && notKnown.matches() ? notFound(notKnown.group(1)) : null;
+        }
+        if (thrown instanceof ResourceNotFoundException) {
+            return notFound(request);
+        }
+        if (thrown instanceof ForbiddenOperationException && !WRITES.contains(type)) {
+            // A refusal of something the caller may read (an operation beyond its role) stays a 403.
+            CallerContext caller = CallerContext.of(request);
+            boolean readable = records.stored(request.getResourceName() + "/" + id.getIdPart(), request)
+                    .filter(r -> policy.decide(caller, r, request).permitted()).isPresent();
+            return readable ? null : notFound(request);
+        }
+        return null;
+    }
+
+    private static ResourceNotFoundException notFound(RequestDetails request) {
+        return notFound(request.getResourceName() + "/" + request.getId().getIdPart());
+    }
+
+    private static ResourceNotFoundException notFound(String target) {
+        OperationOutcome outcome = new OperationOutcome();
+        String text = "Resource " + target + " is not known";
+        outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                .setCode(OperationOutcome.IssueType.NOTFOUND).setDiagnostics(text);
+        return new ResourceNotFoundException(text, outcome);
+    }
+}

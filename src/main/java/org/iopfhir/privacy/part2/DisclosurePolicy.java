@@ -1,0 +1,167 @@
+package org.iopfhir.privacy.part2;
+
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.iopfhir.privacy.auth.CallerContext;
+import org.iopfhir.privacy.auth.Role;
+import org.iopfhir.privacy.auth.SmartScope;
+import org.iopfhir.privacy.auth.SmartScope.Permission;
+
+/**
+ * The one disclosure rule: may this caller read this resource directly? Every path to a record asks
+ * it - reads, searches, includes, history and operation outputs (through HAPI's consent interceptor),
+ * the target of every instance operation, and every write (a caller writes only where it can read,
+ * see {@link WriteAccessInterceptor}). In order:
+ * <ol>
+ *   <li>AuditEvents: auditors only.</li>
+ *   <li>Scopes: the token's SMART scopes must grant reading the resource type (the role caps them).</li>
+ *   <li>Privacy officer: everything (they curate labels and consents).</li>
+ *   <li>Patient-context tokens: only records about their own patient (and records about no patient,
+ *       such as organizations); counseling notes are outside a patient's right of access.</li>
+ *   <li>Records about no patient (organizations, practitioners, questionnaires): readable.</li>
+ *   <li>Auditor: no patient records.</li>
+ *   <li>Clinician: with purpose TREAT, the records their program owns ({@link RecordOwner}); another
+ *       program's Part 2 records only under the patient's Part 2 consent naming their program for TREAT
+ *       (42 CFR 2.31/2.33); other records of patients admitted to their program (the patient's or one
+ *       of their episodes' managing organization). ETREAT/BTG breaks the glass: everything, audited.</li>
+ *   <li>Payer: records not labelled Part 2 (HIPAA payment disclosures need no consent); a Part 2 record
+ *       only with purpose HPAYMT or COVAUTH and a consent that permits it ({@link Part2ConsentPolicy}).</li>
+ *   <li>Anyone else (a backend without a role): nothing labelled Part 2.</li>
+ * </ol>
+ * Program membership is read from stored data a foreign clinician cannot change: writing an episode
+ * or changing {@code managingOrganization} needs read access to the patient first.
+ */
+public class DisclosurePolicy {
+
+    static final Set<String> PAYER_PURPOSES = Set.of("HPAYMT", "COVAUTH");
+    static final String TREATMENT = "TREAT";
+
+    private final PatientRecords records;
+    private final Clock clock;
+
+    public DisclosurePolicy(PatientRecords records, Clock clock) {
+        this.records = records;
+        this.clock = clock;
+    }
+
+    public Decision decide(CallerContext caller, IBaseResource resource, RequestDetails request) {
+        if (resource instanceof AuditEvent) {
+            return caller.has(Role.AUDITOR) && mayReadType(caller, "AuditEvent")
+                    ? Decision.permit("auditor") : Decision.deny("the audit trail is for auditors");
+        }
+        if (resource instanceof OperationOutcome || resource instanceof Bundle || resource instanceof Parameters) {
+            return Decision.permit("not a record");
+        }
+        if (!mayReadType(caller, resource.fhirType())) {
+            return Decision.deny("no scope to read " + resource.fhirType());
+        }
+        if (caller.has(Role.PRIVACY_OFFICER)) {
+            return Decision.permit("privacy officer");
+        }
+        Set<String> patients = records.patientsOf(resource, request);
+        if (patientContext(caller)) {
+            return forPatient(caller, resource, patients);
+        }
+        if (patients.isEmpty()) {
+            return Decision.permit("not about a patient");
+        }
+        if (caller.has(Role.AUDITOR)) {
+            return Decision.deny("auditors read the audit trail, not patient records");
+        }
+        Set<String> labels = SecurityLabels.codesOf(resource);
+        boolean part2 = labels.contains(SecurityLabels.PART2_POLICY) || labels.contains(SecurityLabels.SUD);
+        if (caller.has(Role.CLINICIAN)) {
+            return forClinician(caller, resource, patients, part2, request);
+        }
+        if (caller.has(Role.PAYER)) {
+            return part2 ? forPayer(caller, resource, patients, request) : Decision.permit("not a Part 2 record");
+        }
+        return part2 ? Decision.deny("Part 2 records need the clinician, payer or patient role")
+                : Decision.permit("not a Part 2 record");
+    }
+
+    /** The caller's scopes grant reading this type (a role caps what scopes grant). */
+    static boolean mayReadType(CallerContext caller, String type) {
+        return caller.granted(type, Permission.READ) || caller.granted(type, Permission.SEARCH);
+    }
+
+    static boolean patientContext(CallerContext caller) {
+        return caller.has(Role.PATIENT) || caller.scopes().stream().anyMatch(s -> s.context() == SmartScope.Context.PATIENT);
+    }
+
+    private static Decision forPatient(CallerContext caller, IBaseResource resource, Set<String> patients) {
+        Optional<String> own = caller.patientId().map(id -> "Patient/" + id);
+        if (patients.isEmpty() && !(resource instanceof Patient)) {
+            return Decision.permit("not about a patient");
+        }
+        if (own.isEmpty() || !patients.equals(Set.of(own.get()))) {
+            return Decision.deny("not the patient's own record");
+        }
+        return SecurityLabels.codesOf(resource).contains(SecurityLabels.PSYCHOTHERAPY_NOTE)
+                ? Decision.deny("counseling notes are not part of a patient's access")
+                : Decision.permit("the patient's own record");
+    }
+
+    private Decision forClinician(CallerContext caller, IBaseResource resource, Set<String> patients, boolean part2,
+            RequestDetails request) {
+        if (caller.breakTheGlass()) {
+            return Decision.permit("break-the-glass");
+        }
+        if (!caller.purposeOfUse().filter(TREATMENT::equals).isPresent() || caller.organization().isEmpty()) {
+            return Decision.deny("clinicians need purpose of use TREAT and their program (or ETREAT/BTG)");
+        }
+        String program = caller.organization().get();
+        Optional<String> owner = RecordOwner.of(resource);
+        if (owner.filter(program::equals).isPresent()) {
+            return Decision.permit("a record of the caller's program");
+        }
+        for (String patient : patients) {
+            boolean allowed = part2 && owner.isPresent()
+                    ? Part2ConsentPolicy.decide(records.consents(patient, request), program, TREATMENT, resource,
+                            clock.instant()).permitted()
+                    : inProgram(patient, program, request);
+            if (!allowed) {
+                return Decision.deny("not a record of the caller's program");
+            }
+        }
+        return Decision.permit(owner.isPresent() ? "consent to the caller's program" : "a patient of the caller's program");
+    }
+
+    /** Admitted to the program: the patient's, or one of their episodes', owner or managing organization. */
+    private boolean inProgram(String patient, String program, RequestDetails request) {
+        boolean patientOfProgram = records.patient(patient, request)
+                .filter(p -> program.equals(p.getManagingOrganization().getReference())
+                        || RecordOwner.of(p).filter(program::equals).isPresent())
+                .isPresent();
+        return patientOfProgram || records.episodes(patient, request).stream().anyMatch(e -> ofProgram(e, program));
+    }
+
+    private static boolean ofProgram(EpisodeOfCare episode, String program) {
+        return program.equals(episode.getManagingOrganization().getReference())
+                && RecordOwner.of(episode).map(program::equals).orElse(true);
+    }
+
+    private Decision forPayer(CallerContext caller, IBaseResource resource, Set<String> patients, RequestDetails request) {
+        Optional<String> purpose = caller.purposeOfUse().filter(PAYER_PURPOSES::contains);
+        if (purpose.isEmpty() || caller.organization().isEmpty()) {
+            return Decision.deny("payers need purpose of use HPAYMT or COVAUTH and their organization");
+        }
+        for (String patient : patients) {
+            Decision decision = Part2ConsentPolicy.decide(records.consents(patient, request), caller.organization().get(),
+                    purpose.get(), resource, clock.instant());
+            if (!decision.permitted()) {
+                return decision;
+            }
+        }
+        return Decision.permit("consent");
+    }
+}
