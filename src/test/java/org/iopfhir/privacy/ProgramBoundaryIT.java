@@ -263,4 +263,32 @@ class ProgramBoundaryIT extends SecuredServerTest {
         assertThat(((Bundle) response.resource()).getEntry()).isNotEmpty()
                 .allSatisfy(e -> assertThat(e.getResource()).isNotNull());
     }
+
+    @Test
+    void aPayerWithoutAPurposeOfUseIsRefusedNotCrashed() {
+        String noPurpose = TestTokens.token().role("payer").scope("user/*.rs").organization(MatrixData.PAYER).sign();
+
+        assertThat(get("/fhir/Patient/" + State.ACTIVE.patientId, noPurpose).status()).isEqualTo(404);
+        Response search = get("/fhir/Encounter?subject=Patient/" + State.ACTIVE.patientId, noPurpose);
+        assertThat(search.status()).isEqualTo(200);
+        assertThat(((Bundle) search.resource()).getEntry()).isEmpty();
+    }
+
+    @Test
+    void aLargeBatchOfReadsAnswersEveryEntry() {
+        String payer = TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization(MatrixData.PAYER).sign();
+        Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
+        for (int i = 0; i < 40; i++) {
+            State state = State.values()[i % State.values().length];
+            batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(i % 2 == 0
+                    ? "Patient/" + state.patientId : "Encounter?subject=Patient/" + state.patientId);
+        }
+
+        Response response = send("POST", "", payer, "application/fhir+json", FHIR.newJsonParser().encodeResourceToString(batch));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(((Bundle) response.resource()).getEntry()).hasSize(40)
+                .allSatisfy(e -> assertThat(e.getResponse().getStatus()).matches("(200|404).*"));
+        assertThat(response.body()).doesNotContain("Matrix-" + State.NONE.patientId);
+    }
 }

@@ -73,6 +73,10 @@ public class DisclosureGuardInterceptor {
         if (request.getParameters().keySet().stream().anyMatch(name -> name.startsWith("_has"))) {
             throw new InvalidRequestException("_has (reverse chaining) is not supported while 42 CFR Part 2 protection is on");
         }
+        if ("$validate".equals(request.getOperation()) && validatesDeletion(request)) {
+            // Its answer names the records that refer to the resource, which the caller may not be able to read.
+            throw new InvalidRequestException("$validate with mode=delete is not supported while 42 CFR Part 2 protection is on");
+        }
         IIdType id = request.getId();
         boolean instance = id != null && id.hasIdPart() && request.getResourceName() != null;
         if (type == RestOperationTypeEnum.PATCH && !instance) {
@@ -86,6 +90,14 @@ public class DisclosureGuardInterceptor {
                         throw notFound(request);
                     });
         }
+    }
+
+    private static boolean validatesDeletion(RequestDetails request) {
+        String[] query = request.getParameters().get("mode");
+        boolean inQuery = query != null && java.util.Arrays.stream(query).anyMatch("delete"::equalsIgnoreCase);
+        return inQuery || request.getResource() instanceof org.hl7.fhir.r4.model.Parameters parameters
+                && parameters.getParameter().stream().anyMatch(p -> "mode".equals(p.getName()) && p.getValue() != null
+                        && "delete".equalsIgnoreCase(p.getValue().primitiveValue()));
     }
 
     @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)

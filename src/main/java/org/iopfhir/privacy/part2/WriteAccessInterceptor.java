@@ -18,9 +18,10 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.auth.Role;
+import org.iopfhir.privacy.auth.SmartScope.Permission;
 
 /**
- * A caller writes only where it can read: on the storage layer (so every entry of a transaction is
+ * A caller writes only what its scopes and role allow, and only where it can read: on the storage layer (so every entry of a transaction is
  * checked too), after labelling and ownership have been applied, a create, update, patch or delete is
  * refused with 403 unless {@link DisclosurePolicy} lets the caller read
  * <ul>
@@ -71,6 +72,12 @@ public class WriteAccessInterceptor {
             return; // the server's own writes; AuditEvents are guarded by AuditEventGuard
         }
         CallerContext caller = CallerContext.of(request);
+        Permission needed = before == null ? Permission.CREATE : after == null ? Permission.DELETE : Permission.UPDATE;
+        IBaseResource target = after != null ? after : before;
+        if (!caller.granted(target.fhirType(), needed)) {
+            // Also for writes an operation makes on the caller's behalf ($level-of-care persist=true).
+            throw new ForbiddenOperationException("Not permitted: the token's scopes and role do not allow this write");
+        }
         consentRules(caller, before, after);
         if (before != null && !policy.decide(caller, before, request).permitted()) {
             throw refused();
