@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
+import org.iopfhir.ig.ImplementationGuide;
 import org.iopfhir.privacy.audit.AuditEventFactory;
 import org.iopfhir.privacy.audit.AuditRecorder;
 import org.iopfhir.privacy.audit.AuditTrail;
@@ -40,8 +41,8 @@ public class PrivacyConfig {
     }
 
     @Bean
-    Part2LabellingInterceptor part2Labelling(FhirContext fhirContext, PatientRecords records) {
-        return new Part2LabellingInterceptor(fhirContext, new Part2Classifier(fhirContext), records);
+    Part2LabellingInterceptor part2Labelling(FhirContext fhirContext, PatientRecords records, ImplementationGuide guide) {
+        return new Part2LabellingInterceptor(fhirContext, Part2Classifier.fromGuide(fhirContext, guide), records);
     }
 
     @Bean
