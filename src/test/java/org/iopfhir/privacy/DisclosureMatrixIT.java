@@ -28,7 +28,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DisclosureMatrixIT extends SecuredServerTest {
 
-    private static boolean loaded;
 
     /** A caller: a token, and the oracle of what it may see. */
     record Caller(String name, String token, BiPredicate<State, Kind> mayRead) {
@@ -86,14 +85,7 @@ class DisclosureMatrixIT extends SecuredServerTest {
 
     @BeforeEach
     void matrixPatients() {
-        synchronized (DisclosureMatrixIT.class) {
-            if (!loaded) {
-                // Loaded by the privacy officer: each record then belongs to the program its data names, and the
-                // consents are ones only the privacy officer may record.
-                client(MatrixData.privacyOfficer()).transaction().withBundle(MatrixData.transaction()).execute();
-                loaded = true;
-            }
-        }
+        MatrixData.ensureLoaded(client(MatrixData.privacyOfficer()));
     }
 
     @ParameterizedTest(name = "{0} x patient {1}")

@@ -66,6 +66,20 @@ final class MatrixData {
     private MatrixData() {
     }
 
+    private static boolean loaded;
+
+    /**
+     * Stores the matrix once per server (every test class shares one). Loaded by the privacy officer:
+     * each record then belongs to the program its data names, and the consents are ones only the
+     * privacy officer may record.
+     */
+    static synchronized void ensureLoaded(ca.uhn.fhir.rest.client.api.IGenericClient privacyOfficer) {
+        if (!loaded) {
+            privacyOfficer.transaction().withBundle(transaction()).execute();
+            loaded = true;
+        }
+    }
+
     /** The privacy officer, who records consents and curates labels. */
     static String privacyOfficer() {
         return org.iopfhir.testsupport.TestTokens.token().role("privacy-officer").scope("user/*.cruds")

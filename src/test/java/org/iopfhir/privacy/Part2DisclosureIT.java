@@ -93,7 +93,7 @@ class Part2DisclosureIT extends SecuredServerTest {
     @Test
     void revocationAndExpiryStopDisclosureAtTheNextRequest() {
         IGenericClient staff = client(MatrixData.privacyOfficer());
-        staff.transaction().withBundle(MatrixData.transaction()).execute();
+        MatrixData.ensureLoaded(staff);
         State state = State.ACTIVE;
         Bundle records = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         MatrixData.records(state, MatrixData.PROGRAM).forEach(r -> {

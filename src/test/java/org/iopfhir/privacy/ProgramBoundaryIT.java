@@ -31,16 +31,10 @@ class ProgramBoundaryIT extends SecuredServerTest {
 
     private static final String FOREIGN = MatrixData.OTHER_PROGRAM;
     private static final String NOTE_CONTENT = "c2Vzc2lvbg=="; // "session", the counseling note's text
-    private static boolean loaded;
 
     @BeforeEach
     void matrixPatients() {
-        synchronized (ProgramBoundaryIT.class) {
-            if (!loaded) {
-                client(MatrixData.privacyOfficer()).transaction().withBundle(MatrixData.transaction()).execute();
-                loaded = true;
-            }
-        }
+        MatrixData.ensureLoaded(client(MatrixData.privacyOfficer()));
     }
 
     private static String clinician(String program) {
