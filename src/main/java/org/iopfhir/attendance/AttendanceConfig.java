@@ -4,6 +4,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import java.time.Clock;
 import org.iopfhir.episode.EpisodeLoader;
+import org.iopfhir.server.FhirEndpointFeature;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -17,7 +18,7 @@ public class AttendanceConfig {
     }
 
     @Bean
-    public AttendanceOperation attendanceOperation(EpisodeLoader episodeLoader, AttendanceProperties properties) {
-        return new AttendanceOperation(episodeLoader, properties, Clock.systemDefaultZone());
+    FhirEndpointFeature attendanceFeature(EpisodeLoader episodeLoader, AttendanceProperties properties) {
+        return FhirEndpointFeature.providers(new AttendanceOperation(episodeLoader, properties, Clock.systemDefaultZone()));
     }
 }

@@ -13,6 +13,7 @@ import org.hl7.fhir.r4.model.ConceptMap;
 import org.iopfhir.ig.ImplementationGuide;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.iopfhir.server.FhirEndpointFeature;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.Resource;
@@ -51,9 +52,8 @@ public class LevelOfCareConfig {
     }
 
     @Bean
-    public LevelOfCareOperation levelOfCareOperation(DaoRegistry daoRegistry, PlacementEngine engine,
-            LevelOfCareProperties properties) {
-        return new LevelOfCareOperation(daoRegistry, engine, properties.defaultEdition());
+    FhirEndpointFeature levelOfCareFeature(DaoRegistry daoRegistry, PlacementEngine engine, LevelOfCareProperties properties) {
+        return FhirEndpointFeature.providers(new LevelOfCareOperation(daoRegistry, engine, properties.defaultEdition()));
     }
 
     private static ConceptMap parse(FhirContext fhirContext, Resource file) {

@@ -3,6 +3,7 @@ package org.iopfhir.necessity;
 import java.time.Clock;
 import org.iopfhir.episode.EpisodeLoader;
 import org.iopfhir.levelofcare.PlacementEngine;
+import org.iopfhir.server.FhirEndpointFeature;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -11,8 +12,9 @@ import org.springframework.context.annotation.Configuration;
 public class MedicalNecessityConfig {
 
     @Bean
-    public MedicalNecessityOperation medicalNecessityOperation(EpisodeLoader episodeLoader, PlacementEngine placementEngine,
+    FhirEndpointFeature medicalNecessityFeature(EpisodeLoader episodeLoader, PlacementEngine placementEngine,
             MedicalNecessityProperties properties) {
-        return new MedicalNecessityOperation(episodeLoader, placementEngine, properties, Clock.systemDefaultZone());
+        return FhirEndpointFeature.providers(
+                new MedicalNecessityOperation(episodeLoader, placementEngine, properties, Clock.systemDefaultZone()));
     }
 }

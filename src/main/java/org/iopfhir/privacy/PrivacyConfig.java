@@ -4,6 +4,19 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import io.micrometer.core.instrument.MeterRegistry;
+import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
+import java.util.ArrayList;
+import java.util.List;
+import org.iopfhir.privacy.audit.AuditEventGuard;
+import org.iopfhir.privacy.audit.RestAuditInterceptor;
+import org.iopfhir.privacy.auth.CapabilitySecurityInterceptor;
+import org.iopfhir.privacy.auth.PatientSearchNarrowing;
+import org.iopfhir.privacy.auth.SmartAuthorizationInterceptor;
+import org.iopfhir.privacy.part2.DisclosureGuardInterceptor;
+import org.iopfhir.privacy.part2.Part2ConsentService;
+import org.iopfhir.privacy.part2.RedisclosureNoticeInterceptor;
+import org.iopfhir.privacy.part2.WriteAccessInterceptor;
+import org.iopfhir.server.FhirEndpointFeature;
 import java.time.Clock;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
@@ -25,7 +38,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
-/** The privacy layer's parts; FhirEndpointConfig registers them on the FHIR endpoint. */
+/** The privacy layer's parts, and what it adds to the FHIR endpoint. */
 @Configuration
 @EnableConfigurationProperties(SecurityProperties.class)
 public class PrivacyConfig {
@@ -40,19 +53,37 @@ public class PrivacyConfig {
         return new PatientRecords(fhirContext, daos);
     }
 
+    /**
+     * On the storage layer (every write, transactions and start-up loading included): labelling, then the
+     * record's owner, then - when tokens are checked - the write check; AuditEvents are guarded always.
+     * On the REST server, in order: SMART scopes and roles, patient search narrowing, the request guard,
+     * 42 CFR Part 2 consent on what is loaded and returned, the redisclosure notice on what payers receive
+     * (only when tokens are checked); the CapabilityStatement's security; the audit trail.
+     */
     @Bean
-    Part2LabellingInterceptor part2Labelling(FhirContext fhirContext, PatientRecords records, ImplementationGuide guide) {
-        return new Part2LabellingInterceptor(fhirContext, Part2Classifier.fromGuide(fhirContext, guide), records);
-    }
-
-    @Bean
-    DisclosurePolicy disclosurePolicy(PatientRecords records) {
-        return new DisclosurePolicy(records, Clock.systemUTC());
-    }
-
-    @Bean
-    RecordOwnerInterceptor recordOwner(PatientRecords records) {
-        return new RecordOwnerInterceptor(records);
+    FhirEndpointFeature privacyFeature(FhirContext fhirContext, ImplementationGuide guide, SecurityMode mode,
+            SecurityProperties properties, PatientRecords records, AuditRecorder auditRecorder) {
+        DisclosurePolicy policy = new DisclosurePolicy(records, Clock.systemUTC());
+        List<Object> storage = new ArrayList<>();
+        if (properties.part2Labelling()) {
+            storage.add(new Part2LabellingInterceptor(fhirContext, Part2Classifier.fromGuide(fhirContext, guide), records));
+        }
+        storage.add(new RecordOwnerInterceptor(records));
+        storage.add(new AuditEventGuard());
+        List<Object> server = new ArrayList<>();
+        if (mode.secured()) {
+            storage.add(new WriteAccessInterceptor(policy, records));
+            server.add(new SmartAuthorizationInterceptor());
+            server.add(new PatientSearchNarrowing());
+            server.add(new DisclosureGuardInterceptor(policy, records));
+            server.add(new ConsentInterceptor(new Part2ConsentService(policy)));
+            server.add(new RedisclosureNoticeInterceptor());
+        }
+        server.add(new CapabilitySecurityInterceptor(mode, properties));
+        if (properties.audit().enabled()) {
+            server.add(new RestAuditInterceptor(auditRecorder, records));
+        }
+        return new FhirEndpointFeature(List.of(), server, storage);
     }
 
     @Bean

@@ -15,32 +15,10 @@ import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.LoggingInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
-import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
 import java.util.List;
-import org.iopfhir.attendance.AttendanceOperation;
-import org.iopfhir.ig.IgProperties;
-import org.iopfhir.ig.ProfileValidationInterceptor;
-import org.iopfhir.levelofcare.LevelOfCareOperation;
-import org.iopfhir.necessity.MedicalNecessityOperation;
-import org.iopfhir.privacy.SecurityMode;
-import org.iopfhir.privacy.SecurityProperties;
-import org.iopfhir.privacy.audit.AuditEventGuard;
-import org.iopfhir.privacy.audit.AuditRecorder;
-import org.iopfhir.privacy.audit.RestAuditInterceptor;
-import org.iopfhir.privacy.auth.CapabilitySecurityInterceptor;
-import org.iopfhir.privacy.auth.PatientSearchNarrowing;
-import org.iopfhir.privacy.auth.SmartAuthorizationInterceptor;
-import org.iopfhir.privacy.part2.DisclosureGuardInterceptor;
-import org.iopfhir.privacy.part2.DisclosurePolicy;
-import org.iopfhir.privacy.part2.Part2ConsentService;
-import org.iopfhir.privacy.part2.Part2LabellingInterceptor;
-import org.iopfhir.privacy.part2.PatientRecords;
-import org.iopfhir.privacy.part2.RecordOwnerInterceptor;
-import org.iopfhir.privacy.part2.WriteAccessInterceptor;
-import org.iopfhir.privacy.part2.RedisclosureNoticeInterceptor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -51,8 +29,9 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.web.cors.CorsConfiguration;
 
 /**
- * The FHIR REST endpoint at {@code /fhir}: HAPI's RestfulServer with the JPA resource providers,
- * and every provider and interceptor the server uses, registered here in one place.
+ * The FHIR REST endpoint at {@code /fhir}: HAPI's RestfulServer with the JPA resource providers, what
+ * every feature package contributes ({@link FhirEndpointFeature}), and the endpoint's own interceptors
+ * (request log, id syntax, OpenAPI, CORS).
  */
 @Configuration
 public class FhirEndpointConfig {
@@ -74,18 +53,7 @@ public class FhirEndpointConfig {
             IopServerProperties properties,
             ObjectProvider<BuildProperties> buildProperties,
             IInterceptorService storageInterceptors,
-            ProfileValidationInterceptor profileValidation,
-            IgProperties igProperties,
-            LevelOfCareOperation levelOfCare,
-            AttendanceOperation attendance,
-            MedicalNecessityOperation medicalNecessity,
-            SecurityMode securityMode,
-            SecurityProperties securityProperties,
-            Part2LabellingInterceptor part2Labelling,
-            DisclosurePolicy disclosurePolicy,
-            RecordOwnerInterceptor recordOwner,
-            PatientRecords patientRecords,
-            AuditRecorder auditRecorder) {
+            ObjectProvider<FhirEndpointFeature> features) {
         fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());
         RestfulServer server = new RestfulServer(fhirContext);
         server.setServerName(SERVER_NAME);
@@ -104,39 +72,19 @@ public class FhirEndpointConfig {
         server.registerProviders(resourceProviders.createProviders());
         server.registerProvider(systemProvider);
         server.registerProvider(valueSetOperations);
-        server.registerProvider(levelOfCare);
-        server.registerProvider(attendance);
-        server.registerProvider(medicalNecessity);
 
         JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
                 server, systemDao, storageSettings, searchParamRegistry, validationSupport);
         capabilities.setImplementationDescription(server.getImplementationDescription());
         server.setServerConformanceProvider(capabilities);
 
-        // Storage-level interceptors see writes from every caller (REST, transactions, start-up loading).
-        if (igProperties.validateOnWrite()) {
-            storageInterceptors.registerInterceptor(profileValidation);
-        }
-        if (securityProperties.part2Labelling()) {
-            storageInterceptors.registerInterceptor(part2Labelling);
-        }
-        storageInterceptors.registerInterceptor(recordOwner);
-        storageInterceptors.registerInterceptor(new AuditEventGuard());
-
-        // Who may do what: SMART scopes and roles, then 42 CFR Part 2 consent on what is loaded and
-        // returned, then the redisclosure notice on what payers receive. Only when tokens are checked.
-        if (securityMode.secured()) {
-            storageInterceptors.registerInterceptor(new WriteAccessInterceptor(disclosurePolicy, patientRecords));
-            server.registerInterceptor(new SmartAuthorizationInterceptor());
-            server.registerInterceptor(new PatientSearchNarrowing());
-            server.registerInterceptor(new DisclosureGuardInterceptor(disclosurePolicy, patientRecords));
-            server.registerInterceptor(new ConsentInterceptor(new Part2ConsentService(disclosurePolicy)));
-            server.registerInterceptor(new RedisclosureNoticeInterceptor());
-        }
-        server.registerInterceptor(new CapabilitySecurityInterceptor(securityMode, securityProperties));
-        if (securityProperties.audit().enabled()) {
-            server.registerInterceptor(new RestAuditInterceptor(auditRecorder, patientRecords));
-        }
+        // What each feature package adds: its operations, its REST interceptors, and its storage interceptors
+        // (those see writes from every caller: REST, transactions, start-up loading).
+        features.orderedStream().forEach(feature -> {
+            feature.providers().forEach(server::registerProvider);
+            feature.serverInterceptors().forEach(server::registerInterceptor);
+            feature.storageInterceptors().forEach(storageInterceptors::registerInterceptor);
+        });
 
         server.registerInterceptor(requestLog());
         server.registerInterceptor(new ResourceIdSyntaxInterceptor());
