@@ -127,6 +127,15 @@ class ProgramBoundaryIT extends SecuredServerTest {
         assertThat(conditional.status()).isEqualTo(412);
         assertThat(conditional.body()).doesNotContain(NOTE_CONTENT, "Matrix-");
         assertThat(conditional.header("Location")).isNull();
+
+        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        transaction.addEntry().setResource(copy).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("DocumentReference")
+                .setIfNoneExist("_id=" + State.NONE.patientId + "-note");
+        Response inTransaction = send("POST", "", backend, "application/fhir+json",
+                FHIR.newJsonParser().encodeResourceToString(transaction), "Prefer", "return=representation");
+        assertThat(inTransaction.status()).isEqualTo(200);
+        assertThat(((Bundle) inTransaction.resource()).getEntryFirstRep().getResponse().getStatus()).startsWith("412");
+        assertThat(inTransaction.body()).doesNotContain(NOTE_CONTENT, note);
     }
 
     @Test

@@ -17,6 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.auth.Role;
@@ -39,7 +41,7 @@ import org.iopfhir.privacy.auth.Role;
  *       refused likewise: its match could not be checked before the patch is applied.</li>
  *   <li><b>Write answers carry nothing the caller may not read.</b> A conditional create whose
  *       {@code If-None-Exist} matches a record the caller may not read answers 412 without the record
- *       or its location.</li>
+ *       or its location; so does such an entry of a transaction or batch.</li>
  * </ul>
  */
 @Interceptor
@@ -55,6 +57,8 @@ public class DisclosureGuardInterceptor {
             RestOperationTypeEnum.UPDATE, RestOperationTypeEnum.PATCH);
 
     private static final Pattern NOT_KNOWN = Pattern.compile("HAPI-\\d+: Resource (\\S+) is not known");
+
+    static final String MATCHED_HIDDEN = "The condition matched a record this caller may not read; nothing was written";
 
     private final DisclosurePolicy policy;
     private final PatientRecords records;
@@ -103,12 +107,46 @@ public class DisclosureGuardInterceptor {
     @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
     public void outgoing(RequestDetails request, ResponseDetails response) {
         IBaseResource resource = response.getResponseResource();
-        if (resource == null || resource instanceof OperationOutcome || !WRITES.contains(request.getRestOperationType())) {
+        RestOperationTypeEnum type = request.getRestOperationType();
+        if (resource instanceof Bundle answer && request.getResource() instanceof Bundle asked
+                && (type == RestOperationTypeEnum.TRANSACTION || type == RestOperationTypeEnum.BATCH)) {
+            withholdConditionalMatches(request, asked, answer);
+            return;
+        }
+        if (resource == null || resource instanceof OperationOutcome || !WRITES.contains(type)) {
             return;
         }
         if (!policy.decide(CallerContext.of(request), resource, request).permitted()) {
-            throw new PreconditionFailedException(
-                    "The condition matched a record this caller may not read; nothing was created");
+            throw new PreconditionFailedException(MATCHED_HIDDEN);
+        }
+    }
+
+    /**
+     * A transaction or batch answers each conditional entry with the record it matched (location, and the
+     * record itself with {@code Prefer: return=representation}). Entries the caller wrote are readable by
+     * construction; a match it may not read is answered 412 without location or record.
+     */
+    private void withholdConditionalMatches(RequestDetails request, Bundle asked, Bundle answer) {
+        CallerContext caller = CallerContext.of(request);
+        for (int i = 0; i < asked.getEntry().size() && i < answer.getEntry().size(); i++) {
+            Bundle.BundleEntryRequestComponent entryRequest = asked.getEntry().get(i).getRequest();
+            boolean conditional = entryRequest.hasIfNoneExist() || entryRequest.getUrl() != null && entryRequest.getUrl().contains("?")
+                    && entryRequest.getMethod() != Bundle.HTTPVerb.GET;
+            Bundle.BundleEntryComponent entry = answer.getEntry().get(i);
+            IIdType location = entry.getResponse().hasLocation() ? new IdType(entry.getResponse().getLocation()) : null;
+            if (!conditional || location == null || !location.hasResourceType() || !location.hasIdPart()) {
+                continue;
+            }
+            boolean readable = records.stored(location.getResourceType() + "/" + location.getIdPart(), request)
+                    .map(r -> policy.decide(caller, r, request).permitted()).orElse(true);
+            if (!readable) {
+                entry.setResource(null).setFullUrl(null);
+                OperationOutcome outcome = new OperationOutcome();
+                outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                        .setCode(OperationOutcome.IssueType.CONFLICT).setDiagnostics(MATCHED_HIDDEN);
+                entry.setResponse(new Bundle.BundleEntryResponseComponent().setStatus("412 Precondition Failed")
+                        .setOutcome(outcome));
+            }
         }
     }
 
