@@ -208,6 +208,20 @@ class ProgramBoundaryIT extends SecuredServerTest {
     }
 
     @Test
+    void includesOfHiddenMatchesAreNotReturned() {
+        String payer = TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization(MatrixData.OTHER_PAYER).sign();
+        Response hidden = get("/fhir/EpisodeOfCare?patient=Patient/" + State.NONE.patientId
+                + "&_include=EpisodeOfCare:organization", payer);
+        Response visible = get("/fhir/EpisodeOfCare?patient=Patient/" + State.NOT_PART2.patientId
+                + "&_include=EpisodeOfCare:organization", payer);
+
+        assertThat(hidden.status()).isEqualTo(200);
+        assertThat(((Bundle) hidden.resource()).getEntry()).isEmpty();
+        assertThat(((Bundle) visible.resource()).getEntry()).extracting(e -> e.getResource().fhirType())
+                .containsExactlyInAnyOrder("EpisodeOfCare", "Organization");
+    }
+
+    @Test
     void reverseChainsThatCouldRevealAProgramAreRefused() {
         String payer = TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization(MatrixData.OTHER_PAYER).sign();
         Response response = get("/fhir/Organization?_has:EpisodeOfCare:organization:patient=Patient/" + State.NONE.patientId, payer);

@@ -12,9 +12,14 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
@@ -104,10 +109,17 @@ public class DisclosureGuardInterceptor {
                         && "delete".equalsIgnoreCase(p.getValue().primitiveValue()));
     }
 
-    @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+    /** After consent has filtered the answer (order 0), before the redisclosure notice (100) and audit (200). */
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = 50)
     public void outgoing(RequestDetails request, ResponseDetails response) {
         IBaseResource resource = response.getResponseResource();
         RestOperationTypeEnum type = request.getRestOperationType();
+        if (resource instanceof Bundle searchset && searchset.getType() == Bundle.BundleType.SEARCHSET) {
+            // An entry whose resource consent withheld would still name it in its fullUrl.
+            searchset.getEntry().removeIf(e -> e.getResource() == null);
+            dropUnanchoredIncludes(searchset);
+            return;
+        }
         if (resource instanceof Bundle answer && request.getResource() instanceof Bundle asked
                 && (type == RestOperationTypeEnum.TRANSACTION || type == RestOperationTypeEnum.BATCH)) {
             withholdConditionalMatches(request, asked, answer);
@@ -119,6 +131,49 @@ public class DisclosureGuardInterceptor {
         if (!policy.decide(CallerContext.of(request), resource, request).permitted()) {
             throw new PreconditionFailedException(MATCHED_HIDDEN);
         }
+    }
+
+    /**
+     * HAPI chooses what {@code _include} and {@code _revinclude} add from a page's matches before consent
+     * removes the matches a caller may not see, so an organization or practitioner could arrive tied to a
+     * hidden record. An included entry stays only if it is linked - by a reference in either direction,
+     * also through other kept includes - to a match the caller sees.
+     */
+    private void dropUnanchoredIncludes(Bundle searchset) {
+        List<Bundle.BundleEntryComponent> includes = searchset.getEntry().stream()
+                .filter(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.INCLUDE && e.getResource() != null).toList();
+        if (includes.isEmpty()) {
+            return;
+        }
+        Set<String> kept = new HashSet<>();
+        Map<String, Set<String>> references = new HashMap<>();
+        for (Bundle.BundleEntryComponent entry : searchset.getEntry()) {
+            if (entry.getResource() != null) {
+                String key = key(entry.getResource());
+                references.put(key, records.referencesOf(entry.getResource()).stream()
+                        .map(ref -> new IdType(ref).toUnqualifiedVersionless().getValue()).collect(Collectors.toSet()));
+                if (entry.getSearch().getMode() != Bundle.SearchEntryMode.INCLUDE) {
+                    kept.add(key);
+                }
+            }
+        }
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (Bundle.BundleEntryComponent include : includes) {
+                String key = key(include.getResource());
+                if (!kept.contains(key) && (references.get(key).stream().anyMatch(kept::contains)
+                        || kept.stream().anyMatch(k -> references.getOrDefault(k, Set.of()).contains(key)))) {
+                    kept.add(key);
+                    grew = true;
+                }
+            }
+        }
+        searchset.getEntry().removeIf(e -> e.getResource() != null && !kept.contains(key(e.getResource())));
+    }
+
+    private static String key(IBaseResource resource) {
+        return resource.fhirType() + "/" + resource.getIdElement().getIdPart();
     }
 
     /**
