@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
+import org.iopfhir.privacy.audit.AuditEnabled;
 import org.iopfhir.privacy.audit.AuditEventFactory;
 import org.iopfhir.privacy.audit.AuditRecorder;
 import org.iopfhir.privacy.audit.AuditTrail;
@@ -17,9 +18,9 @@ import org.iopfhir.privacy.part2.PatientRecords;
 import org.iopfhir.server.Database;
 import org.iopfhir.server.FhirEndpointConfig;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
@@ -49,7 +50,7 @@ public class PrivacyConfig {
     }
 
     @Bean
-    @ConditionalOnProperty(name = "iop.security.audit.enabled", havingValue = "true", matchIfMissing = true)
+    @Conditional(AuditEnabled.class)
     AuditTrail auditTrail(IFhirSystemDao<Bundle, ?> systemDao, SecurityProperties properties, MeterRegistry meters) {
         return new AuditTrail(systemDao, properties.audit(), meters);
     }

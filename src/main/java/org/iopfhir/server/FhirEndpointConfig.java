@@ -127,7 +127,7 @@ public class FhirEndpointConfig {
             server.registerInterceptor(new RedisclosureNoticeInterceptor());
         }
         server.registerInterceptor(new CapabilitySecurityInterceptor(securityMode, securityProperties));
-        if (securityProperties.audit().enabled()) {
+        if (auditRecorder.recording()) {
             server.registerInterceptor(new RestAuditInterceptor(auditRecorder, patientRecords));
         }
 
