@@ -29,6 +29,7 @@ import org.iopfhir.privacy.SecurityMode;
 import org.iopfhir.privacy.SecurityProperties;
 import org.iopfhir.privacy.audit.AuditEventGuard;
 import org.iopfhir.privacy.audit.AuditRecorder;
+import org.iopfhir.privacy.audit.AuditTrailSeparation;
 import org.iopfhir.privacy.audit.RestAuditInterceptor;
 import org.iopfhir.privacy.auth.CapabilitySecurityInterceptor;
 import org.iopfhir.privacy.auth.PatientSearchNarrowing;
@@ -81,7 +82,8 @@ public class FhirEndpointConfig {
             Part2LabellingInterceptor part2Labelling,
             Part2AccessPolicy part2AccessPolicy,
             PatientRecords patientRecords,
-            AuditRecorder auditRecorder) {
+            AuditRecorder auditRecorder,
+            AuditTrailSeparation auditTrailSeparation) {
         fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());
         RestfulServer server = new RestfulServer(fhirContext);
         server.setServerName(SERVER_NAME);
@@ -117,6 +119,7 @@ public class FhirEndpointConfig {
             storageInterceptors.registerInterceptor(part2Labelling);
         }
         storageInterceptors.registerInterceptor(new AuditEventGuard());
+        storageInterceptors.registerInterceptor(auditTrailSeparation);
 
         // Who may do what: SMART scopes and roles, then 42 CFR Part 2 consent on what is loaded and
         // returned, then the redisclosure notice on what payers receive. Only when tokens are checked.

@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
+import org.iopfhir.privacy.audit.AuditEventFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -72,6 +73,9 @@ public class JpaStorageConfig {
         // Pre-expansion of ValueSets runs on Hibernate Search, which this server does not run;
         // our ValueSets are small and expand in memory on request.
         settings.setPreExpandValueSets(false);
+        // The audit trail's references to patients never keep a patient from being deleted; every other
+        // reference still does (AuditTrailSeparation applies this to plain deletes, HAPI to $delete-expunge).
+        settings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(AuditEventFactory.REFERENCE_PATHS);
         return settings;
     }
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class AuditIT extends SecuredServerTest {
 
     private static final String PAYER = "Organization/example-payer";
+    private static final String PROGRAM = "Organization/example-program";
     private final String auditor = TestTokens.token().role("auditor").scope("user/AuditEvent.rs").sign();
 
     private String payer(String clientId) {
@@ -169,6 +170,119 @@ class AuditIT extends SecuredServerTest {
         // The auditor role reads the trail, not patient records.
         assertThat(get("/fhir/Patient/example-patient", TestTokens.token().role("auditor").scope("user/*.rs").sign())
                 .status()).isEqualTo(403);
+    }
+
+    @Test
+    void aPatientCanBeDeletedAfterItWasReadAndItsTrailStaysReadable() {
+        String clientId = newClient();
+        String clinician = programClinician(clientId);
+        String patient = "Patient/deletable-" + UUID.randomUUID();
+        assertThat(put(patient, clinician, "{\"resourceType\":\"Patient\",\"id\":\"" + idPart(patient)
+                + "\",\"managingOrganization\":{\"reference\":\"" + PROGRAM + "\"}}").status()).isEqualTo(201);
+        assertThat(get("/fhir/" + patient, clinician).status()).isEqualTo(200);
+        // Both accesses are on the trail, referencing the patient, before it is deleted (an auditor's searches
+        // of the patient's trail are accesses too, so count the clinician's).
+        String byClinician = "AuditEvent?patient=" + patient + "&altid=" + clientId;
+        assertThat(awaitEvents(byClinician, e -> true, 2)).hasSize(2);
+
+        Response deleted = send(HttpRequest.newBuilder(URI.create(baseUrl() + "/" + patient))
+                .header("Authorization", "Bearer " + clinician).DELETE().build());
+
+        assertThat(deleted.status()).as(deleted.body()).isIn(200, 204);
+        assertThat(get("/fhir/" + patient, clinician).status()).isEqualTo(410);
+        List<AuditEvent> trail = awaitEvents(byClinician, e -> true, 2);
+        assertThat(trail).extracting(e -> e.getSubtypeFirstRep().getCode()).containsExactlyInAnyOrder("update", "read");
+        assertThat(get("/fhir/AuditEvent/" + trail.get(0).getIdElement().getIdPart(), auditor).status()).isEqualTo(200);
+        // The delete itself is on the trail too, naming the patient by identifier (it no longer exists), and
+        // so is an auditor's later search of the deleted patient's trail.
+        assertThat(awaitEvents("AuditEvent?altid=" + clientId, e -> e.getSubtypeFirstRep().getCode().equals("delete"), 1))
+                .singleElement().satisfies(e -> assertThat(e.getEntity())
+                        .extracting(x -> x.getWhat().getIdentifier().getValue()).contains(patient));
+        String auditorClient = newClient();
+        String anotherAuditor = TestTokens.token().role("auditor").scope("user/AuditEvent.rs").client(auditorClient).sign();
+        assertThat(get("/fhir/" + byClinician, anotherAuditor).status()).isEqualTo(200);
+        assertThat(awaitEvents("AuditEvent?altid=" + auditorClient, e -> true, 1)).singleElement()
+                .satisfies(e -> assertThat(e.getEntity()).extracting(x -> x.getWhat().getIdentifier().getValue())
+                        .contains(patient));
+    }
+
+    @Test
+    void referencesFromRecordsStillBlockDeletingAPatientWithATrail() {
+        String clientId = newClient();
+        String clinician = programClinician(clientId);
+        String patient = "Patient/referenced-" + UUID.randomUUID();
+        put(patient, clinician, "{\"resourceType\":\"Patient\",\"id\":\"" + idPart(patient)
+                + "\",\"managingOrganization\":{\"reference\":\"" + PROGRAM + "\"}}");
+        get("/fhir/" + patient, clinician);
+        awaitEvents("AuditEvent?patient=" + patient, e -> true, 2);
+        // Referenced after the AuditEvents: HAPI finds those first, and the observation must still count.
+        assertThat(post("/Observation", clinician, "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                + "\"code\":{\"text\":\"Craving\"},\"subject\":{\"reference\":\"" + patient + "\"}}").status())
+                .isEqualTo(201);
+
+        Response refused = send(HttpRequest.newBuilder(URI.create(baseUrl() + "/" + patient))
+                .header("Authorization", "Bearer " + clinician).DELETE().build());
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body()).contains("Observation/").doesNotContain("AuditEvent/");
+        assertThat(get("/fhir/" + patient, clinician).status()).isEqualTo(200);
+    }
+
+    @Test
+    void everythingNeverContainsTheTrailEvenForAnAuditorWithWideScopes() {
+        String clientId = newClient();
+        // An auditor who may also read every record: the trail is still not part of the patient's record.
+        String auditorAndOfficer = TestTokens.token().role("auditor privacy-officer").scope("user/*.rs")
+                .purpose("TREAT").client(clientId).sign();
+        assertThat(get("/fhir/Patient/example-patient", auditorAndOfficer).status()).isEqualTo(200);
+        assertThat(awaitEvents("AuditEvent?patient=Patient/example-patient&altid=" + clientId, e -> true, 1)).hasSize(1);
+
+        List<Bundle.BundleEntryComponent> everything = allPages("/fhir/Patient/example-patient/$everything?_count=100",
+                auditorAndOfficer);
+
+        assertThat(everything).isNotEmpty().noneMatch(e -> e.getResource() instanceof AuditEvent);
+        assertThat(allPages("/fhir/Patient?_id=example-patient&_revinclude=*&_count=100", auditorAndOfficer))
+                .isNotEmpty().noneMatch(e -> e.getResource() instanceof AuditEvent);
+        // Through its own endpoint the trail is read, page after page: the read, $everything and the search.
+        awaitEvents("AuditEvent?patient=Patient/example-patient&altid=" + clientId, e -> true, 3);
+        assertThat(allPages("/fhir/AuditEvent?patient=Patient/example-patient&altid=" + clientId + "&_count=2", auditor))
+                .hasSizeGreaterThanOrEqualTo(3).allMatch(e -> e.getResource() instanceof AuditEvent);
+    }
+
+    private String programClinician(String clientId) {
+        return TestTokens.token().role("clinician").scope("user/*.cruds").purpose("TREAT").organization(PROGRAM)
+                .client(clientId).sign();
+    }
+
+    private static String idPart(String reference) {
+        return reference.substring(reference.indexOf('/') + 1);
+    }
+
+    private Response put(String reference, String token, String body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + "/" + reference))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    private Response post(String path, String token, String body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .header("Accept", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /** Every entry of a search or operation result, following its next links. */
+    private List<Bundle.BundleEntryComponent> allPages(String path, String token) {
+        List<Bundle.BundleEntryComponent> entries = new java.util.ArrayList<>();
+        String next = path;
+        while (next != null) {
+            Response page = get(next, token);
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            Bundle bundle = (Bundle) page.resource();
+            entries.addAll(bundle.getEntry());
+            Bundle.BundleLinkComponent link = bundle.getLink(Bundle.LINK_NEXT);
+            next = link == null ? null : URI.create(link.getUrl()).getRawPath() + "?" + URI.create(link.getUrl()).getRawQuery();
+        }
+        return entries;
     }
 
     private AuditEvent single(String clientId) {

@@ -3,6 +3,7 @@ package org.iopfhir.privacy.audit;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Date;
+import java.util.Set;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventAgentComponent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventOutcome;
@@ -34,6 +35,13 @@ public class AuditEventFactory {
     /** Names a resource that may not exist (a refused or failed request, a deletion). */
     static final String RESOURCE_SYSTEM = "urn:iop-fhir:resource";
     private static final int MAX_ENTITIES = 100;
+    /**
+     * Where AuditEvents reference stored resources (the patients in {@code entity.what}), as HAPI indexes them:
+     * once per search parameter on the element ({@code entity}; {@code patient}, which HAPI names by its
+     * expression). References there do not keep a resource from being deleted ({@link AuditTrailSeparation}).
+     */
+    public static final Set<String> REFERENCE_PATHS =
+            Set.of("AuditEvent.entity.what", "AuditEvent.entity.what.where(resolve() is Patient)");
 
     private final String serverName;
     private final Clock clock;
@@ -86,6 +94,17 @@ public class AuditEventFactory {
                     .setQuery(access.query().getBytes(StandardCharsets.UTF_8));
         }
         return event;
+    }
+
+    /**
+     * A copy of an event whose entities name what they reference by identifier, as for resources that do not
+     * exist: for an event about a patient deleted before the event was stored.
+     */
+    static AuditEvent withoutReferences(AuditEvent event) {
+        AuditEvent copy = event.copy();
+        copy.getEntity().stream().filter(e -> e.getWhat().hasReference())
+                .forEach(e -> e.setWhat(what(e.getWhat().getReference(), false)));
+        return copy;
     }
 
     private static Reference what(String resource, boolean stored) {
