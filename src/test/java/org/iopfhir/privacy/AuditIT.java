@@ -249,6 +249,105 @@ class AuditIT extends SecuredServerTest {
                 .hasSizeGreaterThanOrEqualTo(3).allMatch(e -> e.getResource() instanceof AuditEvent);
     }
 
+    @Test
+    void operationDisclosuresAreFoundByThePatientTheyAreAbout() {
+        String clientId = newClient();
+        String payer = payer(clientId);
+        String empty = "{\"resourceType\":\"Parameters\"}";
+        String documentation = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"output\",\"valueCode\":\"bundle\"}]}";
+        assertThat(post("/EpisodeOfCare/example-episode/$attendance", payer, empty).status()).isEqualTo(200);
+        assertThat(post("/EpisodeOfCare/example-episode/$medical-necessity", payer, empty).status()).isEqualTo(200);
+        Response bundle = post("/EpisodeOfCare/example-episode/$medical-necessity", payer, documentation);
+        assertThat(bundle.status()).isEqualTo(200);
+        assertThat(post("/QuestionnaireResponse/example-intake/$extract", payer, empty).status()).isEqualTo(200);
+
+        List<AuditEvent> events = awaitEvents("AuditEvent?patient=Patient/example-patient&altid=" + clientId, e -> true, 4);
+
+        assertThat(events).extracting(AuditEvent::getOutcomeDesc).containsExactlyInAnyOrder("HTTP 200 $attendance",
+                "HTTP 200 $medical-necessity", "HTTP 200 $medical-necessity", "HTTP 200 $extract");
+        // The documentation package's evidence, nested in the Bundle, is recorded resource by resource (the
+        // first 100: an AuditEvent names at most 100 resources).
+        List<String> evidence = ((Bundle) bundle.resource()).getEntry().stream().map(e -> e.getResource())
+                .filter(r -> r.getIdElement().hasIdPart()).map(r -> r.fhirType() + "/" + r.getIdElement().getIdPart())
+                .toList();
+        assertThat(evidence).contains("EpisodeOfCare/example-episode");
+        assertThat(events).anySatisfy(e -> assertThat(disclosed(e))
+                .containsExactlyElementsOf(evidence.subList(0, Math.min(100, evidence.size()))));
+    }
+
+    @Test
+    void writesThatReturnTheStoredRecordAreRecordedAsDisclosures() {
+        String value = UUID.randomUUID().toString();
+        String observation = "{\"resourceType\":\"Observation\",\"identifier\":[{\"system\":\"urn:test\",\"value\":\""
+                + value + "\"}],\"status\":\"final\",\"code\":{\"text\":\"Craving\"},"
+                + "\"subject\":{\"reference\":\"Patient/example-patient\"}}";
+
+        // Created without a body in the response: a write, nothing disclosed; still found by the patient.
+        String minimal = newClient();
+        Response created = send(writeRequest("/Observation", minimal).header("Prefer", "return=minimal")
+                .POST(HttpRequest.BodyPublishers.ofString(observation)).build());
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.body()).isEmpty();
+        String stored = "Observation/" + new org.hl7.fhir.r4.model.IdType(created.header("Location")).getIdPart();
+        AuditEvent write = single(minimal);
+        assertThat(lifecycles(write, stored)).containsExactly("1");
+        assertThat(patientsOf(write)).contains("Patient/example-patient");
+
+        // The same create, conditional on the identifier: nothing is written, the stored record is returned.
+        String conditional = newClient();
+        Response matched = send(writeRequest("/Observation", conditional)
+                .header("If-None-Exist", "identifier=urn:test|" + value)
+                .POST(HttpRequest.BodyPublishers.ofString(observation)).build());
+        assertThat(matched.status()).isEqualTo(200);
+        assertThat(matched.body()).contains(stored.substring(stored.indexOf('/') + 1));
+        AuditEvent match = single(conditional);
+        assertThat(match.getSubtypeFirstRep().getCode()).isEqualTo("create");
+        assertThat(lifecycles(match, stored)).containsExactly("11");
+        assertThat(patientsOf(match)).contains("Patient/example-patient");
+
+        // A patch that changes the record and returns it: amended and disclosed.
+        String patching = newClient();
+        assertThat(patch(stored, patching, "amended").status()).isEqualTo(200);
+        assertThat(lifecycles(single(patching), stored)).containsExactlyInAnyOrder("3", "11");
+
+        // A patch that changes nothing writes nothing, and still returns the stored record.
+        String unchanged = newClient();
+        Response noop = patch(stored, unchanged, "amended");
+        assertThat(noop.status()).isEqualTo(200);
+        assertThat(noop.body()).contains("\"amended\"");
+        assertThat(lifecycles(single(unchanged), stored)).containsExactly("11");
+    }
+
+    private HttpRequest.Builder writeRequest(String path, String clientId) {
+        return HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("Authorization", "Bearer " + programClinician(clientId))
+                .header("Content-Type", "application/fhir+json").header("Accept", "application/fhir+json");
+    }
+
+    private Response patch(String reference, String clientId, String status) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + "/" + reference))
+                .header("Authorization", "Bearer " + programClinician(clientId))
+                .header("Content-Type", "application/json-patch+json").header("Accept", "application/fhir+json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(
+                        "[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"" + status + "\"}]")).build());
+    }
+
+    /** The lifecycle codes of the entities naming a resource (none: only named). */
+    private static List<String> lifecycles(AuditEvent event, String resource) {
+        return event.getEntity().stream().filter(e -> resource.equals(e.getWhat().getIdentifier().getValue()))
+                .map(e -> e.hasLifecycle() ? e.getLifecycle().getCode() : "none").toList();
+    }
+
+    private static List<String> disclosed(AuditEvent event) {
+        return event.getEntity().stream().filter(e -> e.hasLifecycle() && "11".equals(e.getLifecycle().getCode()))
+                .map(e -> e.getWhat().getIdentifier().getValue()).toList();
+    }
+
+    private static List<String> patientsOf(AuditEvent event) {
+        return event.getEntity().stream().filter(e -> "1".equals(e.getRole().getCode()))
+                .map(e -> e.getWhat().getReference()).toList();
+    }
+
     private String programClinician(String clientId) {
         return TestTokens.token().role("clinician").scope("user/*.cruds").purpose("TREAT").organization(PROGRAM)
                 .client(clientId).sign();

@@ -19,7 +19,12 @@ import org.hl7.fhir.r4.model.Reference;
  * of use; the patients and resources concerned (a search's query as the entity's {@code query}); this
  * server as the source observer. Patients are recorded as references, so auditors find every access
  * to a patient with {@code AuditEvent?patient=}; other resources by identifier ({@code Type/id}),
- * which costs no reference index rows - a 50-hit search would otherwise add 50 per AuditEvent.
+ * which costs no reference index rows - a 50-hit search would otherwise add 50 per AuditEvent. Each
+ * resource entity says what the request did with it in its {@code lifecycle} ({@link Lifecycle}):
+ * created or amended (written), disclosure (sent to the caller), none (only named). A write whose
+ * response returns the stored resource is recorded as both a write and a disclosure; with
+ * {@code Prefer: return=minimal} it discloses nothing. At most 100 patients and 100 resources are
+ * recorded per event.
  */
 public class AuditEventFactory {
 
@@ -84,10 +89,15 @@ public class AuditEventFactory {
                 .setWhat(what(p, access.stored()))
                 .setType(new Coding(ENTITY_TYPE, "1", "Person"))
                 .setRole(new Coding(OBJECT_ROLE, "1", "Patient")));
-        access.resources().stream().filter(r -> !access.patients().contains(r)).limit(MAX_ENTITIES)
-                .forEach(r -> event.addEntity().setWhat(what(r, false))
-                        .setType(new Coding(ENTITY_TYPE, "2", "System Object"))
-                        .setRole(new Coding(OBJECT_ROLE, "4", "Domain Resource")));
+        access.resources().stream()
+                .filter(r -> r.lifecycle() != Lifecycle.NAMED || !access.patients().contains(r.resource()))
+                .limit(MAX_ENTITIES)
+                .forEach(r -> {
+                    AuditEvent.AuditEventEntityComponent entity = event.addEntity().setWhat(what(r.resource(), false))
+                            .setType(new Coding(ENTITY_TYPE, "2", "System Object"))
+                            .setRole(new Coding(OBJECT_ROLE, "4", "Domain Resource"));
+                    r.lifecycle().coding().ifPresent(entity::setLifecycle);
+                });
         if (access.query() != null) {
             event.addEntity().setType(new Coding(ENTITY_TYPE, "2", "System Object"))
                     .setRole(new Coding(OBJECT_ROLE, "24", "Query"))

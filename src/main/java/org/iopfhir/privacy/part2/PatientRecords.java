@@ -55,6 +55,22 @@ public class PatientRecords {
         return patients;
     }
 
+    /**
+     * The patients a stored resource ({@code Type/id}) is about, read with system rights: none when it does
+     * not exist or is no FHIR resource type.
+     */
+    public Set<String> patientsOfStored(String reference) {
+        IdType id = new IdType(reference);
+        if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType())) {
+            return Set.of();
+        }
+        try {
+            return patientsOf(daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails()));
+        } catch (ResourceNotFoundException | ResourceGoneException e) {
+            return Set.of();
+        }
+    }
+
     /** The raw reference strings of a resource (also {@code urn:uuid:} ones inside a transaction). */
     public Set<String> referencesOf(IBaseResource resource) {
         Set<String> refs = new LinkedHashSet<>();
