@@ -105,7 +105,7 @@ public class RestAuditInterceptor {
         }
         CallerContext caller = CallerContext.of(request);
         Interaction interaction = Interaction.of(request.getRestOperationType());
-        Map<String, Lifecycle> written = request.getUserData().get(WRITTEN) instanceof Writes w ? w.resources() : Map.of();
+        Writes writes = request.getUserData().get(WRITTEN) instanceof Writes w ? w : new Writes();
         List<Access.Touched> resources = new ArrayList<>();
         Set<String> patients = new LinkedHashSet<>();
         String target = request.getId() != null && request.getResourceName() != null && request.getId().hasIdPart()
@@ -117,14 +117,12 @@ public class RestAuditInterceptor {
                 // The answer is about the target's patients, whether or not it names them.
                 patients.addAll(records.patientsOfStored(target));
             }
-            if (!written.containsKey(target) && !disclosure.resources().contains(target)) {
+            if (!writes.resources().containsKey(target) && !disclosure.resources().contains(target)) {
                 resources.add(new Access.Touched(target, Lifecycle.NAMED));
             }
         }
-        written.forEach((resource, lifecycle) -> resources.add(new Access.Touched(resource, lifecycle)));
-        if (request.getUserData().get(WRITTEN) instanceof Writes w) {
-            patients.addAll(w.patients());
-        }
+        writes.resources().forEach((resource, lifecycle) -> resources.add(new Access.Touched(resource, lifecycle)));
+        patients.addAll(writes.patients());
         disclosure.resources().forEach(resource -> resources.add(new Access.Touched(resource, Lifecycle.DISCLOSED)));
         patients.addAll(disclosure.patients());
         if (caller.breakTheGlass()) {
