@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import java.util.ArrayList;
 import java.util.List;
 import org.iopfhir.privacy.audit.AuditEventGuard;
+import org.iopfhir.privacy.audit.AuditTrailSeparation;
 import org.iopfhir.privacy.audit.RestAuditInterceptor;
 import org.iopfhir.privacy.auth.CapabilitySecurityInterceptor;
 import org.iopfhir.privacy.auth.PatientSearchNarrowing;
@@ -21,6 +22,7 @@ import java.time.Clock;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
 import org.iopfhir.ig.ImplementationGuide;
+import org.iopfhir.privacy.audit.AuditEnabled;
 import org.iopfhir.privacy.audit.AuditEventFactory;
 import org.iopfhir.privacy.audit.AuditRecorder;
 import org.iopfhir.privacy.audit.AuditTrail;
@@ -32,9 +34,9 @@ import org.iopfhir.privacy.part2.RecordOwnerInterceptor;
 import org.iopfhir.server.Database;
 import org.iopfhir.server.FhirEndpointConfig;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
@@ -55,14 +57,16 @@ public class PrivacyConfig {
 
     /**
      * On the storage layer (every write, transactions and start-up loading included): labelling, then the
-     * record's owner, then - when tokens are checked - the write check; AuditEvents are guarded always.
+     * record's owner, then - when tokens are checked - the write check; AuditEvents are guarded and kept apart
+     * from clinical data always.
      * On the REST server, in order: SMART scopes and roles, patient search narrowing, the request guard,
      * 42 CFR Part 2 consent on what is loaded and returned, the redisclosure notice on what payers receive
      * (only when tokens are checked); the CapabilityStatement's security; the audit trail.
      */
     @Bean
     FhirEndpointFeature privacyFeature(FhirContext fhirContext, ImplementationGuide guide, SecurityMode mode,
-            SecurityProperties properties, PatientRecords records, AuditRecorder auditRecorder) {
+            SecurityProperties properties, PatientRecords records, AuditRecorder auditRecorder,
+            AuditTrailSeparation auditTrailSeparation) {
         DisclosurePolicy policy = new DisclosurePolicy(records, Clock.systemUTC());
         List<Object> storage = new ArrayList<>();
         if (properties.part2Labelling()) {
@@ -70,6 +74,7 @@ public class PrivacyConfig {
         }
         storage.add(new RecordOwnerInterceptor(records));
         storage.add(new AuditEventGuard());
+        storage.add(auditTrailSeparation);
         List<Object> server = new ArrayList<>();
         if (mode.secured()) {
             storage.add(new WriteAccessInterceptor(policy, records));
@@ -80,14 +85,14 @@ public class PrivacyConfig {
             server.add(new RedisclosureNoticeInterceptor());
         }
         server.add(new CapabilitySecurityInterceptor(mode, properties));
-        if (properties.audit().enabled()) {
+        if (auditRecorder.recording()) {
             server.add(new RestAuditInterceptor(auditRecorder, records));
         }
         return new FhirEndpointFeature(List.of(), server, storage);
     }
 
     @Bean
-    @ConditionalOnProperty(name = "iop.security.audit.enabled", havingValue = "true", matchIfMissing = true)
+    @Conditional(AuditEnabled.class)
     AuditTrail auditTrail(IFhirSystemDao<Bundle, ?> systemDao, SecurityProperties properties, MeterRegistry meters) {
         return new AuditTrail(systemDao, properties.audit(), meters);
     }

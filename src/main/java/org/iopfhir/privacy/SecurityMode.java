@@ -22,20 +22,32 @@ public final class SecurityMode {
     }
 
     public static SecurityMode resolve(SecurityProperties properties, Database database) {
+        boolean secured = secured(properties, database);
+        if (!secured) {
+            LOG.warn(OPEN_WARNING + (Boolean.FALSE.equals(properties.enabled()) ? " (iop.security.enabled=false)"
+                    : " (embedded H2 default without iop.security.issuer-uri)"));
+        }
+        return new SecurityMode(secured);
+    }
+
+    /**
+     * Whether these settings check tokens, without saying so in the log (see {@link #resolve}).
+     *
+     * @throws IllegalStateException when security is on (asked for, or by default on PostgreSQL) but no issuer is set
+     */
+    public static boolean secured(SecurityProperties properties, Database database) {
         if (Boolean.FALSE.equals(properties.enabled())) {
-            LOG.warn(OPEN_WARNING + " (iop.security.enabled=false)");
-            return new SecurityMode(false);
+            return false;
         }
         if (properties.hasIssuer()) {
-            return new SecurityMode(true);
+            return true;
         }
         if (Boolean.TRUE.equals(properties.enabled()) || database != Database.H2) {
             throw new IllegalStateException("No token issuer configured: set iop.security.issuer-uri (and, if the issuer "
                     + "publishes no discovery document, iop.security.jwk-set-uri or public-key-location), or set "
                     + "iop.security.enabled=false explicitly to run without security");
         }
-        LOG.warn(OPEN_WARNING + " (embedded H2 default without iop.security.issuer-uri)");
-        return new SecurityMode(false);
+        return false;
     }
 
     public boolean secured() {

@@ -30,17 +30,24 @@ public record SecurityProperties(
         @DefaultValue Audit audit) {
 
     /**
-     * @param enabled       record an AuditEvent for every request
+     * @param enabled       record an AuditEvent for every request; unset means "whenever security is on": a
+     *                      server running open checks no caller, so it has none to audit (see
+     *                      {@link SecurityMode#OPEN_WARNING}) and keeps no trail unless this says {@code true}
      * @param queueCapacity events waiting to be written; a full queue makes requests wait up to
      *                      {@code offerTimeout}, then the event is dropped (counted and logged)
      * @param batchSize     events written per database transaction
      * @param offerTimeoutMillis how long a request waits for room in a full queue
      */
     public record Audit(
-            @DefaultValue("true") boolean enabled,
+            Boolean enabled,
             @DefaultValue("10000") int queueCapacity,
             @DefaultValue("200") int batchSize,
             @DefaultValue("2000") long offerTimeoutMillis) {
+
+        /** Whether the trail is kept on a server that does (or does not) check tokens. */
+        public boolean enabledWhen(boolean secured) {
+            return enabled != null ? enabled : secured;
+        }
     }
 
     public boolean hasIssuer() {

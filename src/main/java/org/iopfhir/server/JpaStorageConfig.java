@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
+import org.iopfhir.privacy.audit.AuditEventFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -80,6 +81,9 @@ public class JpaStorageConfig {
         // Batch entries run one after another: they share the request's state (caller, decisions).
         settings.setBundleBatchPoolSize(1);
         settings.setBundleBatchMaxPoolSize(1);
+        // The audit trail's references to patients never keep a patient from being deleted; every other
+        // reference still does (AuditTrailSeparation applies this to plain deletes, HAPI to $delete-expunge).
+        settings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(AuditEventFactory.REFERENCE_PATHS);
         return settings;
     }
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class AuditIT extends SecuredServerTest {
 
     private static final String PAYER = "Organization/example-payer";
+    private static final String PROGRAM = "Organization/example-program";
     private final String auditor = TestTokens.token().role("auditor").scope("user/AuditEvent.rs").sign();
 
     private String payer(String clientId) {
@@ -169,6 +170,218 @@ class AuditIT extends SecuredServerTest {
         // The auditor role reads the trail, not patient records.
         assertThat(get("/fhir/Patient/example-patient", TestTokens.token().role("auditor").scope("user/*.rs").sign())
                 .status()).isEqualTo(404);
+    }
+
+    @Test
+    void aPatientCanBeDeletedAfterItWasReadAndItsTrailStaysReadable() {
+        String clientId = newClient();
+        String clinician = programClinician(clientId);
+        String patient = "Patient/deletable-" + UUID.randomUUID();
+        assertThat(put(patient, clinician, "{\"resourceType\":\"Patient\",\"id\":\"" + idPart(patient)
+                + "\",\"managingOrganization\":{\"reference\":\"" + PROGRAM + "\"}}").status()).isEqualTo(201);
+        assertThat(get("/fhir/" + patient, clinician).status()).isEqualTo(200);
+        // Both accesses are on the trail, referencing the patient, before it is deleted (an auditor's searches
+        // of the patient's trail are accesses too, so count the clinician's).
+        String byClinician = "AuditEvent?patient=" + patient + "&altid=" + clientId;
+        assertThat(awaitEvents(byClinician, e -> true, 2)).hasSize(2);
+
+        Response deleted = send(HttpRequest.newBuilder(URI.create(baseUrl() + "/" + patient))
+                .header("Authorization", "Bearer " + clinician).DELETE().build());
+
+        assertThat(deleted.status()).as(deleted.body()).isIn(200, 204);
+        assertThat(get("/fhir/" + patient, clinician).status()).isEqualTo(410);
+        List<AuditEvent> trail = awaitEvents(byClinician, e -> true, 2);
+        assertThat(trail).extracting(e -> e.getSubtypeFirstRep().getCode()).containsExactlyInAnyOrder("update", "read");
+        assertThat(get("/fhir/AuditEvent/" + trail.get(0).getIdElement().getIdPart(), auditor).status()).isEqualTo(200);
+        // The delete itself is on the trail too, naming the patient by identifier (it no longer exists), and
+        // so is an auditor's later search of the deleted patient's trail.
+        assertThat(awaitEvents("AuditEvent?altid=" + clientId, e -> e.getSubtypeFirstRep().getCode().equals("delete"), 1))
+                .singleElement().satisfies(e -> assertThat(e.getEntity())
+                        .extracting(x -> x.getWhat().getIdentifier().getValue()).contains(patient));
+        String auditorClient = newClient();
+        String anotherAuditor = TestTokens.token().role("auditor").scope("user/AuditEvent.rs").client(auditorClient).sign();
+        assertThat(get("/fhir/" + byClinician, anotherAuditor).status()).isEqualTo(200);
+        assertThat(awaitEvents("AuditEvent?altid=" + auditorClient, e -> true, 1)).singleElement()
+                .satisfies(e -> assertThat(e.getEntity()).extracting(x -> x.getWhat().getIdentifier().getValue())
+                        .contains(patient));
+    }
+
+    @Test
+    void referencesFromRecordsStillBlockDeletingAPatientWithATrail() {
+        String clientId = newClient();
+        String clinician = programClinician(clientId);
+        String patient = "Patient/referenced-" + UUID.randomUUID();
+        put(patient, clinician, "{\"resourceType\":\"Patient\",\"id\":\"" + idPart(patient)
+                + "\",\"managingOrganization\":{\"reference\":\"" + PROGRAM + "\"}}");
+        get("/fhir/" + patient, clinician);
+        awaitEvents("AuditEvent?patient=" + patient, e -> true, 2);
+        // Referenced after the AuditEvents: HAPI finds those first, and the observation must still count.
+        assertThat(post("/Observation", clinician, "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                + "\"code\":{\"text\":\"Craving\"},\"subject\":{\"reference\":\"" + patient + "\"}}").status())
+                .isEqualTo(201);
+
+        Response refused = send(HttpRequest.newBuilder(URI.create(baseUrl() + "/" + patient))
+                .header("Authorization", "Bearer " + clinician).DELETE().build());
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.body()).contains("Observation/").doesNotContain("AuditEvent/");
+        assertThat(get("/fhir/" + patient, clinician).status()).isEqualTo(200);
+    }
+
+    @Test
+    void everythingNeverContainsTheTrailEvenForAnAuditorWithWideScopes() {
+        String clientId = newClient();
+        // An auditor who may also read every record: the trail is still not part of the patient's record.
+        String auditorAndOfficer = TestTokens.token().role("auditor privacy-officer").scope("user/*.rs")
+                .purpose("TREAT").client(clientId).sign();
+        assertThat(get("/fhir/Patient/example-patient", auditorAndOfficer).status()).isEqualTo(200);
+        assertThat(awaitEvents("AuditEvent?patient=Patient/example-patient&altid=" + clientId, e -> true, 1)).hasSize(1);
+
+        List<Bundle.BundleEntryComponent> everything = allPages("/fhir/Patient/example-patient/$everything?_count=100",
+                auditorAndOfficer);
+
+        assertThat(everything).isNotEmpty().noneMatch(e -> e.getResource() instanceof AuditEvent);
+        assertThat(allPages("/fhir/Patient?_id=example-patient&_revinclude=*&_count=100", auditorAndOfficer))
+                .isNotEmpty().noneMatch(e -> e.getResource() instanceof AuditEvent);
+        // Through its own endpoint the trail is read, page after page: the read, $everything and the search.
+        awaitEvents("AuditEvent?patient=Patient/example-patient&altid=" + clientId, e -> true, 3);
+        assertThat(allPages("/fhir/AuditEvent?patient=Patient/example-patient&altid=" + clientId + "&_count=2", auditor))
+                .hasSizeGreaterThanOrEqualTo(3).allMatch(e -> e.getResource() instanceof AuditEvent);
+    }
+
+    @Test
+    void operationDisclosuresAreFoundByThePatientTheyAreAbout() {
+        String clientId = newClient();
+        String payer = payer(clientId);
+        String empty = "{\"resourceType\":\"Parameters\"}";
+        String documentation = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"output\",\"valueCode\":\"bundle\"}]}";
+        assertThat(post("/EpisodeOfCare/example-episode/$attendance", payer, empty).status()).isEqualTo(200);
+        assertThat(post("/EpisodeOfCare/example-episode/$medical-necessity", payer, empty).status()).isEqualTo(200);
+        Response bundle = post("/EpisodeOfCare/example-episode/$medical-necessity", payer, documentation);
+        assertThat(bundle.status()).isEqualTo(200);
+        assertThat(post("/QuestionnaireResponse/example-intake/$extract", payer, empty).status()).isEqualTo(200);
+
+        List<AuditEvent> events = awaitEvents("AuditEvent?patient=Patient/example-patient&altid=" + clientId, e -> true, 4);
+
+        assertThat(events).extracting(AuditEvent::getOutcomeDesc).containsExactlyInAnyOrder("HTTP 200 $attendance",
+                "HTTP 200 $medical-necessity", "HTTP 200 $medical-necessity", "HTTP 200 $extract");
+        // The documentation package's evidence, nested in the Bundle, is recorded resource by resource (the
+        // first 100: an AuditEvent names at most 100 resources).
+        List<String> evidence = ((Bundle) bundle.resource()).getEntry().stream().map(e -> e.getResource())
+                .filter(r -> r.getIdElement().hasIdPart()).map(r -> r.fhirType() + "/" + r.getIdElement().getIdPart())
+                .toList();
+        assertThat(evidence).contains("EpisodeOfCare/example-episode");
+        assertThat(events).anySatisfy(e -> assertThat(disclosed(e))
+                .containsExactlyElementsOf(evidence.subList(0, Math.min(100, evidence.size()))));
+    }
+
+    @Test
+    void writesThatReturnTheStoredRecordAreRecordedAsDisclosures() {
+        String value = UUID.randomUUID().toString();
+        String observation = "{\"resourceType\":\"Observation\",\"identifier\":[{\"system\":\"urn:test\",\"value\":\""
+                + value + "\"}],\"status\":\"final\",\"code\":{\"text\":\"Craving\"},"
+                + "\"subject\":{\"reference\":\"Patient/example-patient\"}}";
+
+        // Created without a body in the response: a write, nothing disclosed; still found by the patient.
+        String minimal = newClient();
+        Response created = send(writeRequest("/Observation", minimal).header("Prefer", "return=minimal")
+                .POST(HttpRequest.BodyPublishers.ofString(observation)).build());
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.body()).isEmpty();
+        String stored = "Observation/" + new org.hl7.fhir.r4.model.IdType(created.header("Location")).getIdPart();
+        AuditEvent write = single(minimal);
+        assertThat(lifecycles(write, stored)).containsExactly("1");
+        assertThat(patientsOf(write)).contains("Patient/example-patient");
+
+        // The same create, conditional on the identifier: nothing is written, the stored record is returned.
+        String conditional = newClient();
+        Response matched = send(writeRequest("/Observation", conditional)
+                .header("If-None-Exist", "identifier=urn:test|" + value)
+                .POST(HttpRequest.BodyPublishers.ofString(observation)).build());
+        assertThat(matched.status()).isEqualTo(200);
+        assertThat(matched.body()).contains(stored.substring(stored.indexOf('/') + 1));
+        AuditEvent match = single(conditional);
+        assertThat(match.getSubtypeFirstRep().getCode()).isEqualTo("create");
+        assertThat(lifecycles(match, stored)).containsExactly("11");
+        assertThat(patientsOf(match)).contains("Patient/example-patient");
+
+        // A patch that changes the record and returns it: amended and disclosed.
+        String patching = newClient();
+        assertThat(patch(stored, patching, "amended").status()).isEqualTo(200);
+        assertThat(lifecycles(single(patching), stored)).containsExactlyInAnyOrder("3", "11");
+
+        // A patch that changes nothing writes nothing, and still returns the stored record.
+        String unchanged = newClient();
+        Response noop = patch(stored, unchanged, "amended");
+        assertThat(noop.status()).isEqualTo(200);
+        assertThat(noop.body()).contains("\"amended\"");
+        assertThat(lifecycles(single(unchanged), stored)).containsExactly("11");
+    }
+
+    private HttpRequest.Builder writeRequest(String path, String clientId) {
+        return HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("Authorization", "Bearer " + programClinician(clientId))
+                .header("Content-Type", "application/fhir+json").header("Accept", "application/fhir+json");
+    }
+
+    private Response patch(String reference, String clientId, String status) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + "/" + reference))
+                .header("Authorization", "Bearer " + programClinician(clientId))
+                .header("Content-Type", "application/json-patch+json").header("Accept", "application/fhir+json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(
+                        "[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"" + status + "\"}]")).build());
+    }
+
+    /** The lifecycle codes of the entities naming a resource (none: only named). */
+    private static List<String> lifecycles(AuditEvent event, String resource) {
+        return event.getEntity().stream().filter(e -> resource.equals(e.getWhat().getIdentifier().getValue()))
+                .map(e -> e.hasLifecycle() ? e.getLifecycle().getCode() : "none").toList();
+    }
+
+    private static List<String> disclosed(AuditEvent event) {
+        return event.getEntity().stream().filter(e -> e.hasLifecycle() && "11".equals(e.getLifecycle().getCode()))
+                .map(e -> e.getWhat().getIdentifier().getValue()).toList();
+    }
+
+    private static List<String> patientsOf(AuditEvent event) {
+        return event.getEntity().stream().filter(e -> "1".equals(e.getRole().getCode()))
+                .map(e -> e.getWhat().getReference()).toList();
+    }
+
+    private String programClinician(String clientId) {
+        return TestTokens.token().role("clinician").scope("user/*.cruds").purpose("TREAT").organization(PROGRAM)
+                .client(clientId).sign();
+    }
+
+    private static String idPart(String reference) {
+        return reference.substring(reference.indexOf('/') + 1);
+    }
+
+    private Response put(String reference, String token, String body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + "/" + reference))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    private Response post(String path, String token, String body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .header("Accept", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /** Every entry of a search or operation result, following its next links. */
+    private List<Bundle.BundleEntryComponent> allPages(String path, String token) {
+        List<Bundle.BundleEntryComponent> entries = new java.util.ArrayList<>();
+        String next = path;
+        while (next != null) {
+            Response page = get(next, token);
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            Bundle bundle = (Bundle) page.resource();
+            entries.addAll(bundle.getEntry());
+            Bundle.BundleLinkComponent link = bundle.getLink(Bundle.LINK_NEXT);
+            next = link == null ? null : URI.create(link.getUrl()).getRawPath() + "?" + URI.create(link.getUrl()).getRawQuery();
+        }
+        return entries;
     }
 
     private AuditEvent single(String clientId) {

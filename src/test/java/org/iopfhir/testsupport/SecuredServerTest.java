@@ -20,10 +20,10 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * Base of the security tests: the whole application with security, Part 2 labelling and audit on,
- * trusting {@link TestTokens}' key, on a database of its own on the shared PostgreSQL, with the
- * example episode loaded at start-up (so its labelling at start-up is tested too). All subclasses
- * share this one Spring context.
+ * Base of the security tests: the whole application with security, Part 2 labelling and audit on (audit
+ * by default: it follows security), trusting {@link TestTokens}' key, on a database of its own on the
+ * shared PostgreSQL, with the example episode loaded at start-up (so its labelling at start-up is
+ * tested too). All subclasses share this one Spring context.
  */
 @AutoConfigureObservability
 @SpringBootTest(classes = IopFhirServerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -46,7 +46,6 @@ public abstract class SecuredServerTest {
         registry.add("iop.security.public-key-location", TestTokens::publicKeyLocation);
         registry.add("iop.security.token-endpoint", () -> TestTokens.ISSUER + "/token");
         registry.add("iop.security.authorization-endpoint", () -> TestTokens.ISSUER + "/authorize");
-        registry.add("iop.security.audit.enabled", () -> "true");
         registry.add("iop.ig.load-examples", () -> "true");
     }
 

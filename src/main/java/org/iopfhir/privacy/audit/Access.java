@@ -9,6 +9,7 @@ import org.iopfhir.privacy.auth.CallerContext;
  * {@code http://hl7.org/fhir/restful-interaction}), by whom, about which patients and resources,
  * and how it ended (HTTP status).
  *
+ * @param resources the resources concerned ({@code Type/id}) and what the request did with each
  * @param stored whether the resources named exist in this server (a successful request other than a
  *               delete): then patients are recorded as references an auditor can search by; otherwise
  *               as identifiers, since a reference to a missing resource could not be stored
@@ -17,10 +18,14 @@ public record Access(
         Interaction interaction,
         CallerContext caller,
         int status,
-        List<String> resources,
+        List<Touched> resources,
         Set<String> patients,
         String query,
         String operation,
         String remoteAddress,
         boolean stored) {
+
+    /** A resource ({@code Type/id}) and what the request did with it. */
+    public record Touched(String resource, Lifecycle lifecycle) {
+    }
 }

@@ -3,6 +3,7 @@ package org.iopfhir.privacy.audit;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Date;
+import java.util.Set;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventAgentComponent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventOutcome;
@@ -18,7 +19,12 @@ import org.hl7.fhir.r4.model.Reference;
  * of use; the patients and resources concerned (a search's query as the entity's {@code query}); this
  * server as the source observer. Patients are recorded as references, so auditors find every access
  * to a patient with {@code AuditEvent?patient=}; other resources by identifier ({@code Type/id}),
- * which costs no reference index rows - a 50-hit search would otherwise add 50 per AuditEvent.
+ * which costs no reference index rows - a 50-hit search would otherwise add 50 per AuditEvent. Each
+ * resource entity says what the request did with it in its {@code lifecycle} ({@link Lifecycle}):
+ * created or amended (written), disclosure (sent to the caller), none (only named). A write whose
+ * response returns the stored resource is recorded as both a write and a disclosure; with
+ * {@code Prefer: return=minimal} it discloses nothing. At most 100 patients and 100 resources are
+ * recorded per event.
  */
 public class AuditEventFactory {
 
@@ -34,6 +40,13 @@ public class AuditEventFactory {
     /** Names a resource that may not exist (a refused or failed request, a deletion). */
     static final String RESOURCE_SYSTEM = "urn:iop-fhir:resource";
     private static final int MAX_ENTITIES = 100;
+    /**
+     * Where AuditEvents reference stored resources (the patients in {@code entity.what}), as HAPI indexes them:
+     * once per search parameter on the element ({@code entity}; {@code patient}, which HAPI names by its
+     * expression). References there do not keep a resource from being deleted ({@link AuditTrailSeparation}).
+     */
+    public static final Set<String> REFERENCE_PATHS =
+            Set.of("AuditEvent.entity.what", "AuditEvent.entity.what.where(resolve() is Patient)");
 
     private final String serverName;
     private final Clock clock;
@@ -76,16 +89,32 @@ public class AuditEventFactory {
                 .setWhat(what(p, access.stored()))
                 .setType(new Coding(ENTITY_TYPE, "1", "Person"))
                 .setRole(new Coding(OBJECT_ROLE, "1", "Patient")));
-        access.resources().stream().filter(r -> !access.patients().contains(r)).limit(MAX_ENTITIES)
-                .forEach(r -> event.addEntity().setWhat(what(r, false))
-                        .setType(new Coding(ENTITY_TYPE, "2", "System Object"))
-                        .setRole(new Coding(OBJECT_ROLE, "4", "Domain Resource")));
+        access.resources().stream()
+                .filter(r -> r.lifecycle() != Lifecycle.NAMED || !access.patients().contains(r.resource()))
+                .limit(MAX_ENTITIES)
+                .forEach(r -> {
+                    AuditEvent.AuditEventEntityComponent entity = event.addEntity().setWhat(what(r.resource(), false))
+                            .setType(new Coding(ENTITY_TYPE, "2", "System Object"))
+                            .setRole(new Coding(OBJECT_ROLE, "4", "Domain Resource"));
+                    r.lifecycle().coding().ifPresent(entity::setLifecycle);
+                });
         if (access.query() != null) {
             event.addEntity().setType(new Coding(ENTITY_TYPE, "2", "System Object"))
                     .setRole(new Coding(OBJECT_ROLE, "24", "Query"))
                     .setQuery(access.query().getBytes(StandardCharsets.UTF_8));
         }
         return event;
+    }
+
+    /**
+     * A copy of an event whose entities name what they reference by identifier, as for resources that do not
+     * exist: for an event about a patient deleted before the event was stored.
+     */
+    static AuditEvent withoutReferences(AuditEvent event) {
+        AuditEvent copy = event.copy();
+        copy.getEntity().stream().filter(e -> e.getWhat().hasReference())
+                .forEach(e -> e.setWhat(what(e.getWhat().getReference(), false)));
+        return copy;
     }
 
     private static Reference what(String resource, boolean stored) {

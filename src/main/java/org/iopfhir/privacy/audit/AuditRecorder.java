@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.iopfhir.privacy.auth.CallerContext;
 
-/** Turns accesses into AuditEvents on the trail; does nothing when audit is off. */
+/** Turns accesses into AuditEvents on the trail; does nothing when audit is off (no trail: see {@link AuditEnabled}). */
 public class AuditRecorder {
 
     private final AuditEventFactory factory;
@@ -15,6 +15,11 @@ public class AuditRecorder {
     public AuditRecorder(AuditEventFactory factory, Optional<AuditTrail> trail) {
         this.factory = factory;
         this.trail = trail;
+    }
+
+    /** Whether accesses are kept: the server has an audit trail. */
+    public boolean recording() {
+        return trail.isPresent();
     }
 
     public void record(Access access) {

@@ -23,8 +23,10 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>A full queue (the database cannot keep up) makes the request wait up to the offer timeout -
  * back-pressure rather than silent loss; after that the event is dropped, counted in
- * {@code iop.audit.events.dropped} and logged as an error. A failed batch is retried once, then
- * counted as dropped. On shutdown the writer stops after the web server (no new requests) and
+ * {@code iop.audit.events.dropped} and logged as an error. A failed batch is written again in halves: an
+ * event naming a patient deleted since its request is kept with the patient named by identifier instead
+ * of a reference; when an event cannot be stored even so (the database failed), it and the rest of the
+ * batch are counted as dropped. On shutdown the writer stops after the web server (no new requests) and
  * flushes what is queued before the database goes.
  */
 public class AuditTrail implements SmartLifecycle {
@@ -111,18 +113,56 @@ public class AuditTrail implements SmartLifecycle {
     }
 
     private synchronized void write(List<AuditEvent> batch) {
-        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        batch.forEach(e -> transaction.addEntry().setResource(e).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl("AuditEvent"));
-        for (int attempt = 1; attempt <= 2; attempt++) {
-            try {
-                systemDao.transaction(new SystemRequestDetails(), transaction);
-                written.increment(batch.size());
-                return;
-            } catch (RuntimeException e) {
-                LOG.error("Writing {} AuditEvents failed (attempt {}): {}", batch.size(), attempt, e.getClass().getSimpleName());
-            }
+        double droppedBefore = dropped.count();
+        writeHalving(batch);
+        long lost = Math.round(dropped.count() - droppedBefore);
+        if (lost > 0) {
+            LOG.error("Writing AuditEvents failed: {} of {} dropped", lost, batch.size());
         }
-        dropped.increment(batch.size());
+    }
+
+    /**
+     * Stores events in one transaction. One that fails is either the database failing, or an event that
+     * references a patient deleted since its request (a reference to a deleted resource cannot be stored;
+     * e.g. an auditor reading a deleted patient's trail), which fails the whole transaction: the batch is
+     * halved until that event is alone, and it is kept with its patients named by identifier. An event that
+     * cannot be stored even so means the database failed: it and the rest are dropped.
+     *
+     * @return false when the database failed (and the events not written were counted as dropped)
+     */
+    private boolean writeHalving(List<AuditEvent> events) {
+        if (store(events)) {
+            written.increment(events.size());
+            return true;
+        }
+        if (events.size() == 1) {
+            if (store(List.of(AuditEventFactory.withoutReferences(events.get(0))))) {
+                written.increment();
+                return true;
+            }
+            dropped.increment();
+            return false;
+        }
+        List<AuditEvent> head = events.subList(0, events.size() / 2);
+        List<AuditEvent> tail = events.subList(events.size() / 2, events.size());
+        if (!writeHalving(head)) {
+            dropped.increment(tail.size());
+            return false;
+        }
+        return writeHalving(tail);
+    }
+
+    /** Stores copies: a transaction may give what it stores ids even when it then fails, and events are retried. */
+    private boolean store(List<AuditEvent> events) {
+        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        events.forEach(e -> transaction.addEntry().setResource(e.copy()).getRequest()
+                .setMethod(Bundle.HTTPVerb.POST).setUrl("AuditEvent"));
+        try {
+            systemDao.transaction(new SystemRequestDetails(), transaction);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.debug("Writing {} AuditEvents failed: {}", events.size(), e.getClass().getSimpleName());
+            return false;
+        }
     }
 }

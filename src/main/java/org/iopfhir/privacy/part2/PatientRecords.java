@@ -62,6 +62,18 @@ public class PatientRecords {
     }
 
     /**
+     * The patients a stored resource ({@code Type/id}) is about, read with system rights: none when it does
+     * not exist or is no FHIR resource type.
+     */
+    public Set<String> patientsOfStored(String reference) {
+        IdType id = new IdType(reference);
+        if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType())) {
+            return Set.of();
+        }
+        return stored(id.getResourceType() + "/" + id.getIdPart(), null).map(this::patientsOf).orElse(Set.of());
+    }
+
+    /**
      * The patients a resource is about, also when it names none itself but links to a session or an
      * episode (a note with only {@code context.encounter}): those lead to their patient.
      */
