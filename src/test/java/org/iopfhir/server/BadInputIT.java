@@ -2,15 +2,19 @@ package org.iopfhir.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
 import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.iopfhir.testsupport.PostgresServerTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.util.unit.DataSize;
@@ -90,6 +94,61 @@ class BadInputIT extends PostgresServerTest {
             assertThat(issue.getSeverity()).isIn(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueSeverity.FATAL);
             assertThat(issue.getDiagnostics()).isNotBlank();
         });
+    }
+
+    @Test
+    void smallGzipBodyInflatingBeyondTheLimitGets413() throws IOException, InterruptedException {
+        byte[] bomb = gzippedOversizeBody(maxRequestSize.toBytes());
+        assertThat(bomb.length).as("compressed size").isLessThan(1_000_000);
+
+        HttpResponse<String> response = post(bomb, "gzip");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        OperationOutcome outcome = FHIR.newJsonParser().parseResource(OperationOutcome.class, response.body());
+        assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.TOOLONG);
+    }
+
+    @Test
+    void gzipBodyWithinTheLimitIsDecodedAndStored() throws IOException, InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Gzipped\"}]}".getBytes(StandardCharsets.UTF_8));
+        }
+
+        HttpResponse<String> response = post(out.toByteArray(), "gzip");
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.body()).contains("Gzipped");
+    }
+
+    @Test
+    void bodyInAnEncodingTheServerCannotDecodeGets415() throws IOException, InterruptedException {
+        HttpResponse<String> response = post("{\"resourceType\":\"Patient\"}".getBytes(StandardCharsets.UTF_8), "br");
+
+        assertThat(response.statusCode()).isEqualTo(415);
+        assertThat(FHIR.newJsonParser().parseResource(response.body())).isInstanceOf(OperationOutcome.class);
+    }
+
+    private HttpResponse<String> post(byte[] body, String contentEncoding) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/Patient"))
+                .header("Accept", JSON).header("Content-Type", JSON).header("Content-Encoding", contentEncoding)
+                .header("Prefer", "return=representation")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@link #oversizeBody} gzipped as it is written, so the test never holds the inflated body. */
+    private static byte[] gzippedOversizeBody(long limit) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write(("{\"resourceType\":\"Patient\",\"text\":{\"status\":\"generated\",\"div\":"
+                    + "\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">").getBytes(StandardCharsets.UTF_8));
+            byte[] padding = "x".repeat(1 << 20).getBytes(StandardCharsets.US_ASCII);
+            for (long written = 0; written <= limit; written += padding.length) {
+                gzip.write(padding);
+            }
+            gzip.write("</div>\"}}".getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
     }
 
     private static String oversizeBody(long limit) {
