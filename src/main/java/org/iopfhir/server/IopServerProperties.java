@@ -16,6 +16,7 @@ import org.springframework.util.unit.DataSize;
  * @param maxRequestSize  largest request body accepted; larger ones get 413 (big enough for
  *                        synthetic patient histories of several thousand resources)
  * @param corsAllowedOrigins origins browser apps may call from; empty disables CORS
+ * @param maxSortKeys     most {@code _sort} keys one search may name; more get 400
  */
 @ConfigurationProperties("iop.server")
 public record IopServerProperties(
@@ -23,5 +24,6 @@ public record IopServerProperties(
         @DefaultValue("20") int defaultPageSize,
         @DefaultValue("500") int maxPageSize,
         @DefaultValue("64MB") DataSize maxRequestSize,
-        @DefaultValue("*") List<String> corsAllowedOrigins) {
+        @DefaultValue("*") List<String> corsAllowedOrigins,
+        @DefaultValue("3") int maxSortKeys) {
 }

@@ -53,6 +53,11 @@ class BadInputIT extends PostgresServerTest {
                         "{\"resourceType\":\"Patient\",\"id\":\"xyz\"}", 400),
                 Arguments.of("unknown search parameter", "GET", "/Patient?favourite-colour=blue", null, null, 400),
                 Arguments.of("unparseable date search", "GET", "/Patient?birthdate=yesterday", null, null, 400),
+                Arguments.of("more sort keys than allowed", "GET", "/Patient?_sort=name,-birthdate,gender,_id", null, null,
+                        400),
+                Arguments.of("sort keys over repeated _sort parameters", "GET",
+                        "/Patient?_sort=name&_sort=birthdate&_sort=gender,_lastUpdated", null, null, 400),
+                Arguments.of("NUL character in a search value", "GET", "/Patient?name=Ri%00vera", null, null, 400),
                 Arguments.of("misspelt element would be silently dropped", "POST", "/Patient", JSON,
                         "{\"resourceType\":\"Patient\",\"nmae\":[{\"family\":\"Rivera\"}]}", 400),
                 Arguments.of("wrong JSON type for a boolean", "POST", "/Patient", JSON,
@@ -94,6 +99,31 @@ class BadInputIT extends PostgresServerTest {
             assertThat(issue.getSeverity()).isIn(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueSeverity.FATAL);
             assertThat(issue.getDiagnostics()).isNotBlank();
         });
+    }
+
+    @Test
+    void searchWithAsManySortKeysAsAllowedIsAnswered() throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                URI.create(baseUrl() + "/Patient?_sort=name,-birthdate,_id")).header("Accept", JSON).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void searchInsideABatchIsHeldToTheSortLimitToo() throws IOException, InterruptedException {
+        String batch = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
+                + "{\"request\":{\"method\":\"GET\",\"url\":\"Patient?_sort=name,birthdate,gender,_id\"}},"
+                + "{\"request\":{\"method\":\"GET\",\"url\":\"Patient?_sort=name\"}}]}";
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl()))
+                .header("Accept", JSON).header("Content-Type", JSON)
+                .POST(HttpRequest.BodyPublishers.ofString(batch)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        org.hl7.fhir.r4.model.Bundle answer = FHIR.newJsonParser().parseResource(org.hl7.fhir.r4.model.Bundle.class,
+                response.body());
+        assertThat(answer.getEntry().get(0).getResponse().getStatus()).startsWith("400");
+        assertThat(answer.getEntry().get(1).getResponse().getStatus()).startsWith("200");
     }
 
     @Test
