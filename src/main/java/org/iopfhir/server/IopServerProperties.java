@@ -1,5 +1,6 @@
 package org.iopfhir.server;
 
+import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -17,6 +18,9 @@ import org.springframework.util.unit.DataSize;
  *                        synthetic patient histories of several thousand resources)
  * @param corsAllowedOrigins origins browser apps may call from; empty disables CORS
  * @param maxSortKeys     most {@code _sort} keys one search may name; more get 400
+ * @param statementTimeout longest any one SQL statement may run (PostgreSQL {@code statement_timeout},
+ *                        H2 {@code QUERY_TIMEOUT}); a request whose statement is stopped gets 503.
+ *                        Zero turns the limit off. Schema migration at start-up runs without it.
  */
 @ConfigurationProperties("iop.server")
 public record IopServerProperties(
@@ -25,5 +29,6 @@ public record IopServerProperties(
         @DefaultValue("500") int maxPageSize,
         @DefaultValue("64MB") DataSize maxRequestSize,
         @DefaultValue("*") List<String> corsAllowedOrigins,
-        @DefaultValue("3") int maxSortKeys) {
+        @DefaultValue("3") int maxSortKeys,
+        @DefaultValue("30s") Duration statementTimeout) {
 }

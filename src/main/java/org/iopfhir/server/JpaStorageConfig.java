@@ -25,13 +25,16 @@ import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 
@@ -54,6 +57,16 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 })
 @EnableConfigurationProperties(JpaProperties.class)
 public class JpaStorageConfig {
+
+    /**
+     * Every pooled connection gets the statement timeout as it is opened. A post-processor must not
+     * depend on other beans, so it reads its one setting from the environment itself.
+     */
+    @Bean
+    public static BeanPostProcessor statementTimeout(Environment environment) {
+        return new StatementTimeout(Binder.get(environment)
+                .bindOrCreate("iop.server", IopServerProperties.class).statementTimeout());
+    }
 
     @Bean
     public Database database(DataSource dataSource) throws SQLException {

@@ -19,6 +19,7 @@ import org.springframework.test.context.DynamicPropertySource;
 public abstract class PostgresServerTest {
 
     protected static final FhirContext FHIR = TestFhir.CONTEXT;
+    protected static final String STATEMENT_TIMEOUT = "5s";
 
     @LocalServerPort
     protected int port;
@@ -28,6 +29,8 @@ public abstract class PostgresServerTest {
         registry.add("spring.datasource.url", TestPostgres::sharedDatabaseUrl);
         registry.add("spring.datasource.username", () -> TestPostgres.USER);
         registry.add("spring.datasource.password", () -> "");
+        // Short enough for StatementTimeoutIT to wait out, long enough for every other statement.
+        registry.add("iop.server.statement-timeout", () -> STATEMENT_TIMEOUT);
     }
 
     protected String baseUrl() {
