@@ -14,8 +14,9 @@ import org.slf4j.Marker;
  * errors (which quote values), Tomcat quotes malformed request lines. Any event of a logger under
  * one of the configured prefixes ({@code <redact>ca.uhn.fhir</redact>} in logback-spring.xml) is
  * replaced by one line on {@value #REPLACEMENT_LOGGER} at the same level naming the logger and the
- * exception classes, without message, arguments or stack trace. Levels still decide what is
- * logged; the server's own errors are logged, safely, by {@link ErrorResponseInterceptor}.
+ * exception classes, without message or arguments; with {@value #REPLACEMENT_LOGGER} at DEBUG, also
+ * the stack trace with its messages withheld. Levels still decide what is logged; the server's
+ * own errors are logged, safely, by {@link ErrorResponseInterceptor}.
  */
 public class LogRedactionFilter extends TurboFilter {
 
@@ -62,8 +63,14 @@ public class LogRedactionFilter extends TurboFilter {
     private static void replace(Logger original, Level level, Throwable thrown) {
         Logger replacement = original.getLoggerContext().getLogger(REPLACEMENT_LOGGER);
         String format = thrown == null ? "{} {}: message withheld" : "{} {}: message withheld; {}";
-        Object[] args = thrown == null ? new Object[] {level, original.getName()}
-                : new Object[] {level, original.getName(), LogSafety.describe(thrown)};
+        Object[] args;
+        if (thrown == null) {
+            args = new Object[] {level, original.getName()};
+        } else if (replacement.isDebugEnabled()) {
+            args = new Object[] {level, original.getName(), LogSafety.describe(thrown), LogSafety.withoutMessages(thrown)};
+        } else {
+            args = new Object[] {level, original.getName(), LogSafety.describe(thrown)};
+        }
         switch (level.toInt()) {
             case Level.ERROR_INT -> replacement.error(format, args);
             case Level.WARN_INT -> replacement.warn(format, args);

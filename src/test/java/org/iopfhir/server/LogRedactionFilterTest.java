@@ -50,6 +50,20 @@ class LogRedactionFilterTest {
     }
 
     @Test
+    void atDebugTheReplacementCarriesTheStackWithMessagesWithheld() {
+        context.getLogger(LogRedactionFilter.REPLACEMENT_LOGGER).setLevel(Level.DEBUG);
+        IllegalStateException thrown = new IllegalStateException(MARKER);
+        context.getLogger("ca.uhn.fhir.jpa.search.builder.tasks.SearchTask").error("Failed during search", thrown);
+
+        assertThat(appender.list).singleElement().satisfies(event -> {
+            assertThat(event.getThrowableProxy()).isNotNull();
+            assertThat(event.getThrowableProxy().getMessage()).startsWith("java.lang.IllegalStateException")
+                    .doesNotContain(MARKER);
+            assertThat(event.getThrowableProxy().getStackTraceElementProxyArray()).hasSameSizeAs(thrown.getStackTrace());
+        });
+    }
+
+    @Test
     void messagesBuiltByConcatenationAreWithheldToo() {
         context.getLogger("org.hibernate.engine.jdbc.spi.SqlExceptionHelper").warn("ERROR: Key (x)=(" + MARKER + ")");
 
