@@ -1,5 +1,6 @@
 package org.iopfhir.privacy;
 
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -13,6 +14,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          its JWK set is discovered from it unless one of the two below is set
  * @param jwkSetUri         the issuer's JWK set, when discovery is not available
  * @param publicKeyLocation a PEM RSA public key (e.g. {@code file:/etc/iop/issuer.pub}) instead of a JWK set
+ * @param audience          accepted audiences: a token's {@code aud} must name one of them. Unset, it
+ *                          is {@code iop.server.public-base-url} (SMART apps ask for tokens whose
+ *                          audience is the FHIR base URL); with neither set, {@code aud} is not checked
  * @param authorizationEndpoint announced in the SMART discovery document
  * @param tokenEndpoint     announced in the SMART discovery document
  * @param part2Labelling    label 42 CFR Part 2 records on write
@@ -24,6 +28,7 @@ public record SecurityProperties(
         @DefaultValue("") String issuerUri,
         @DefaultValue("") String jwkSetUri,
         @DefaultValue("") String publicKeyLocation,
+        List<String> audience,
         @DefaultValue("") String authorizationEndpoint,
         @DefaultValue("") String tokenEndpoint,
         @DefaultValue("true") boolean part2Labelling,
@@ -48,6 +53,11 @@ public record SecurityProperties(
         public boolean enabledWhen(boolean secured) {
             return enabled != null ? enabled : secured;
         }
+    }
+
+    public SecurityProperties {
+        audience = audience == null ? List.of()
+                : audience.stream().filter(a -> a != null && !a.isBlank()).map(String::trim).toList();
     }
 
     public boolean hasIssuer() {

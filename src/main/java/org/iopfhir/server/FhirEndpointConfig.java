@@ -88,6 +88,8 @@ public class FhirEndpointConfig {
 
         server.registerInterceptor(requestLog());
         server.registerInterceptor(new ResourceIdSyntaxInterceptor());
+        server.registerInterceptor(new SearchParameterLimitsInterceptor(properties.maxSortKeys()));
+        server.registerInterceptor(new ErrorResponseInterceptor());
         server.registerInterceptor(new ResponseHighlighterInterceptor());
         server.registerInterceptor(new OpenApiInterceptor());
         if (!properties.corsAllowedOrigins().isEmpty()) {

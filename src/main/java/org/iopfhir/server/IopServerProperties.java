@@ -1,5 +1,6 @@
 package org.iopfhir.server;
 
+import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -15,7 +16,12 @@ import org.springframework.util.unit.DataSize;
  * @param maxPageSize     largest {@code _count} honoured
  * @param maxRequestSize  largest request body accepted; larger ones get 413 (big enough for
  *                        synthetic patient histories of several thousand resources)
- * @param corsAllowedOrigins origins browser apps may call from; empty disables CORS
+ * @param corsAllowedOrigins origins (patterns) browser apps may call from, e.g. a SMART app's
+ *                        {@code https://app.example.org}; empty, the default, allows no cross-origin calls
+ * @param maxSortKeys     most {@code _sort} keys one search may name; more get 400
+ * @param statementTimeout longest any one SQL statement may run (PostgreSQL {@code statement_timeout},
+ *                        H2 {@code QUERY_TIMEOUT}); a request whose statement is stopped gets 503.
+ *                        Zero turns the limit off. Schema migration at start-up runs without it.
  */
 @ConfigurationProperties("iop.server")
 public record IopServerProperties(
@@ -23,5 +29,12 @@ public record IopServerProperties(
         @DefaultValue("20") int defaultPageSize,
         @DefaultValue("500") int maxPageSize,
         @DefaultValue("64MB") DataSize maxRequestSize,
-        @DefaultValue("*") List<String> corsAllowedOrigins) {
+        List<String> corsAllowedOrigins,
+        @DefaultValue("3") int maxSortKeys,
+        @DefaultValue("30s") Duration statementTimeout) {
+
+    public IopServerProperties {
+        corsAllowedOrigins = corsAllowedOrigins == null ? List.of()
+                : corsAllowedOrigins.stream().filter(o -> o != null && !o.isBlank()).map(String::trim).toList();
+    }
 }

@@ -25,14 +25,16 @@ import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
-import org.iopfhir.privacy.audit.AuditEventFactory;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 
@@ -55,6 +57,16 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 })
 @EnableConfigurationProperties(JpaProperties.class)
 public class JpaStorageConfig {
+
+    /**
+     * Every pooled connection gets the statement timeout as it is opened. A post-processor must not
+     * depend on other beans, so it reads its one setting from the environment itself.
+     */
+    @Bean
+    public static BeanPostProcessor statementTimeout(Environment environment) {
+        return new StatementTimeout(Binder.get(environment)
+                .bindOrCreate("iop.server", IopServerProperties.class).statementTimeout());
+    }
 
     @Bean
     public Database database(DataSource dataSource) throws SQLException {
@@ -81,9 +93,6 @@ public class JpaStorageConfig {
         // Batch entries run one after another: they share the request's state (caller, decisions).
         settings.setBundleBatchPoolSize(1);
         settings.setBundleBatchMaxPoolSize(1);
-        // The audit trail's references to patients never keep a patient from being deleted; every other
-        // reference still does (AuditTrailSeparation applies this to plain deletes, HAPI to $delete-expunge).
-        settings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(AuditEventFactory.REFERENCE_PATHS);
         return settings;
     }
 

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * Creates or upgrades the database schema with HAPI's own migrator (what
  * {@code hapi-fhir-cli migrate-database} runs), so that a HAPI upgrade migrates an existing
  * database instead of leaving Hibernate to guess. The migrator takes a lock in its
- * migration table, so replicas starting together on one database do not race.
+ * migration table, so replicas starting together on one database do not race. It runs without the
+ * statement timeout, which a long index build must not cut short.
  */
 public final class SchemaMigration {
 
@@ -25,10 +26,16 @@ public final class SchemaMigration {
 
     public static void migrate(DataSource dataSource, Database database) {
         long started = System.nanoTime();
-        HapiMigrator migrator = new HapiMigrator(MIGRATION_TABLE, dataSource, database.migratorDriver());
-        migrator.createMigrationTableIfRequired();
-        migrator.addTasks(new HapiFhirJpaMigrationTasks(Set.of()).getAllTasks(VersionEnum.values()));
-        MigrationResult result = migrator.migrate();
+        MigrationResult result;
+        try {
+            HapiMigrator migrator = new HapiMigrator(MIGRATION_TABLE,
+                    StatementTimeout.unbounded(dataSource, database), database.migratorDriver());
+            migrator.createMigrationTableIfRequired();
+            migrator.addTasks(new HapiFhirJpaMigrationTasks(Set.of()).getAllTasks(VersionEnum.values()));
+            result = migrator.migrate();
+        } finally {
+            StatementTimeout.renewConnections(dataSource);
+        }
         log.info("Database schema ({}) is current: {} migration tasks ran in {} ms", database,
                 result.succeededTasks.size(), (System.nanoTime() - started) / 1_000_000);
     }

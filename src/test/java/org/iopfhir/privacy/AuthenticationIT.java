@@ -24,6 +24,10 @@ class AuthenticationIT extends SecuredServerTest {
                 Arguments.of("a token signed by another key", TestTokens.token().scope(CLINICIAN_SCOPES).signedByStranger().sign()),
                 Arguments.of("a token from another issuer", TestTokens.token().scope(CLINICIAN_SCOPES)
                         .issuer("https://evil.example.org").sign()),
+                Arguments.of("a token without expiry", TestTokens.token().scope(CLINICIAN_SCOPES).withoutExpiry().sign()),
+                Arguments.of("a token for another server", TestTokens.token().scope(CLINICIAN_SCOPES)
+                        .audience("https://other-fhir.example.org/fhir").sign()),
+                Arguments.of("a token without an audience", TestTokens.token().scope(CLINICIAN_SCOPES).audience().sign()),
                 Arguments.of("something that is not a JWT", "not-a-token"));
     }
 

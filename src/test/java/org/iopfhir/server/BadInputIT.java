@@ -2,15 +2,19 @@ package org.iopfhir.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
 import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.iopfhir.testsupport.PostgresServerTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.util.unit.DataSize;
@@ -49,6 +53,11 @@ class BadInputIT extends PostgresServerTest {
                         "{\"resourceType\":\"Patient\",\"id\":\"xyz\"}", 400),
                 Arguments.of("unknown search parameter", "GET", "/Patient?favourite-colour=blue", null, null, 400),
                 Arguments.of("unparseable date search", "GET", "/Patient?birthdate=yesterday", null, null, 400),
+                Arguments.of("more sort keys than allowed", "GET", "/Patient?_sort=name,-birthdate,gender,_id", null, null,
+                        400),
+                Arguments.of("sort keys over repeated _sort parameters", "GET",
+                        "/Patient?_sort=name&_sort=birthdate&_sort=gender,_lastUpdated", null, null, 400),
+                Arguments.of("NUL character in a search value", "GET", "/Patient?name=Ri%00vera", null, null, 400),
                 Arguments.of("misspelt element would be silently dropped", "POST", "/Patient", JSON,
                         "{\"resourceType\":\"Patient\",\"nmae\":[{\"family\":\"Rivera\"}]}", 400),
                 Arguments.of("wrong JSON type for a boolean", "POST", "/Patient", JSON,
@@ -90,6 +99,86 @@ class BadInputIT extends PostgresServerTest {
             assertThat(issue.getSeverity()).isIn(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueSeverity.FATAL);
             assertThat(issue.getDiagnostics()).isNotBlank();
         });
+    }
+
+    @Test
+    void searchWithAsManySortKeysAsAllowedIsAnswered() throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                URI.create(baseUrl() + "/Patient?_sort=name,-birthdate,_id")).header("Accept", JSON).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void searchInsideABatchIsHeldToTheSortLimitToo() throws IOException, InterruptedException {
+        String batch = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
+                + "{\"request\":{\"method\":\"GET\",\"url\":\"Patient?_sort=name,birthdate,gender,_id\"}},"
+                + "{\"request\":{\"method\":\"GET\",\"url\":\"Patient?_sort=name\"}}]}";
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl()))
+                .header("Accept", JSON).header("Content-Type", JSON)
+                .POST(HttpRequest.BodyPublishers.ofString(batch)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        org.hl7.fhir.r4.model.Bundle answer = FHIR.newJsonParser().parseResource(org.hl7.fhir.r4.model.Bundle.class,
+                response.body());
+        assertThat(answer.getEntry().get(0).getResponse().getStatus()).startsWith("400");
+        assertThat(answer.getEntry().get(1).getResponse().getStatus()).startsWith("200");
+    }
+
+    @Test
+    void smallGzipBodyInflatingBeyondTheLimitGets413() throws IOException, InterruptedException {
+        byte[] bomb = gzippedOversizeBody(maxRequestSize.toBytes());
+        assertThat(bomb.length).as("compressed size").isLessThan(1_000_000);
+
+        HttpResponse<String> response = post(bomb, "gzip");
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        OperationOutcome outcome = FHIR.newJsonParser().parseResource(OperationOutcome.class, response.body());
+        assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.TOOLONG);
+    }
+
+    @Test
+    void gzipBodyWithinTheLimitIsDecodedAndStored() throws IOException, InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write("{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Gzipped\"}]}".getBytes(StandardCharsets.UTF_8));
+        }
+
+        HttpResponse<String> response = post(out.toByteArray(), "gzip");
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.body()).contains("Gzipped");
+    }
+
+    @Test
+    void bodyInAnEncodingTheServerCannotDecodeGets415() throws IOException, InterruptedException {
+        HttpResponse<String> response = post("{\"resourceType\":\"Patient\"}".getBytes(StandardCharsets.UTF_8), "br");
+
+        assertThat(response.statusCode()).isEqualTo(415);
+        assertThat(FHIR.newJsonParser().parseResource(response.body())).isInstanceOf(OperationOutcome.class);
+    }
+
+    private HttpResponse<String> post(byte[] body, String contentEncoding) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/Patient"))
+                .header("Accept", JSON).header("Content-Type", JSON).header("Content-Encoding", contentEncoding)
+                .header("Prefer", "return=representation")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@link #oversizeBody} gzipped as it is written, so the test never holds the inflated body. */
+    private static byte[] gzippedOversizeBody(long limit) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write(("{\"resourceType\":\"Patient\",\"text\":{\"status\":\"generated\",\"div\":"
+                    + "\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">").getBytes(StandardCharsets.UTF_8));
+            byte[] padding = "x".repeat(1 << 20).getBytes(StandardCharsets.US_ASCII);
+            for (long written = 0; written <= limit; written += padding.length) {
+                gzip.write(padding);
+            }
+            gzip.write("</div>\"}}".getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
     }
 
     private static String oversizeBody(long limit) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class DatabaseTest {
@@ -28,5 +29,12 @@ class DatabaseTest {
         assertThatThrownBy(() -> Database.fromJdbcUrl("jdbc:mysql://db/iop"))
                 .hasMessageContaining("jdbc:mysql://db/iop")
                 .hasMessageContaining("PostgreSQL");
+    }
+
+    @Test
+    void eachDatabaseBoundsStatementsWithItsOwnSessionSetting() {
+        assertThat(Database.POSTGRESQL.statementTimeoutSql(Duration.ofSeconds(30))).isEqualTo("SET statement_timeout = 30000");
+        assertThat(Database.H2.statementTimeoutSql(Duration.ZERO)).isEqualTo("SET QUERY_TIMEOUT 0");
+        assertThat(Database.ofJdbcUrl("jdbc:mysql://db/iop")).isEmpty();
     }
 }

@@ -42,17 +42,31 @@ class OperationsEndpointsIT extends PostgresServerTest {
     }
 
     @Test
-    void browserAppsPassTheCorsPreflight() throws Exception {
+    void aBrowserAppFromAnAllowedOriginPassesTheCorsPreflight() throws Exception {
+        HttpResponse<String> response = preflight(BROWSER_APP_ORIGIN);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).contains(BROWSER_APP_ORIGIN);
+        assertThat(response.headers().firstValue("Access-Control-Allow-Methods")).get().asString().contains("POST");
+    }
+
+    @Test
+    void aBrowserAppFromAnyOtherOriginIsRefused() throws Exception {
+        HttpResponse<String> response = preflight("https://evil.example.org");
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+
+        HttpResponse<String> read = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/metadata"))
+                .header("Origin", "https://evil.example.org").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(read.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    }
+
+    private HttpResponse<String> preflight(String origin) throws IOException, InterruptedException {
         HttpRequest preflight = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/fhir/Patient"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
-                .header("Origin", "https://app.example.org")
+                .header("Origin", origin)
                 .header("Access-Control-Request-Method", "POST")
                 .header("Access-Control-Request-Headers", "authorization,content-type")
                 .build();
-        HttpResponse<String> response = HTTP.send(preflight, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).contains("https://app.example.org");
-        assertThat(response.headers().firstValue("Access-Control-Allow-Methods")).get().asString().contains("POST");
+        return HTTP.send(preflight, HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {

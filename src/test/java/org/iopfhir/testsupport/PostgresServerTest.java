@@ -19,6 +19,9 @@ import org.springframework.test.context.DynamicPropertySource;
 public abstract class PostgresServerTest {
 
     protected static final FhirContext FHIR = TestFhir.CONTEXT;
+    protected static final String STATEMENT_TIMEOUT = "5s";
+    /** The one origin browser apps may call this server from (cross-origin calls are off by default). */
+    protected static final String BROWSER_APP_ORIGIN = "https://app.example.org";
 
     @LocalServerPort
     protected int port;
@@ -28,6 +31,9 @@ public abstract class PostgresServerTest {
         registry.add("spring.datasource.url", TestPostgres::sharedDatabaseUrl);
         registry.add("spring.datasource.username", () -> TestPostgres.USER);
         registry.add("spring.datasource.password", () -> "");
+        // Short enough for StatementTimeoutIT to wait out, long enough for every other statement.
+        registry.add("iop.server.statement-timeout", () -> STATEMENT_TIMEOUT);
+        registry.add("iop.server.cors-allowed-origins", () -> BROWSER_APP_ORIGIN);
     }
 
     protected String baseUrl() {

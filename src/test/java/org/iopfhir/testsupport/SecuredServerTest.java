@@ -21,9 +21,9 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Base of the security tests: the whole application with security, Part 2 labelling and audit on (audit
- * by default: it follows security), trusting {@link TestTokens}' key, on a database of its own on the
- * shared PostgreSQL, with the example episode loaded at start-up (so its labelling at start-up is
- * tested too). All subclasses share this one Spring context.
+ * by default: it follows security), trusting {@link TestTokens}' key and audience, on a database of its
+ * own on the shared PostgreSQL, with the example episode loaded at start-up (so its labelling at start-up
+ * is tested too). All subclasses share this one Spring context.
  */
 @AutoConfigureObservability
 @SpringBootTest(classes = IopFhirServerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -43,6 +43,7 @@ public abstract class SecuredServerTest {
         registry.add("spring.datasource.password", () -> "");
         registry.add("iop.security.enabled", () -> "true");
         registry.add("iop.security.issuer-uri", () -> TestTokens.ISSUER);
+        registry.add("iop.security.audience", () -> TestTokens.AUDIENCE);
         registry.add("iop.security.public-key-location", TestTokens::publicKeyLocation);
         registry.add("iop.security.token-endpoint", () -> TestTokens.ISSUER + "/token");
         registry.add("iop.security.authorization-endpoint", () -> TestTokens.ISSUER + "/authorize");

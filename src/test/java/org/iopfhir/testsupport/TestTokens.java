@@ -17,15 +17,18 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Bearer tokens for the tests, signed with an RSA key generated per JVM (no identity provider):
- * the server trusts the key's public half, written to a PEM file, and {@link #ISSUER}.
+ * the server trusts the key's public half, written to a PEM file, {@link #ISSUER} and {@link #AUDIENCE}.
  */
 public final class TestTokens {
 
     public static final String ISSUER = "https://login.iop-fhir.test";
+    /** The FHIR base URL the secured test server accepts tokens for (SMART's {@code aud}). */
+    public static final String AUDIENCE = "https://fhir.iop-fhir.test/fhir";
     private static final RSAKey KEY = generate();
     private static final RSAKey STRANGER = generate();
     private static Path publicKeyFile;
@@ -56,11 +59,13 @@ public final class TestTokens {
         return new Token();
     }
 
-    /** A token under construction: valid for five minutes from the trusted issuer unless changed. */
+    /** A token under construction: valid for five minutes from the trusted issuer, for {@link #AUDIENCE}, unless changed. */
     public static final class Token {
         private final Map<String, Object> claims = new LinkedHashMap<>();
         private String issuer = ISSUER;
+        private List<String> audience = List.of(AUDIENCE);
         private Instant expires = Instant.now().plus(Duration.ofMinutes(5));
+        private Instant notBefore;
         private RSAKey key = KEY;
 
         private Token() {
@@ -108,6 +113,24 @@ public final class TestTokens {
             return this;
         }
 
+        /** The audiences ({@code aud}); none leaves the claim out. */
+        public Token audience(String... audiences) {
+            this.audience = List.of(audiences);
+            return this;
+        }
+
+        /** No {@code exp}: a token that would never expire. */
+        public Token withoutExpiry() {
+            this.expires = null;
+            return this;
+        }
+
+        /** Not valid before the given time ({@code nbf}). */
+        public Token notBefore(Instant instant) {
+            this.notBefore = instant;
+            return this;
+        }
+
         public Token expired() {
             this.expires = Instant.now().minus(Duration.ofMinutes(10));
             return this;
@@ -120,8 +143,16 @@ public final class TestTokens {
 
         public String sign() {
             JWTClaimsSet.Builder set = new JWTClaimsSet.Builder().issuer(issuer)
-                    .issueTime(Date.from(Instant.now().minus(Duration.ofMinutes(15))))
-                    .expirationTime(Date.from(expires));
+                    .issueTime(Date.from(Instant.now().minus(Duration.ofMinutes(15))));
+            if (expires != null) {
+                set.expirationTime(Date.from(expires));
+            }
+            if (notBefore != null) {
+                set.notBeforeTime(Date.from(notBefore));
+            }
+            if (!audience.isEmpty()) {
+                set.audience(audience);
+            }
             claims.forEach(set::claim);
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), set.build());
             try {

@@ -13,6 +13,9 @@ public class AuditConfig {
     @Bean
     AuditTrailSeparation auditTrailSeparation(JpaStorageSettings storageSettings, EntityManager entityManager,
             ISearchCacheSvc searches) {
+        // The audit trail's references to patients never keep a patient from being deleted; every other
+        // reference still does (AuditTrailSeparation applies this to plain deletes, HAPI to $delete-expunge).
+        storageSettings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(AuditEventFactory.REFERENCE_PATHS);
         return new AuditTrailSeparation(storageSettings, entityManager, searches);
     }
 }

@@ -9,16 +9,28 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.iopfhir.privacy.SecurityMode;
 import org.iopfhir.privacy.SecurityProperties;
 import org.iopfhir.privacy.audit.AuditRecorder;
+import org.iopfhir.server.IopServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
@@ -39,7 +51,8 @@ public class WebSecurityConfig {
 
     @Bean
     SecurityFilterChain fhirSecurity(HttpSecurity http, SecurityMode mode, SecurityProperties properties,
-            FhirContext fhirContext, AuditRecorder audit, ObjectMapper json) throws Exception {
+            IopServerProperties server, FhirContext fhirContext, AuditRecorder audit, ObjectMapper json)
+            throws Exception {
         http.csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .cors(cors -> cors.disable()) // HAPI's CorsInterceptor answers CORS for /fhir
@@ -57,7 +70,8 @@ public class WebSecurityConfig {
                         // Browsers send CORS pre-flights without credentials.
                         .requestMatchers(HttpMethod.OPTIONS, "/fhir/**").permitAll()
                         .anyRequest().authenticated())
-                .oauth2ResourceServer(rs -> rs.jwt(jwt -> jwt.decoder(jwtDecoder(properties)))
+                .oauth2ResourceServer(rs -> rs.jwt(jwt -> jwt.decoder(jwtDecoder(properties,
+                                audiences(properties, server))))
                         .authenticationEntryPoint(entryPoint))
                 .exceptionHandling(e -> e.authenticationEntryPoint(entryPoint));
         return http.build();
@@ -65,10 +79,10 @@ public class WebSecurityConfig {
 
     /**
      * Signatures checked against the issuer's keys (a PEM key, a JWK set, or the issuer's discovery
-     * document, fetched on first use so start-up does not depend on the issuer being up); the
-     * issuer, expiry and not-before claims are validated.
+     * document, fetched on first use so start-up does not depend on the issuer being up), then the
+     * claims by {@link #claimValidator}.
      */
-    static JwtDecoder jwtDecoder(SecurityProperties properties) {
+    static JwtDecoder jwtDecoder(SecurityProperties properties, List<String> audiences) {
         NimbusJwtDecoder decoder;
         if (!properties.publicKeyLocation().isBlank()) {
             decoder = NimbusJwtDecoder.withPublicKey(readPublicKey(properties.publicKeyLocation())).build();
@@ -77,8 +91,47 @@ public class WebSecurityConfig {
         } else {
             decoder = NimbusJwtDecoder.withIssuerLocation(properties.issuerUri()).build();
         }
-        decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(properties.issuerUri()));
+        decoder.setJwtValidator(claimValidator(properties.issuerUri(), audiences));
         return decoder;
+    }
+
+    /**
+     * The issuer ({@code iss}) must be the configured one; the token must carry an expiry
+     * ({@code exp}: a token without one would be valid forever) that has not passed, and must not
+     * be used before its {@code nbf}; when audiences are configured, {@code aud} must name one of
+     * them (a trailing slash makes no difference), so a token issued for another server is refused.
+     */
+    static OAuth2TokenValidator<Jwt> claimValidator(String issuer, List<String> audiences) {
+        List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+        validators.add(JwtValidators.createDefaultWithIssuer(issuer));
+        validators.add(new JwtClaimValidator<Instant>(JwtClaimNames.EXP, exp -> exp != null));
+        if (!audiences.isEmpty()) {
+            Set<String> accepted = audiences.stream().map(WebSecurityConfig::withoutTrailingSlash)
+                    .collect(Collectors.toSet());
+            validators.add(new JwtClaimValidator<Object>(JwtClaimNames.AUD, aud -> namesOneOf(aud, accepted)));
+        }
+        return new DelegatingOAuth2TokenValidator<>(validators);
+    }
+
+    /** {@code iop.security.audience}, or else the public base URL, or else none (not checked). */
+    static List<String> audiences(SecurityProperties properties, IopServerProperties server) {
+        if (!properties.audience().isEmpty()) {
+            return properties.audience();
+        }
+        return server.publicBaseUrl().isBlank() ? List.of() : List.of(server.publicBaseUrl().trim());
+    }
+
+    private static boolean namesOneOf(Object aud, Set<String> accepted) {
+        Collection<?> named = aud instanceof Collection<?> many ? many : aud == null ? List.of() : List.of(aud);
+        return named.stream().anyMatch(a -> a instanceof String s && accepted.contains(withoutTrailingSlash(s)));
+    }
+
+    private static String withoutTrailingSlash(String url) {
+        String trimmed = url.trim();
+        while (trimmed.endsWith("/")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        }
+        return trimmed;
     }
 
     static RSAPublicKey readPublicKey(String location) {

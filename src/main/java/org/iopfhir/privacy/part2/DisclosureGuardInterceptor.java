@@ -205,7 +205,8 @@ public class DisclosureGuardInterceptor {
         }
     }
 
-    @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+    /** Before the server's own error mapping (order 0): the first answer given is the one sent. */
+    @Hook(value = Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, order = -10)
     public BaseServerResponseException uniform(RequestDetails request, Throwable thrown) {
         RestOperationTypeEnum type = request.getRestOperationType();
         IIdType id = request.getId();

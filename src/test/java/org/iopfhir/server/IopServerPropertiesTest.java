@@ -1,0 +1,32 @@
+package org.iopfhir.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+class IopServerPropertiesTest {
+
+    @Test
+    void defaultsAllowNoCrossOriginCallsAndBoundSortingAndStatements() {
+        IopServerProperties defaults = bind(Map.of());
+
+        assertThat(defaults.corsAllowedOrigins()).isEmpty();
+        assertThat(defaults.maxSortKeys()).isEqualTo(3);
+        assertThat(defaults.statementTimeout()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void originsAreAListOrCommaSeparatedAndBlanksMeanNone() {
+        assertThat(bind(Map.of("iop.server.cors-allowed-origins", "")).corsAllowedOrigins()).isEmpty();
+        assertThat(bind(Map.of("iop.server.cors-allowed-origins", "https://app.example.org, https://*.example.net"))
+                .corsAllowedOrigins()).containsExactly("https://app.example.org", "https://*.example.net");
+    }
+
+    private static IopServerProperties bind(Map<String, String> settings) {
+        return new Binder(new MapConfigurationPropertySource(settings)).bindOrCreate("iop.server", IopServerProperties.class);
+    }
+}
