@@ -72,9 +72,12 @@ public class WriteAccessInterceptor {
             return; // the server's own writes; AuditEvents are guarded by AuditEventGuard
         }
         CallerContext caller = CallerContext.of(request);
-        Permission needed = before == null ? Permission.CREATE : after == null ? Permission.DELETE : Permission.UPDATE;
         IBaseResource target = after != null ? after : before;
-        if (!caller.granted(target.fhirType(), needed)) {
+        // As in the authorization rules: u allows creating too (HAPI's write), c only creating, d deleting.
+        boolean allowed = before == null
+                ? caller.granted(target.fhirType(), Permission.CREATE) || caller.granted(target.fhirType(), Permission.UPDATE)
+                : caller.granted(target.fhirType(), after == null ? Permission.DELETE : Permission.UPDATE);
+        if (!allowed) {
             // Also for writes an operation makes on the caller's behalf ($level-of-care persist=true).
             throw new ForbiddenOperationException("Not permitted: the token's scopes and role do not allow this write");
         }
