@@ -52,7 +52,8 @@ import java.util.regex.Pattern;
  *
  * With --token-key every request carries a bearer JWT (RS256) signed with that PKCS#8 PEM key: a
  * program clinician with user/*.cruds and purpose TREAT, as an EHR interface of the program would
- * call a secured server. The patients belong to the example program and the episodes are on the
+ * call a secured server (the example episodes, which hold Part 2 consents, are stored by the
+ * privacy officer before they are measured). The patients belong to the example program and the episodes are on the
  * SUD track, so Part 2 labelling and consent checks do their full work.
  */
 public class LoadDriver {
@@ -64,11 +65,14 @@ public class LoadDriver {
     private final String base;
     private final int threads;
     private final String authorization;
+    private final String loaderAuthorization;
 
-    LoadDriver(String base, int threads, String token) {
+    /** {@code token} makes the measured requests; {@code loaderToken} stores the example episodes (with their consents). */
+    LoadDriver(String base, int threads, String token, String loaderToken) {
         this.base = base;
         this.threads = threads;
         this.authorization = token == null ? null : "Bearer " + token;
+        this.loaderAuthorization = loaderToken == null ? null : "Bearer " + loaderToken;
     }
 
     public static void main(String[] args) throws Exception {
@@ -96,7 +100,9 @@ public class LoadDriver {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        LoadDriver driver = new LoadDriver(base, threads, tokenKey == null ? null : clinicianToken(Path.of(tokenKey), issuer));
+        LoadDriver driver = tokenKey == null ? new LoadDriver(base, threads, null, null)
+                : new LoadDriver(base, threads, token(Path.of(tokenKey), issuer, CLINICIAN),
+                        token(Path.of(tokenKey), issuer, PRIVACY_OFFICER));
         driver.start();
         if (!reviewOnly) {
             driver.run(scale, iop);
@@ -119,16 +125,21 @@ public class LoadDriver {
         }
     }
 
-    /** A JWT signed with the JDK alone (no library), valid for two hours. */
-    static String clinicianToken(Path privateKeyPem, String issuer) throws Exception {
+    /** The program's clinician, who makes every measured request. */
+    private static final String CLINICIAN = "\"sub\":\"bench-clinician\",\"scope\":\"user/*.cruds\","
+            + "\"iop_role\":\"clinician\",\"purpose_of_use\":\"TREAT\",\"organization\":\"Organization/example-program\"";
+    /** The privacy officer, who stores the example episodes: they hold Part 2 consents, which only this role records. */
+    private static final String PRIVACY_OFFICER = "\"sub\":\"bench-privacy-officer\",\"scope\":\"user/*.cruds\","
+            + "\"iop_role\":\"privacy-officer\"";
+
+    /** A JWT signed with the JDK alone (no library), valid for two hours, with the given role's claims. */
+    static String token(Path privateKeyPem, String issuer, String roleClaims) throws Exception {
         String pem = Files.readString(privateKeyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
         long now = System.currentTimeMillis() / 1000;
         String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
         String claims = """
-                {"iss":"%s","sub":"bench-clinician","client_id":"bench-driver","iat":%d,"exp":%d,
-                 "scope":"user/*.cruds","iop_role":"clinician","purpose_of_use":"TREAT",
-                 "organization":"Organization/example-program"}""".formatted(issuer, now, now + 7200);
+                {"iss":"%s","client_id":"bench-driver","iat":%d,"exp":%d,%s}""".formatted(issuer, now, now + 7200, roleClaims);
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String signingInput = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
                 + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
@@ -147,7 +158,7 @@ public class LoadDriver {
             if (!id.find()) {
                 throw new IllegalStateException(episode.getValue() + " holds no EpisodeOfCare");
             }
-            HttpResponse<String> loaded = post("", bundle);
+            HttpResponse<String> loaded = load(bundle);
             if (loaded.statusCode() != 200) {
                 throw new IllegalStateException(episode.getValue() + " not loaded: HTTP " + loaded.statusCode());
             }
@@ -182,7 +193,7 @@ public class LoadDriver {
         phase("read", n(3000, scale), 200, i -> get("Patient/" + ids[i % ids.length]));
 
         if (iop) {
-            HttpResponse<String> loaded = post("", Files.readString(EXAMPLE_EPISODE));
+            HttpResponse<String> loaded = load(Files.readString(EXAMPLE_EPISODE));
             if (loaded.statusCode() != 200) {
                 throw new IllegalStateException("example episode not loaded: HTTP " + loaded.statusCode());
             }
@@ -307,6 +318,17 @@ public class LoadDriver {
 
     private HttpRequest.Builder authorized(HttpRequest.Builder request) {
         return authorization == null ? request : request.header("Authorization", authorization);
+    }
+
+    /** Stores an episode Bundle as the privacy officer (unmeasured). */
+    private HttpResponse<String> load(String bundle) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/"))
+                .header("Accept", FHIR_JSON).header("Content-Type", FHIR_JSON).header("Prefer", "return=minimal")
+                .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.ofString(bundle));
+        if (loaderAuthorization != null) {
+            request.header("Authorization", loaderAuthorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String patient() {
