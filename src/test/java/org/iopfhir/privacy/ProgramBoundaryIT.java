@@ -308,4 +308,27 @@ class ProgramBoundaryIT extends SecuredServerTest {
                 .allSatisfy(e -> assertThat(e.getResponse().getStatus()).matches("(200|404).*"));
         assertThat(response.body()).doesNotContain("Matrix-" + State.NONE.patientId);
     }
+
+    @Test
+    void anAuditorsSystemHistoryIsAnsweredNotCrashed() {
+        String auditor = TestTokens.token().role("auditor").scope("user/*.rs user/AuditEvent.rs").sign();
+
+        Response history = get("/fhir/_history?_count=50", auditor);
+
+        assertThat(history.status()).isEqualTo(200);
+        assertThat(((Bundle) history.resource()).getEntry()).allSatisfy(e -> assertThat(e.getResource())
+                .satisfiesAnyOf(r -> assertThat(r).isNull(), r -> assertThat(r.fhirType()).isEqualTo("AuditEvent")));
+    }
+
+    @Test
+    void aCallerPagesThroughItsOwnSearch() {
+        String clinician = clinician(MatrixData.PROGRAM);
+        Bundle first = (Bundle) get("/fhir/Encounter?subject=Patient/example-patient&_count=5", clinician).resource();
+        String next = first.getLink("next").getUrl();
+
+        Response page = get(next.substring(next.indexOf("/fhir")), clinician);
+
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(((Bundle) page.resource()).getEntry()).hasSize(5);
+    }
 }
