@@ -115,7 +115,7 @@ public class RestAuditInterceptor {
                 patients.add(target);
             } else if (interaction == Interaction.OPERATION) {
                 // The answer is about the target's patients, whether or not it names them.
-                patients.addAll(records.patientsOfStored(target));
+                patients.addAll(records.patientsOfStored(target, request));
             }
             if (!writes.resources().containsKey(target) && !disclosure.resources().contains(target)) {
                 resources.add(new Access.Touched(target, Lifecycle.NAMED));

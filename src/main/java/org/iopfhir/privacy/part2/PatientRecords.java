@@ -62,15 +62,15 @@ public class PatientRecords {
     }
 
     /**
-     * The patients a stored resource ({@code Type/id}) is about, read with system rights: none when it does
-     * not exist or is no FHIR resource type.
+     * The patients a stored resource ({@code Type/id}) is about, read with system rights (once per request):
+     * none when it does not exist or is no FHIR resource type.
      */
-    public Set<String> patientsOfStored(String reference) {
+    public Set<String> patientsOfStored(String reference, RequestDetails request) {
         IdType id = new IdType(reference);
         if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType())) {
             return Set.of();
         }
-        return stored(id.getResourceType() + "/" + id.getIdPart(), null).map(this::patientsOf).orElse(Set.of());
+        return stored(id.getResourceType() + "/" + id.getIdPart(), request).map(this::patientsOf).orElse(Set.of());
     }
 
     /**
