@@ -60,7 +60,9 @@ public class Part2LabellingInterceptor {
                 .filter(e -> e.getResource() != null && !(e.getResource() instanceof AuditEvent)).toList();
         Set<String> patientEntries = new HashSet<>();
         entries.stream().filter(e -> "Patient".equals(e.getResource().fhirType())).forEach(e -> {
-            patientEntries.add(key(e.getResource()));
+            if (e.getResource().getIdElement().hasIdPart()) {
+                patientEntries.add(key(e.getResource()));
+            }
             if (e.getFullUrl() != null) {
                 patientEntries.add(e.getFullUrl());
             }
@@ -76,12 +78,15 @@ public class Part2LabellingInterceptor {
             changed = false;
             for (BundleEntryParts entry : entries) {
                 IBaseResource resource = entry.getResource();
-                boolean sud = classifier.isSudRecord(resource) || sudKeys.contains(key(resource))
+                String key = resource.getIdElement().hasIdPart() ? key(resource) : null;
+                boolean sud = classifier.isSudRecord(resource) || key != null && sudKeys.contains(key)
                         || entry.getFullUrl() != null && sudKeys.contains(entry.getFullUrl())
                         || patients.referencesOf(resource).stream().anyMatch(sudKeys::contains);
                 if (sud && labelled.add(entry)) {
                     labelPart2(resource);
-                    sudKeys.add(key(resource));
+                    if (key != null) {
+                        sudKeys.add(key);
+                    }
                     if (entry.getFullUrl() != null) {
                         sudKeys.add(entry.getFullUrl());
                     }
