@@ -39,8 +39,8 @@ import org.hl7.fhir.r4.model.AuditEvent;
  * so {@code Patient/[id]/$everything} and {@code _revinclude} would return them with the record.
  * AuditEvents leave this server only in answer to requests on {@code AuditEvent} (read, vread, search,
  * history, and the pages of those searches); from every other response - {@code $everything},
- * {@code _revinclude}, system-wide search and history - they are removed before authorization, consent
- * and audit look at it. Security off has no trail by default ({@link AuditEnabled}); this holds also
+ * {@code _revinclude}, system-wide search - they are removed before authorization, consent and audit
+ * look at it. The system history (only auditors are let through to it) keeps them. Security off has no trail by default ({@link AuditEnabled}); this holds also
  * when one is kept there.
  */
 @Interceptor

@@ -54,13 +54,15 @@ class AuditTrailSeparationTest {
                 .extracting(IBaseResource::fhirType).containsExactly("Patient", "Observation");
         assertThat(shown(request(RestOperationTypeEnum.SEARCH_TYPE, "Patient"))).noneMatch(r -> r instanceof AuditEvent);
         assertThat(shown(request(RestOperationTypeEnum.SEARCH_SYSTEM, null))).noneMatch(r -> r instanceof AuditEvent);
-        assertThat(shown(request(RestOperationTypeEnum.HISTORY_SYSTEM, null))).noneMatch(r -> r instanceof AuditEvent);
     }
 
     @Test
     void requestsOnAuditEventKeepIt() {
         assertThat(shown(request(RestOperationTypeEnum.SEARCH_TYPE, "AuditEvent"))).hasSize(4);
         assertThat(shown(request(RestOperationTypeEnum.READ, "AuditEvent"))).hasSize(4);
+        // The history of everything holds the trail; only auditors are let through to it, and HAPI cannot
+        // build a history page with gaps.
+        assertThat(shown(request(RestOperationTypeEnum.HISTORY_SYSTEM, null))).hasSize(4);
     }
 
     @Test
