@@ -186,4 +186,18 @@ class BadInputIT extends PostgresServerTest {
         return "{\"resourceType\":\"Patient\",\"text\":{\"status\":\"generated\",\"div\":"
                 + "\"<div xmlns=\\\"http://www.w3.org/1999/xhtml\\\">" + padding + "</div>\"}}";
     }
+
+    /** What curl sends for the README's identifier search: the token separator unencoded. */
+    @org.junit.jupiter.api.Test
+    void aTokenSearchWithAnUnencodedBarGetsAFhirAnswer() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+            socket.getOutputStream().write(("GET /fhir/Patient?identifier=http://example.org/mrn|A-1001 HTTP/1.1\r\n"
+                    + "Host: localhost\r\nAccept: application/fhir+json\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+            assertThat(response).startsWith("HTTP/1.1 200");
+            assertThat(response).contains("\"resourceType\":\"Bundle\"");
+        }
+    }
 }
