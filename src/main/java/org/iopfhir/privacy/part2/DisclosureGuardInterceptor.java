@@ -11,6 +11,7 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,6 +26,7 @@ import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.auth.Role;
 
@@ -94,7 +96,7 @@ public class DisclosureGuardInterceptor {
         }
         if (instance && INSTANCE_CHECKED.contains(type)) {
             String target = request.getResourceName() + "/" + id.getIdPart();
-            records.stored(target, request).filter(r -> !policy.decide(caller, r, request).permitted())
+            records.stored(target, request).filter(r -> !policy.decideStored(caller, r, request).permitted())
                     .ifPresent(r -> {
                         throw notFound(request);
                     });
@@ -103,8 +105,8 @@ public class DisclosureGuardInterceptor {
 
     private static boolean validatesDeletion(RequestDetails request) {
         String[] query = request.getParameters().get("mode");
-        boolean inQuery = query != null && java.util.Arrays.stream(query).anyMatch("delete"::equalsIgnoreCase);
-        return inQuery || request.getResource() instanceof org.hl7.fhir.r4.model.Parameters parameters
+        boolean inQuery = query != null && Arrays.stream(query).anyMatch("delete"::equalsIgnoreCase);
+        return inQuery || request.getResource() instanceof Parameters parameters
                 && parameters.getParameter().stream().anyMatch(p -> "mode".equals(p.getName()) && p.getValue() != null
                         && "delete".equalsIgnoreCase(p.getValue().primitiveValue()));
     }
@@ -193,7 +195,7 @@ public class DisclosureGuardInterceptor {
                 continue;
             }
             boolean readable = records.stored(location.getResourceType() + "/" + location.getIdPart(), request)
-                    .map(r -> policy.decide(caller, r, request).permitted()).orElse(true);
+                    .map(r -> policy.decideStored(caller, r, request).permitted()).orElse(true);
             if (!readable) {
                 entry.setResource(null).setFullUrl(null);
                 OperationOutcome outcome = new OperationOutcome();
@@ -224,7 +226,7 @@ public class DisclosureGuardInterceptor {
             // A refusal of something the caller may read (an operation beyond its role) stays a 403.
             CallerContext caller = CallerContext.of(request);
             boolean readable = records.stored(request.getResourceName() + "/" + id.getIdPart(), request)
-                    .filter(r -> policy.decide(caller, r, request).permitted()).isPresent();
+                    .filter(r -> policy.decideStored(caller, r, request).permitted()).isPresent();
             return readable ? null : notFound(request);
         }
         return null;

@@ -2,9 +2,12 @@ package org.iopfhir.privacy.part2;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
@@ -42,6 +45,7 @@ import org.iopfhir.privacy.auth.SmartScope.Permission;
  */
 public class DisclosurePolicy {
 
+    private static final String DECISIONS = DisclosurePolicy.class.getName() + ".decisions";
     static final Set<String> PAYER_PURPOSES = Set.of("HPAYMT", "COVAUTH");
     static final String TREATMENT = "TREAT";
 
@@ -51,6 +55,31 @@ public class DisclosurePolicy {
     public DisclosurePolicy(PatientRecords records, Clock clock) {
         this.records = records;
         this.clock = clock;
+    }
+
+    /**
+     * The decision on a stored resource, made once per resource version and request however many paths ask
+     * (the request guard, the write check, consent on loading and again on showing). Not for a resource
+     * about to be written: it may still carry the version it replaces.
+     */
+    @SuppressWarnings("unchecked")
+    public Decision decideStored(CallerContext caller, IBaseResource stored, RequestDetails request) {
+        IIdType id = stored.getIdElement();
+        if (request == null || id == null || !id.hasIdPart()) {
+            return decide(caller, stored, request);
+        }
+        Map<String, Decision> decided;
+        Map<Object, Object> userData = request.getUserData();
+        synchronized (userData) {
+            decided = (Map<String, Decision>) userData.computeIfAbsent(DECISIONS, k -> new ConcurrentHashMap<String, Decision>());
+        }
+        String key = stored.fhirType() + "/" + id.getIdPart() + "/" + id.getVersionIdPart();
+        Decision decision = decided.get(key);
+        if (decision == null) {
+            decision = decide(caller, stored, request);
+            decided.put(key, decision);
+        }
+        return decision;
     }
 
     public Decision decide(CallerContext caller, IBaseResource resource, RequestDetails request) {

@@ -6,10 +6,7 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.iopfhir.privacy.auth.CallerContext;
 
@@ -29,8 +26,6 @@ import org.iopfhir.privacy.auth.CallerContext;
  * reads and writes is refused with 400 while consent is enforced.
  */
 public class Part2ConsentService implements IConsentService {
-
-    private static final String DECISIONS = Part2ConsentService.class.getName() + ".decisions";
 
     private final DisclosurePolicy policy;
 
@@ -83,24 +78,8 @@ public class Part2ConsentService implements IConsentService {
         return decide(request, resource).permitted() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
     }
 
-    /** HAPI asks twice per resource (loaded, then shown): decide once per resource version and request. */
-    @SuppressWarnings("unchecked")
+    /** HAPI asks twice per resource (loaded, then shown): the policy decides once per stored version and request. */
     private Decision decide(RequestDetails request, IBaseResource resource) {
-        IIdType id = resource.getIdElement();
-        if (id == null || !id.hasIdPart()) {
-            return policy.decide(CallerContext.of(request), resource, request);
-        }
-        Map<String, Decision> decided;
-        Map<Object, Object> userData = request.getUserData();
-        synchronized (userData) {
-            decided = (Map<String, Decision>) userData.computeIfAbsent(DECISIONS, k -> new ConcurrentHashMap<String, Decision>());
-        }
-        String key = resource.fhirType() + "/" + id.getIdPart() + "/" + id.getVersionIdPart();
-        Decision decision = decided.get(key);
-        if (decision == null) {
-            decision = policy.decide(CallerContext.of(request), resource, request);
-            decided.put(key, decision);
-        }
-        return decision;
+        return policy.decideStored(CallerContext.of(request), resource, request);
     }
 }

@@ -82,7 +82,7 @@ public class WriteAccessInterceptor {
             throw new ForbiddenOperationException("Not permitted: the token's scopes and role do not allow this write");
         }
         consentRules(caller, before, after);
-        if (before != null && !policy.decide(caller, before, request).permitted()) {
+        if (before != null && !policy.decideStored(caller, before, request).permitted()) {
             throw refused();
         }
         if (after == null) {
@@ -100,7 +100,7 @@ public class WriteAccessInterceptor {
         }
         for (String reference : referencedRecords(after)) {
             Optional<IBaseResource> stored = records.stored(reference, request);
-            if (stored.isPresent() && !policy.decide(caller, stored.get(), request).permitted()) {
+            if (stored.isPresent() && !policy.decideStored(caller, stored.get(), request).permitted()) {
                 throw refused();
             }
         }
