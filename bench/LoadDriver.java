@@ -213,10 +213,10 @@ public class LoadDriver {
         for (int dimension = 1; dimension <= 6; dimension++) {
             int rating = (i / (int) Math.pow(5, dimension - 1)) % 5;
             parts.append(dimension == 1 ? "" : ",").append("""
-                    {"name":"rating","part":[{"name":"dimension","valueCoding":{"system":"http://iop-fhir.org/fhir/CodeSystem/asam-dimension","code":"%d"}},
+                    {"name":"rating","part":[{"name":"dimension","valueCoding":{"system":"http://iop-fhir.org/fhir/CodeSystem/asam-dimension","code":"e3-%d"}},
                      {"name":"value","valueInteger":%d}]}""".formatted(dimension, rating));
         }
-        return "{\"resourceType\":\"Parameters\",\"parameter\":[" + parts + "]}";
+        return "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"ageGroup\",\"valueCode\":\"adult\"}," + parts + "]}";
     }
 
     /** An attended 3-hour group session of the example episode, claiming the iop-encounter profile. */

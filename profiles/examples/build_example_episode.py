@@ -45,7 +45,7 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 NPI = "http://hl7.org/fhir/sid/us-npi"
 THO = "http://terminology.hl7.org/CodeSystem/"
 MRN_SYSTEM = "http://riverbend.example.org/mrn"
-QUESTIONNAIRE = BASE + "/Questionnaire/iop-intake|0.1.0"
+QUESTIONNAIRE = BASE + "/Questionnaire/iop-intake|0.2.0"
 
 ADMISSION = date(2026, 1, 5)        # Monday, first group session
 WEEKS = 12                          # --weeks changes the length (the benchmark builds 26 and 52)
@@ -162,13 +162,19 @@ SESSION = {
 }
 LEVEL_2_1 = coding(CS + "asam-level-of-care", "2.1", "Intensive outpatient services")
 RATING_DISPLAY = {0: "None", 1: "Mild", 2: "Moderate", 3: "Significant", 4: "Severe (imminent danger)"}
+# Displays of CodeSystem asam-dimension (edition-qualified codes; e4-6 is described, not rated).
 DIMENSION_DISPLAY = {
-    1: "Dimension 1: intoxication and withdrawal",
-    2: "Dimension 2: physical health",
-    3: "Dimension 3: mental health and cognition",
-    4: "Dimension 4: readiness / use-related risks",
-    5: "Dimension 5: relapse potential / recovery environment",
-    6: "Dimension 6: living environment / person-centered considerations",
+    "e3-1": "3rd edition dimension 1: acute intoxication and withdrawal potential",
+    "e3-2": "3rd edition dimension 2: biomedical conditions and complications",
+    "e3-3": "3rd edition dimension 3: emotional, behavioral or cognitive conditions",
+    "e3-4": "3rd edition dimension 4: readiness to change",
+    "e3-5": "3rd edition dimension 5: relapse, continued use or continued problem potential",
+    "e3-6": "3rd edition dimension 6: recovery and living environment",
+    "e4-1": "4th edition dimension 1: intoxication, withdrawal and addiction medications",
+    "e4-2": "4th edition dimension 2: biomedical conditions",
+    "e4-3": "4th edition dimension 3: psychiatric and cognitive conditions",
+    "e4-4": "4th edition dimension 4: substance use-related risks",
+    "e4-5": "4th edition dimension 5: recovery environment interactions",
 }
 
 
@@ -276,178 +282,320 @@ def conditions():
 
 # --------------------------------------------------------------------------- assessment
 
-RATINGS = {1: 1, 2: 0, 3: 2, 4: 2, 5: 3, 6: 1}
+# Answered at intake, keyed by asam-dimension code (3rd edition: e3-1..e3-6).
+RATINGS = {"e3-1": 1, "e3-2": 0, "e3-3": 2, "e3-4": 2, "e3-5": 3, "e3-6": 1}
 RATIONALE = {
-    1: "Last drink three days before intake; mild tremor and sweating (CIWA-Ar 6), no history of seizures or DTs: "
-       "withdrawal can be managed without extended monitoring.",
-    2: "No active physical health problems; recent primary-care labs normal; not pregnant.",
-    3: "Generalized anxiety with moderate depressive symptoms (PHQ-9 14) that interfere with daily life; no suicidal "
-       "or homicidal ideation; stable enough for outpatient care.",
-    4: "Wants to stop drinking to keep her job and marriage but doubts she can manage stress without alcohol.",
-    5: "Returned to daily drinking after weekly outpatient counseling; strong evening cravings and few coping "
-       "skills: needs the structure of several sessions a week.",
-    6: "Lives with a supportive spouse in a safe, alcohol-free home; some workplace social drinking.",
+    "e3-1": "Last drink three days before intake; mild tremor and sweating (CIWA-Ar 6), no history of seizures or "
+            "DTs: withdrawal can be managed without extended monitoring.",
+    "e3-2": "No active physical health problems; recent primary-care labs normal; not pregnant.",
+    "e3-3": "Generalized anxiety with moderate depressive symptoms (PHQ-9 14) that interfere with daily life; no "
+            "suicidal or homicidal ideation (C-SSRS screen negative); stable enough for outpatient care.",
+    "e3-4": "Wants to stop drinking to keep her job and marriage but doubts she can manage stress without alcohol.",
+    "e3-5": "Returned to daily drinking after weekly outpatient counseling; strong evening cravings and few coping "
+            "skills: needs the structure of several sessions a week.",
+    "e3-6": "Lives with a supportive spouse in a safe, alcohol-free home; some workplace social drinking.",
 }
+ADULT_DIAGNOSES = [coding(ICD10CM, "F10.20", "Alcohol dependence, uncomplicated"),
+                   coding(ICD10CM, "F41.1", "Generalized anxiety disorder")]     # as in conditions()
+# The adult example's answers, by linkId of Questionnaire/iop-intake 0.2.0 (the screening codings, ratings and
+# rationale are separate keyword arguments of intake_response). Values: bool, int, str (string, text and
+# valueString options), a date string for date items, a coding dict for valueSet-bound choices, a list for
+# repeating items, and for the repeating group `substance` a list of {linkId: value} dicts. Items enabled only
+# for adolescents (CRAFFT, PHQ-A, school, guardian) and items behind a "yes" (C-SSRS method/intent/plan, recent
+# behaviour, overdose count) are left out. No MOUD/MAUD is taken and naloxone does not apply, so
+# current-moud-maud and naloxone-on-hand are unanswered.
+ADULT_ANSWERS = {
+    "screening-imminent-danger": False,
+    "screening-phq9-total": 14,
+    "screening-phq9-item9": 0,
+    "screening-dast10-total": 1,
+    "screening-auditc-total": 10,
+    "cssrs-wish-dead": False,
+    "cssrs-active-thoughts": False,
+    "cssrs-behavior": False,
+    "self-harm-3-months": False,
+    "homicidal-ideation": False,
+    "substance": [{"substance-class": coding(CS + "iop-substance-class", "alcohol", "Alcohol"),
+                   "substance-days-used-30": 26,
+                   "substance-route": "oral",
+                   "substance-last-use": "2025-12-30",
+                   "substance-age-first-use": 17}],
+    "diagnosis": ADULT_DIAGNOSES,
+    "overdose-history": False,
+    "last-use": "2025-12-30",
+    "withdrawal-symptoms": "mild",
+    "withdrawal-history-complicated": False,
+    "ciwa-ar-score": 6,
+    "cows-score": 0,
+    "medical-conditions": "No chronic medical conditions. Primary-care visit 2025-12-15: blood pressure, liver "
+                          "enzymes and blood count within normal limits. Takes an oral contraceptive; no other "
+                          "medications.",
+    "medically-stable": True,
+    "pregnant": False,
+    "psychiatric-symptoms": "Daily worry about work and finances, restlessness, trouble falling asleep, low mood "
+                            "most days for two months. Drinks in the evening to calm down. No psychotic symptoms; "
+                            "oriented and cognitively intact.",
+    "psychiatrically-stable": True,
+    "cognitive-impairment": False,
+    "living-situation": "stable-housing",
+    "environment-safe": True,
+    "support-network": True,
+    "transportation": True,
+    "commitments": "Full-time office manager at a dental practice; employer approved intermittent leave so she "
+                   "starts at 1 pm on group days. Shares care of a 6-year-old with her husband.",
+    "functional-impairment": ["work-or-school", "family"],
+    "functional-notes": "Evening drinking and poor sleep leave her exhausted at work; arguments at home about "
+                        "drinking. Still working full time.",
+    "prior-treatment": "Weekly outpatient counseling, March-August 2024.",
+    "prior-treatment-episodes": 1,
+    "prior-level": coding(CS + "asam-level-of-care", "1", "Outpatient services"),
+    "readiness-stage": "preparation",
+    "motivation": "\"I can't keep doing this to my husband, and I can't lose this job.\" Agrees to attend three "
+                  "mornings a week; unsure she can get through stressful evenings without a drink.",
+    "relapse-history": "About five months abstinent after outpatient counseling in 2024. Resumed drinking in June "
+                       "2025 after a promotion and longer hours; now 5-7 drinks most evenings.",
+    "longest-abstinence-days": 152,
+    "cravings": "moderate",
+}
+AGE_GROUP_DISPLAY = {"adult": "Adult", "adolescent": "Adolescent"}
+EDITION_DISPLAY = {"3": "ASAM Criteria, 3rd edition (2013)", "4": "ASAM Criteria, 4th edition (2023)"}
+INSTRUMENT_DISPLAY = {"asam": "ASAM Criteria", "locus": "LOCUS (adults)",
+                      "calocus-casii": "CALOCUS-CASII (children and adolescents)"}
+TRACK_DISPLAY = {"sud": "Substance use disorder", "mental-health": "Mental health",
+                 "co-occurring": "Co-occurring substance use and mental health disorders"}
+LOCUS_RATING_DISPLAY = {1: "Minimal", 2: "Mild", 3: "Moderate", 4: "Serious", 5: "Extreme"}
+QUESTIONNAIRE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                                  "Questionnaire-iop-intake.json")
 
 
-def a_coding(system, code, display):
-    return [{"valueCoding": coding(system, code, display)}]
+def rating_items(code, rating, rationale=None):
+    """The answers of one rated dimension, by linkId: ASAM codes e3-N / e4-N (rating 0-4, asam-risk-rating,
+    with the rationale as notes) or LOCUS codes 1, 2, 3, 4a, 4b, 5, 6 (rating 1-5, locus-rating)."""
+    if code.startswith("e"):
+        out = {code + "-rating": coding(CS + "asam-risk-rating", str(rating), RATING_DISPLAY[rating])}
+        if rationale:
+            out[code + "-notes"] = rationale
+        return out
+    return {"locus-%s-rating" % code: coding(CS + "locus-rating", str(rating), LOCUS_RATING_DISPLAY[rating])}
 
 
-def item(link_id, text, answer=None, items=None):
-    out = {"linkId": link_id, "text": text}
-    if answer is not None:
-        out["answer"] = answer
-    if items is not None:
-        out["item"] = items
+def _questionnaire_items():
+    with open(QUESTIONNAIRE_FILE, encoding="utf-8") as f:
+        return json.load(f)["item"]
+
+
+def _answer(q, value):
+    """One QuestionnaireResponse answer for a Questionnaire item of q's type."""
+    kind = q["type"]
+    if kind == "boolean":
+        return {"valueBoolean": value}
+    if kind == "integer":
+        return {"valueInteger": value}
+    if kind == "date":
+        return {"valueDate": value}
+    if kind == "choice" and "answerValueSet" in q and not isinstance(value, dict):
+        raise ValueError("%s: answer with a coding from %s" % (q["linkId"], q["answerValueSet"]))
+    if kind in ("string", "text") or (kind in ("choice", "open-choice") and isinstance(value, str)):
+        return {"valueString": value}
+    if kind in ("choice", "open-choice") and isinstance(value, dict):
+        return {"valueCoding": value}
+    raise ValueError("%s: cannot answer a %s item with %r" % (q["linkId"], kind, value))
+
+
+def _enabled(q, answers):
+    """Evaluates the enableWhen conditions of this Questionnaire (operator '=' only, all conditions must hold)."""
+    for cond in q.get("enableWhen", []):
+        given = answers.get(cond["question"])
+        if "answerBoolean" in cond:
+            ok = given is cond["answerBoolean"]
+        elif "answerCoding" in cond:
+            want = cond["answerCoding"]
+            ok = isinstance(given, dict) and (given.get("system"), given.get("code")) == (want["system"], want["code"])
+        else:
+            raise ValueError("unsupported enableWhen on " + q["linkId"])
+        if not ok:
+            return False
+    return True
+
+
+def _response_items(questions, answers, enabled_answers, used):
+    out = []
+    for q in questions:
+        link = q["linkId"]
+        enabled = _enabled(q, enabled_answers)
+        if q["type"] == "group":
+            if q.get("repeats"):
+                reps = answers.get(link) or []
+                if reps and not enabled:
+                    raise ValueError("%s is answered but not enabled" % link)
+                used.add(link)
+                for rep in reps:
+                    inner = set()
+                    children = _response_items(q["item"], rep, enabled_answers, inner)
+                    unknown = set(rep) - inner
+                    if unknown:
+                        raise ValueError("not items of %s: %s" % (link, sorted(unknown)))
+                    out.append({"linkId": link, "text": q["text"], "item": children})
+                continue
+            children = _response_items(q["item"], answers, enabled_answers, used) if enabled else []
+            if not enabled and any(k in answers for k in _link_ids(q["item"])):
+                raise ValueError("%s is answered but the group %s is not enabled" % (
+                    sorted(k for k in _link_ids(q["item"]) if k in answers), link))
+            if children:
+                out.append({"linkId": link, "text": q["text"], "item": children})
+            elif enabled and q.get("required"):
+                raise ValueError("required group %s has no answers" % link)
+            continue
+        value = answers.get(link)
+        if value is None:
+            if enabled and q.get("required"):
+                raise ValueError("required item %s is not answered" % link)
+            continue
+        if not enabled:
+            raise ValueError("%s is answered but not enabled" % link)
+        used.add(link)
+        values = value if isinstance(value, list) else [value]
+        if len(values) > 1 and not q.get("repeats"):
+            raise ValueError("%s does not repeat" % link)
+        out.append({"linkId": link, "text": q["text"], "answer": [_answer(q, v) for v in values]})
     return out
 
 
-def rating_items(n, evidence):
-    r = RATINGS[n]
-    return [item("dim-%d-rating" % n, "Risk rating for this dimension (0 none to 4 severe)",
-                 a_coding(CS + "asam-risk-rating", str(r), RATING_DISPLAY[r])),
-            item("dim-%d-notes" % n, "Rationale for the rating and clinician notes",
-                 [{"valueString": RATIONALE[n]}])] + evidence
+def _link_ids(questions):
+    for q in questions:
+        yield q["linkId"]
+        yield from _link_ids(q.get("item", []))
 
 
-DIM_TEXT = {
-    1: "Dimension 1: Intoxication and withdrawal",
-    2: "Dimension 2: Physical health conditions",
-    3: "Dimension 3: Emotional, behavioral and cognitive conditions",
-    4: "Dimension 4: Readiness to change",
-    5: "Dimension 5: Relapse and continued-use risk",
-    6: "Dimension 6: Recovery and living environment",
-}
+def intake_response(age_group="adult", instrument="asam", edition="3", program_track="sud", ratings=None,
+                    rationale=None, answers=None, rid="example-intake", subject=PATIENT, author=COUNSELOR,
+                    authored=INTAKE_AUTHORED, summary=None):
+    """The intake as a QuestionnaireResponse to Questionnaire/iop-intake 0.2.0.
 
+    The defaults are the adult example (ASAM 3rd edition, SUD track). For another intake pass, for example,
+    age_group="adolescent", ratings={"e3-1": 0, ...}, rationale={...} and answers={...}: answers are merged over
+    ADULT_ANSWERS by linkId, and a value of None removes an adult answer (say "screening-auditc-total": None,
+    with "screening-crafft-score": 3, "school-enrolled": True, "guardian-involved": True). instrument is "asam",
+    "locus", "calocus-casii" or None (left unanswered, which the server reads as ASAM); edition "3", "4" or None;
+    ratings are keyed by dimension code (e3-N, e4-N, or LOCUS 1, 2, 3, 4a, 4b, 5, 6). Item texts come from the
+    Questionnaire file next door, and an answer to a disabled item, a missing required answer or an unknown
+    linkId is an error.
+    """
+    ratings = RATINGS if ratings is None else ratings
+    rationale = RATIONALE if rationale is None and ratings is RATINGS else (rationale or {})
+    given = {"screening-age-group": coding(CS + "iop-age-group", age_group, AGE_GROUP_DISPLAY[age_group]),
+             "screening-program-track": coding(CS + "iop-program-track", program_track, TRACK_DISPLAY[program_track])}
+    if instrument:
+        given["screening-instrument"] = coding(CS + "iop-placement-instrument", instrument,
+                                               INSTRUMENT_DISPLAY[instrument])
+    if edition:
+        given["screening-edition"] = coding(CS + "asam-edition", edition, EDITION_DISPLAY[edition])
+    for code, rating in ratings.items():
+        given.update(rating_items(code, rating, rationale.get(code)))
+    merged = dict(ADULT_ANSWERS)
+    merged.update(given)
+    merged.update(answers or {})
+    merged = {k: v for k, v in merged.items() if v is not None}
 
-def intake_response():
-    s = lambda v: [{"valueString": v}]
-    b = lambda v: [{"valueBoolean": v}]
-    i = lambda v: [{"valueInteger": v}]
-    evidence = {
-        1: [item("dim-1-last-use", "Date of last use", [{"valueDate": "2025-12-30"}]),
-            item("dim-1-withdrawal-history",
-                 "History of complicated withdrawal (seizures, delirium tremens or similar)?", b(False)),
-            item("dim-1-withdrawal-symptoms", "Current withdrawal signs and symptoms", s("mild")),
-            item("dim-1-ciwa-score", "Alcohol withdrawal scale score (CIWA-Ar, 0-67), if measured", i(6)),
-            item("dim-1-cows-score", "Opioid withdrawal scale score (COWS, 0-48), if measured", i(0))],
-        2: [item("dim-2-medical-conditions", "Physical health conditions, medications and recent findings",
-                 s("No chronic medical conditions. Primary-care visit 2025-12-15: blood pressure, liver enzymes "
-                   "and blood count within normal limits. Takes an oral contraceptive; no other medications.")),
-            item("dim-2-medically-stable", "Is the person medically stable enough for outpatient care?", b(True)),
-            item("dim-2-pregnant", "Currently pregnant?", b(False))],
-        3: [item("dim-3-psychiatric-symptoms", "Current emotional, behavioral or cognitive symptoms",
-                 s("Daily worry about work and finances, restlessness, trouble falling asleep, low mood most days "
-                   "for two months. Drinks in the evening to calm down. No psychotic symptoms; oriented and "
-                   "cognitively intact.")),
-            item("dim-3-suicidal-ideation", "Suicidal ideation", s("none")),
-            item("dim-3-homicidal-ideation", "Homicidal ideation present?", b(False)),
-            item("dim-3-psychiatrically-stable",
-                 "Is the person psychiatrically stable enough for outpatient care?", b(True))],
-        4: [item("dim-4-readiness-stage", "Stage of change", s("preparation")),
-            item("dim-4-motivation", "Motivation for treatment in the person's own words, and any ambivalence",
-                 s("\"I can't keep doing this to my husband, and I can't lose this job.\" Agrees to attend three "
-                   "mornings a week; unsure she can get through stressful evenings without a drink."))],
-        5: [item("dim-5-relapse-history", "Past treatment episodes, periods of abstinence and returns to use",
-                 s("Weekly outpatient counseling March-August 2024; about five months abstinent. Resumed drinking "
-                   "in June 2025 after a promotion and longer hours; now 5-7 drinks most evenings.")),
-            item("dim-5-longest-abstinence-days", "Longest period of abstinence (days)", i(152)),
-            item("dim-5-cravings", "Current cravings", s("moderate"))],
-        6: [item("dim-6-living-situation", "Living situation", s("stable-housing")),
-            item("dim-6-environment-safe", "Is the home environment safe and supportive of recovery?", b(True)),
-            item("dim-6-support-network", "Does the person have a support network (family, friends, peers)?",
-                 b(True)),
-            item("dim-6-transportation", "Does the person have reliable transport to sessions?", b(True)),
-            item("dim-6-commitments", "Work, school and family commitments to plan around",
-                 s("Full-time office manager at a dental practice; employer approved intermittent leave so she "
-                   "starts at 1 pm on group days. Shares care of a 6-year-old with her husband."))],
-        # dim-6-school-enrolled and dim-6-guardian-involved are enabled for adolescents only,
-        # so an adult's response leaves them out.
-    }
-    screening = item("screening", "Screening", items=[
-        item("screening-age-group", "Age group of the program the person is being assessed for",
-             a_coding(CS + "iop-age-group", "adult", "Adult")),
-        item("screening-edition", "Edition of the placement criteria used for this assessment",
-             a_coding(CS + "asam-edition", "3", "ASAM Criteria, 3rd edition (2013)")),
-        item("screening-program-track", "Program track being considered",
-             a_coding(CS + "iop-program-track", "sud", "Substance use disorder")),
-        item("screening-primary-substance", "Primary substance of concern (if any)", s("Alcohol")),
-        item("screening-imminent-danger", "Was an imminent danger to self or others found at screening?",
-             b(False)),
-        item("screening-dast10-total", "DAST-10 total score (0-10)", i(1)),
-        item("screening-auditc-total", "AUDIT-C total score (0-12)", i(10)),
-        item("screening-phq9-total", "PHQ-9 total score (0-27)", i(14)),
-    ])
-    groups = [item("dim-%d" % n, DIM_TEXT[n], items=rating_items(n, evidence[n])) for n in range(1, 7)]
-    return {
+    questions = _questionnaire_items()
+    used = set()
+    items = _response_items(questions, merged, merged, used)
+    unknown = set(merged) - used
+    if unknown:
+        raise ValueError("not linkIds of Questionnaire/iop-intake: %s" % sorted(unknown))
+
+    if summary is None:
+        label = ("ASAM %s edition" % {"3": "3rd", "4": "4th"}[edition]) if edition and instrument in (None, "asam") \
+            else INSTRUMENT_DISPLAY[instrument or "asam"]
+        summary = ("Intake assessment %s (%s, %s, %s track). Ratings: %s. %s" % (
+            authored[:10], label, age_group, program_track.upper() if program_track == "sud" else program_track,
+            ", ".join("D%s=%s" % (code.split("-")[-1], r) for code, r in ratings.items()),
+            "Imminent danger." if merged.get("screening-imminent-danger") else "No imminent danger."))
+    out = {
         "resourceType": "QuestionnaireResponse",
-        "id": "example-intake",
+        "id": rid,
         "meta": meta("iop-intake-response"),
-        "text": narrative("Intake assessment 2026-01-02 (ASAM 3rd edition, adult, SUD track). Ratings: "
-                          + ", ".join("D%d=%d" % (n, RATINGS[n]) for n in range(1, 7))
-                          + ". No imminent danger."),
+        "text": narrative(summary),
+    }
+    if edition and instrument in (None, "asam"):
+        out["extension"] = [{"url": SD + "asam-edition", "valueCode": edition}]
+    out.update({
         "questionnaire": QUESTIONNAIRE,
         "status": "completed",
-        "subject": ref(PATIENT),
-        "authored": INTAKE_AUTHORED,
-        "author": ref(COUNSELOR),
-        "source": ref(PATIENT),
-        "item": [screening] + groups,
-    }
+        "subject": ref(subject),
+        "authored": authored,
+        "author": ref(author),
+        "source": ref(subject),
+        "item": items,
+    })
+    return out
 
 
-def dimension_ratings():
+def dimension_ratings(ratings=None, rationale=None, edition="3", id_prefix="example-rating-", subject=PATIENT,
+                      performer=COUNSELOR, effective=INTAKE_AUTHORED, intake=INTAKE):
+    """One Observation per rated ASAM dimension, coded asam-dimension e3-N (or e4-N), id <id_prefix>N."""
+    ratings = RATINGS if ratings is None else ratings
+    rationale = RATIONALE if rationale is None and ratings is RATINGS else (rationale or {})
     out = []
-    for n in range(1, 7):
-        r = RATINGS[n]
-        out.append({
+    for code, r in ratings.items():
+        obs = {
             "resourceType": "Observation",
-            "id": "example-rating-%d" % n,
+            "id": id_prefix + code.split("-")[-1],
             "meta": meta("iop-dimension-rating"),
-            "text": narrative("%s: rating %d (%s). %s" % (DIMENSION_DISPLAY[n], r, RATING_DISPLAY[r], RATIONALE[n])),
-            "extension": [edition_ext()],
+            "text": narrative("%s: rating %d (%s). %s" % (DIMENSION_DISPLAY[code], r, RATING_DISPLAY[r],
+                                                          rationale.get(code, ""))),
+            "extension": [{"url": SD + "asam-edition", "valueCode": edition}],
             "status": "final",
             "category": [concept(coding(CS + "iop-observation-code", "asam-dimension-rating",
                                         "ASAM dimension risk rating"))],
-            "code": concept(coding(CS + "asam-dimension", str(n), DIMENSION_DISPLAY[n])),
-            "subject": ref(PATIENT),
-            "effectiveDateTime": INTAKE_AUTHORED,
-            "performer": [ref(COUNSELOR)],
+            "code": concept(coding(CS + "asam-dimension", code, DIMENSION_DISPLAY[code])),
+            "subject": ref(subject),
+            "effectiveDateTime": effective,
+            "performer": [ref(performer)],
             "valueInteger": r,
-            "note": [{"text": RATIONALE[n]}],
-            "derivedFrom": [ref(INTAKE)],
-        })
+        }
+        if rationale.get(code):
+            obs["note"] = [{"text": rationale[code]}]
+        obs["derivedFrom"] = [ref(intake)]
+        out.append(obs)
     return out
 
 
-def determination():
+DETERMINATION_NOTE = ("Highest risk in relapse potential (3) with moderate emotional and readiness needs (2): needs "
+                      "several structured sessions a week, while being medically stable, without complicated "
+                      "withdrawal and with a safe, supportive home. Intensive outpatient care is the least intensive "
+                      "level that meets these needs.")
+
+
+def determination(ratings=None, edition="3", level=LEVEL_2_1, note=DETERMINATION_NOTE, rid="example-determination",
+                  rating_prefix="example-rating-", subject=PATIENT, performer=PHYSICIAN, effective="2026-01-02",
+                  intake=INTAKE, imminent_danger=False):
+    ratings = RATINGS if ratings is None else ratings
+    edition_name = {"3": "3rd", "4": "4th"}[edition]
     return {
         "resourceType": "Observation",
-        "id": "example-determination",
+        "id": rid,
         "meta": meta("iop-level-of-care-determination"),
-        "text": narrative("Level-of-care determination 2026-01-02 (ASAM 3rd edition): recommended and actual level "
-                          "2.1 intensive outpatient services; no imminent danger."),
-        "extension": [edition_ext()],
+        "text": narrative("Level-of-care determination %s (ASAM %s edition): recommended and actual level %s %s; %s."
+                          % (effective[:10], edition_name, level["code"], level["display"][0].lower()
+                             + level["display"][1:], "imminent danger" if imminent_danger else "no imminent danger")),
+        "extension": [{"url": SD + "asam-edition", "valueCode": edition}],
         "status": "final",
         "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
         "code": concept(coding(CS + "iop-observation-code", "level-of-care-determination",
                                "Level-of-care determination")),
-        "subject": ref(PATIENT),
-        "effectiveDateTime": "2026-01-02",
-        "performer": [ref(PHYSICIAN)],
-        "valueCodeableConcept": concept(LEVEL_2_1),
-        "note": [{"text": "Highest risk in relapse potential (3) with moderate emotional and readiness needs (2): "
-                          "needs several structured sessions a week, while being medically stable, without "
-                          "complicated withdrawal and with a safe, supportive home. Intensive outpatient care is "
-                          "the least intensive level that meets these needs."}],
-        "hasMember": [ref("Observation/example-rating-%d" % n) for n in range(1, 7)],
-        "derivedFrom": [ref(INTAKE)],
+        "subject": ref(subject),
+        "effectiveDateTime": effective,
+        "performer": [ref(performer)],
+        "valueCodeableConcept": concept(level),
+        "note": [{"text": note}],
+        "hasMember": [ref("Observation/" + rating_prefix + code.split("-")[-1]) for code in ratings],
+        "derivedFrom": [ref(intake)],
         "component": [
             {"code": concept(coding(CS + "iop-observation-code", "imminent-danger", "Imminent danger")),
-             "valueBoolean": False},
+             "valueBoolean": imminent_danger},
             {"code": concept(coding(CS + "iop-observation-code", "actual-level", "Actual level of care")),
-             "valueCodeableConcept": concept(LEVEL_2_1)},
+             "valueCodeableConcept": concept(level)},
         ],
     }
 

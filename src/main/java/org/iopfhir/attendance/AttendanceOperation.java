@@ -20,7 +20,7 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.CodeType;
 import org.iopfhir.episode.EpisodeLoader;
 import org.iopfhir.episode.EpisodeRecord;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 
 /**
  * {@code EpisodeOfCare/[id]/$attendance}: hours per rolling 7-day window from admission against

@@ -14,7 +14,7 @@ import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.iopfhir.episode.EpisodeRecord;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 
 /**
  * Turns an episode's Encounters, Appointments and Communications into the attendance core's

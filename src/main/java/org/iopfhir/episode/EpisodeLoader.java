@@ -20,6 +20,7 @@ import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.levelofcare.AgeGroup;
 import org.iopfhir.levelofcare.InvalidAssessmentException;
 

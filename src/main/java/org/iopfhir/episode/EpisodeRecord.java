@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.levelofcare.AgeGroup;
 
 /**

@@ -26,6 +26,8 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 public final class ImplementationGuide {
 
     public static final String CANONICAL_BASE = "http://iop-fhir.org/fhir/";
+    /** The version every artifact of the guide carries. */
+    public static final String VERSION = "0.2.0";
     public static final String PROFILE_BASE = CANONICAL_BASE + "StructureDefinition/";
 
     private static final String LOCATION = "classpath*:ig/**/*.json";

@@ -37,8 +37,11 @@ public final class DeterminationRecords {
             Observation observation = base(response, assessment.edition(), RATING_PROFILE);
             observation.addIdentifier().setSystem(RATING_IDENTIFIER)
                     .setValue(source(response) + "/dimension/" + rating.getKey() + "/edition/" + assessment.edition());
-            observation.addCategory().addCoding(new Coding(RuleTables.OBSERVATION_CODES, "asam-dimension-rating", "ASAM dimension rating"));
-            observation.getCode().addCoding(new Coding(RuleTables.DIMENSION_SYSTEM, rating.getKey(), "Dimension " + rating.getKey()));
+            boolean asam = assessment.instrument() == Instrument.ASAM;
+            observation.addCategory().addCoding(asam
+                    ? new Coding(RuleTables.OBSERVATION_CODES, "asam-dimension-rating", "ASAM dimension rating")
+                    : new Coding(RuleTables.OBSERVATION_CODES, "locus-dimension-rating", "LOCUS dimension rating"));
+            observation.getCode().addCoding(new Coding(RuleTables.dimensionSystem(assessment.instrument()), rating.getKey(), null));
             observation.setValue(new IntegerType(rating.getValue()));
             ratings.add(observation);
         });
@@ -103,7 +106,9 @@ public final class DeterminationRecords {
         }
         Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);
         observation.getMeta().addProfile(profile);
-        observation.addExtension(EDITION_EXTENSION, new CodeType(edition));
+        if (edition != null) {
+            observation.addExtension(EDITION_EXTENSION, new CodeType(edition));
+        }
         observation.setSubject(new Reference(response.getSubject().getReference()));
         observation.setEffective(response.hasAuthored() ? new DateTimeType(response.getAuthoredElement().getValueAsString())
                 : DateTimeType.now());

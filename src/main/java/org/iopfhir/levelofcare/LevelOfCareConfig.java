@@ -5,6 +5,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,25 +36,28 @@ public class LevelOfCareConfig {
             levels.put(system, RuleTables.levels(codeSystem));
         }
 
-        // One rule set per instrument and edition; a configured table replaces the built-in one it matches.
-        Map<String, RuleSet> byScope = new LinkedHashMap<>();
-        guide.conformance().stream().map(ImplementationGuide.Entry::resource)
+        // One rule set per instrument, edition and age group; a configured table replaces the built-in ones it
+        // covers (a table for any age replaces those of each age group).
+        List<RuleSet> tables = new ArrayList<>(guide.conformance().stream().map(ImplementationGuide.Entry::resource)
                 .filter(ConceptMap.class::isInstance).map(ConceptMap.class::cast)
                 .filter(RuleTables::isPlacementTable)
-                .map(map -> RuleTables.ruleSet(map, levels))
-                .forEach(rules -> byScope.put(rules.scope(), rules));
+                .map(map -> RuleTables.ruleSet(map, levels)).toList());
         for (Resource file : properties.ruleSets()) {
             RuleSet replacement = RuleTables.ruleSet(parse(fhirContext, file), levels);
-            byScope.put(replacement.scope(), replacement);
-            log.info("Placement rules for {} replaced by {} from {}", replacement.scope(), replacement.reference(),
-                    file.getDescription());
+            tables.removeIf(t -> t.scope().equals(replacement.scope())
+                    && (replacement.ageGroup() == null || replacement.ageGroup() == t.ageGroup()));
+            tables.add(replacement);
+            log.info("Placement rules for {} ({}) replaced by {} from {}", replacement.scope(),
+                    replacement.ageGroup() == null ? "any age" : replacement.ageGroup().code() + "s",
+                    replacement.reference(), file.getDescription());
         }
-        return new PlacementEngine(List.copyOf(byScope.values()), levels);
+        return new PlacementEngine(tables, levels);
     }
 
     @Bean
-    FhirEndpointFeature levelOfCareFeature(DaoRegistry daoRegistry, PlacementEngine engine, LevelOfCareProperties properties) {
-        return FhirEndpointFeature.providers(new LevelOfCareOperation(daoRegistry, engine, properties.defaultEdition()));
+    FhirEndpointFeature levelOfCareFeature(DaoRegistry daoRegistry, PlacementEngine engine) {
+        return new FhirEndpointFeature(List.of(new LevelOfCareOperation(daoRegistry, engine)),
+                List.of(new AssessmentRefusals()), List.of());
     }
 
     private static ConceptMap parse(FhirContext fhirContext, Resource file) {

@@ -5,8 +5,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -22,14 +23,15 @@ import java.util.stream.Collectors;
  */
 public final class PlacementEngine {
 
-    private final Map<String, RuleSet> ruleSets;
+    /** Tables by scope (instrument and edition); one per age group, or one for all ages. */
+    private final Map<String, List<RuleSet>> ruleSets;
     private final Map<String, Map<String, Level>> levels;
 
     /**
      * @param levels the ranked levels of every level code system, by system URL then code
      */
     public PlacementEngine(List<RuleSet> ruleSets, Map<String, Map<String, Level>> levels) {
-        this.ruleSets = ruleSets.stream().collect(Collectors.toUnmodifiableMap(RuleSet::scope, Function.identity()));
+        this.ruleSets = ruleSets.stream().collect(Collectors.groupingBy(RuleSet::scope, Collectors.toUnmodifiableList()));
         this.levels = Map.copyOf(levels);
     }
 
@@ -44,6 +46,10 @@ public final class PlacementEngine {
             throw new InvalidAssessmentException("actual level '" + code + "' is not a level of "
                     + RuleSet.scope(recommendation.instrument(), recommendation.edition()));
         }
+        if (!actual.definedFor(recommendation.ageGroup())) {
+            throw new InvalidAssessmentException("actual level '" + code + "' does not exist for "
+                    + recommendation.ageGroup().code() + "s");
+        }
         if (!actual.equals(recommended) && !reasonGiven) {
             throw new InvalidAssessmentException("the actual level " + code + " differs from the recommended level "
                     + recommended.code() + ": give varianceReason");
@@ -55,14 +61,24 @@ public final class PlacementEngine {
         return actual;
     }
 
-    public Recommendation recommend(Assessment assessment) {
-        RuleSet rules = ruleSets.get(RuleSet.scope(assessment.instrument(), assessment.edition()));
-        if (rules == null) {
-            throw new InvalidAssessmentException(assessment.instrument() == Instrument.ASAM
-                    ? "unknown ASAM edition '" + assessment.edition() + "'; supported: " + editions(Instrument.ASAM)
-                    : "no " + assessment.instrument().code() + " rule set" + (assessment.edition() == null ? ""
-                            : " for edition '" + assessment.edition() + "'") + "; loaded: " + new TreeSet<>(ruleSets.keySet()));
+    /**
+     * What a placement away from the recommendation means: above it, the assessment does not support
+     * the intensity; below it, the person gets less than the assessment calls for.
+     */
+    public static Optional<Recommendation.Warning> variance(Recommendation recommendation, Level actual) {
+        Level recommended = recommendation.level();
+        if (actual == null || actual.equals(recommended) || actual.rank() == recommended.rank()) {
+            return Optional.empty();
         }
+        return Optional.of(new Recommendation.Warning("variance", actual.moreIntensiveThan(recommended)
+                ? "placed at " + actual.code() + ", above the recommended level " + recommended.code()
+                        + ": the assessment does not support that intensity, so payers will not consider it medically necessary"
+                : "placed at " + actual.code() + ", below the recommended level " + recommended.code()
+                        + ": acceptable only while the recommended level is unavailable or refused, with the reason recorded"));
+    }
+
+    public Recommendation recommend(Assessment assessment) {
+        RuleSet rules = rulesFor(assessment);
         checkRatings(assessment, rules);
 
         List<Recommendation.DimensionResult> dimensions = new ArrayList<>();
@@ -71,7 +87,8 @@ public final class PlacementEngine {
             int rating = assessment.ratings().get(dimension);
             PlacementRule rule = rules.rule(dimension, rating);
             applied.add(rule);
-            dimensions.add(new Recommendation.DimensionResult(dimension, rating, rule.minimumLevel(), rule.rationale()));
+            dimensions.add(new Recommendation.DimensionResult(dimension, rating, rule.minimumLevel(), rule.rationale(),
+                    rule.source()));
         }
         Recommendation.CompositeResult composite = null;
         if (rules.hasComposite()) {
@@ -83,33 +100,94 @@ public final class PlacementEngine {
             composite = new Recommendation.CompositeResult(score, band == null ? null : band.minimumLevel(),
                     band == null ? "below every composite band" : band.rationale());
         }
-        List<String> findings = new ArrayList<>();
+        List<Recommendation.RuleResult> findings = new ArrayList<>();
+        List<Recommendation.Warning> warnings = new ArrayList<>();
         for (String finding : new TreeSet<>(assessment.findings())) {
             rules.findingRule(finding).ifPresent(rule -> {
                 applied.add(rule);
-                findings.add(finding + ": " + rule.rationale());
+                findings.add(new Recommendation.RuleResult(finding, rule.minimumLevel(), rule.rationale(), rule.source()));
+                warnings.addAll(discordances(finding, rule, assessment));
             });
         }
-
-        List<String> modifiers = new ArrayList<>();
+        List<Recommendation.RuleResult> modifiers = new ArrayList<>();
         for (Modifier modifier : rules.modifiers()) {
             if (modifier.appliesTo(assessment)) {
-                applied.add(modifier.rule());
-                modifiers.add(modifier.rule().rationale());
+                PlacementRule rule = modifier.rule();
+                applied.add(rule);
+                modifiers.add(new Recommendation.RuleResult(modifier.conditions(), rule.minimumLevel(), rule.rationale(),
+                        rule.source()));
+                warnings.addAll(discordances(modifier.conditions(), rule, assessment));
             }
         }
 
-        Level level = applied.stream().map(PlacementRule::minimumLevel).max(Comparator.comparingInt(Level::rank)).orElseThrow();
+        Level level = applied.stream().map(PlacementRule::minimumLevel).filter(Objects::nonNull)
+                .max(Comparator.comparingInt(Level::rank)).orElseThrow();
         Level withdrawal = applied.stream().map(PlacementRule::withdrawalManagement).filter(Objects::nonNull)
                 .max(Comparator.comparingInt(Level::rank)).orElse(null);
         boolean imminentDanger = applied.stream().anyMatch(PlacementRule::imminentDanger);
-        return new Recommendation(rules.instrument(), rules.edition(), level, withdrawal, imminentDanger,
-                level.hoursFor(assessment.ageGroup()), List.copyOf(dimensions), composite, List.copyOf(findings),
-                List.copyOf(modifiers), rules.reference());
+        List<Recommendation.Requirement> requirements = requirements(applied, assessment);
+        List<String> unmet = requirements.stream().filter(r -> !r.met()).map(Recommendation.Requirement::code).toList();
+        if (!unmet.isEmpty() && !imminentDanger) {
+            warnings.add(new Recommendation.Warning("requirement", "level " + level.code() + " is safe only once these "
+                    + "are in place and documented: " + String.join(", ", unmet)));
+        }
+        if (rules.experimental()) {
+            warnings.add(new Recommendation.Warning("illustrative-rules", "rule set " + rules.reference()
+                    + " is illustrative, not a licensed grid: do not use this recommendation for clinical placement"));
+        }
+        return new Recommendation(rules.instrument(), rules.edition(), assessment.ageGroup(), level, withdrawal,
+                imminentDanger, level.hoursFor(assessment.ageGroup()), List.copyOf(dimensions), composite,
+                List.copyOf(findings), List.copyOf(modifiers), requirements, List.copyOf(warnings), rules.reference());
+    }
+
+    /**
+     * The table for the assessment's instrument, edition and age group. An instrument or edition
+     * without a table for the age group is refused, naming what places that age group.
+     */
+    private RuleSet rulesFor(Assessment assessment) {
+        String scope = RuleSet.scope(assessment.instrument(), assessment.edition());
+        List<RuleSet> tables = ruleSets.getOrDefault(scope, List.of());
+        if (tables.isEmpty()) {
+            throw new InvalidAssessmentException(assessment.instrument() == Instrument.ASAM
+                    ? "unknown ASAM edition '" + assessment.edition() + "'; supported: " + editions(Instrument.ASAM)
+                    : "no " + assessment.instrument().code() + " rule set" + (assessment.edition() == null ? ""
+                            : " for edition '" + assessment.edition() + "'") + "; loaded: " + new TreeSet<>(ruleSets.keySet()));
+        }
+        return tables.stream().filter(t -> t.places(assessment.ageGroup())).findFirst()
+                .orElseThrow(() -> new InvalidAssessmentException(scope + " places "
+                        + tables.stream().map(t -> t.ageGroup().code() + "s").distinct().sorted()
+                                .collect(Collectors.joining(" and ")) + " only; place " + assessment.ageGroup().code()
+                        + "s with " + assessment.instrument().forOtherAges()));
+    }
+
+    /** A rule whose finding implies higher ratings than the assessment gives: the ratings and the facts disagree. */
+    private static List<Recommendation.Warning> discordances(String trigger, PlacementRule rule, Assessment assessment) {
+        List<Recommendation.Warning> warnings = new ArrayList<>();
+        new TreeMap<>(rule.expectedRatings()).forEach((dimension, expected) -> {
+            Integer rating = assessment.ratings().get(dimension);
+            if (rating != null && rating < expected) {
+                warnings.add(new Recommendation.Warning("discordance", "dimension " + dimension + " is rated " + rating
+                        + ", but " + trigger + " suggests at least " + expected + ": check the rating ("
+                        + rule.rationale() + ")"));
+            }
+        });
+        return warnings;
+    }
+
+    /** Every requirement of the applied rules, met when the assessment records it (a finding of the same code). */
+    private static List<Recommendation.Requirement> requirements(List<PlacementRule> applied, Assessment assessment) {
+        Map<String, Recommendation.Requirement> byCode = new TreeMap<>();
+        for (PlacementRule rule : applied) {
+            for (String code : rule.requirements()) {
+                byCode.putIfAbsent(code, new Recommendation.Requirement(code, assessment.findings().contains(code),
+                        rule.rationale(), rule.source()));
+            }
+        }
+        return List.copyOf(byCode.values());
     }
 
     private TreeSet<String> editions(Instrument instrument) {
-        return ruleSets.values().stream().filter(r -> r.instrument() == instrument).map(RuleSet::edition)
+        return ruleSets.values().stream().flatMap(List::stream).filter(r -> r.instrument() == instrument).map(RuleSet::edition)
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 

@@ -1,10 +1,12 @@
 package org.iopfhir.levelofcare;
 
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * A placement rule table for one instrument and edition: for each rated dimension, the rule for
@@ -20,18 +22,26 @@ public final class RuleSet {
     private final String version;
     private final Instrument instrument;
     private final String edition;
+    private final AgeGroup ageGroup;
+    private final boolean experimental;
     private final Map<String, List<PlacementRule>> byDimension;
     private final Map<String, PlacementRule> byFinding;
     private final List<CompositeBand> composite;
     private final List<Modifier> modifiers;
 
-    public RuleSet(String id, String version, Instrument instrument, String edition,
+    /**
+     * @param ageGroup     the age group the table places, or null for any
+     * @param experimental an illustrative table (not for clinical placement): every answer from it says so
+     */
+    public RuleSet(String id, String version, Instrument instrument, String edition, AgeGroup ageGroup, boolean experimental,
             Map<String, List<PlacementRule>> byDimension, Map<String, PlacementRule> byFinding, List<CompositeBand> composite,
             List<Modifier> modifiers) {
         this.id = id;
         this.version = version;
         this.instrument = instrument;
         this.edition = edition;
+        this.ageGroup = ageGroup;
+        this.experimental = experimental;
         this.byDimension = Map.copyOf(byDimension);
         this.byFinding = Map.copyOf(byFinding);
         this.composite = composite.stream().sorted(Comparator.comparingInt(CompositeBand::minScore)).toList();
@@ -42,8 +52,8 @@ public final class RuleSet {
         int ratings = instrument.maxRating() - instrument.minRating() + 1;
         this.byDimension.forEach((dimension, rules) -> {
             // List.of(...).contains(null) would throw; tables read from FHIR may hold nulls for gaps.
-            if (rules.size() != ratings || rules.stream().anyMatch(Objects::isNull)) {
-                throw new IllegalArgumentException("rule set " + id + ": dimension " + dimension + " needs a rule for every rating "
+            if (rules.size() != ratings || rules.stream().anyMatch(r -> r == null || r.minimumLevel() == null)) {
+                throw new IllegalArgumentException("rule set " + id + ": dimension " + dimension + " needs a rule with a level for every rating "
                         + instrument.minRating() + "-" + instrument.maxRating());
             }
             for (int i = 1; i < ratings; i++) {
@@ -66,13 +76,30 @@ public final class RuleSet {
             }
         }
         for (Modifier modifier : this.modifiers) {
-            modifier.minimumRatings().forEach((dimension, rating) -> {
-                if (!this.byDimension.containsKey(dimension) || !instrument.inRange(rating)) {
-                    throw new IllegalArgumentException("rule set " + id + ": a modifier needs dimension " + dimension
-                            + " rated at least " + rating + ", which the table does not rate");
-                }
-            });
+            modifier.minimumRatings().forEach((dimension, rating) -> checkRated(dimension, rating, "a modifier needs"));
         }
+        allRules().forEach(rule -> {
+            rule.expectedRatings().forEach((dimension, rating) -> checkRated(dimension, rating, "a rule expects"));
+            for (Level level : Arrays.asList(rule.minimumLevel(), rule.withdrawalManagement())) {
+                if (level != null && ageGroup != null && !level.definedFor(ageGroup)) {
+                    throw new IllegalArgumentException("rule set " + id + " places " + ageGroup.code() + "s at level "
+                            + level.code() + ", which does not exist for them");
+                }
+            }
+        });
+    }
+
+    private void checkRated(String dimension, int rating, String what) {
+        if (!byDimension.containsKey(dimension) || !instrument.inRange(rating)) {
+            throw new IllegalArgumentException("rule set " + id + ": " + what + " dimension " + dimension
+                    + " rated at least " + rating + ", which the table does not rate");
+        }
+    }
+
+    private Stream<PlacementRule> allRules() {
+        return Stream.of(byDimension.values().stream().flatMap(List::stream), byFinding.values().stream(),
+                composite.stream().map(CompositeBand::rule), modifiers.stream().map(Modifier::rule))
+                .flatMap(Function.identity());
     }
 
     /** {@code id|version}, as reported with every recommendation. */
@@ -91,6 +118,20 @@ public final class RuleSet {
 
     public static String scope(Instrument instrument, String edition) {
         return edition == null ? instrument.code() : instrument.code() + " edition " + edition;
+    }
+
+    /** The age group the table places, or null when it places any age. */
+    public AgeGroup ageGroup() {
+        return ageGroup;
+    }
+
+    public boolean places(AgeGroup age) {
+        return ageGroup == null || ageGroup == age;
+    }
+
+    /** An illustrative table, not for clinical placement. */
+    public boolean experimental() {
+        return experimental;
     }
 
     /** The edition placed under, or null for an instrument without editions. */

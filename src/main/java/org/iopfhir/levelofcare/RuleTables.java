@@ -36,11 +36,13 @@ public final class RuleTables {
     private static final String RATING_SYSTEM = BASE + "CodeSystem/asam-risk-rating";
     private static final String LOCUS_RATING_SYSTEM = BASE + "CodeSystem/locus-rating";
     public static final String OBSERVATION_CODES = BASE + "CodeSystem/iop-observation-code";
-    private static final String AGE_GROUP_SYSTEM = BASE + "CodeSystem/iop-age-group";
+    public static final String AGE_GROUP_SYSTEM = BASE + "CodeSystem/iop-age-group";
+    public static final String RULE_SOURCE = BASE + "StructureDefinition/iop-rule-source";
     private static final String COMPOSITE = "locus-composite-score";
     private static final String COMPOSITE_PROPERTY = OBSERVATION_CODES + "#" + COMPOSITE;
     private static final String WITHDRAWAL_PRODUCT = LEVEL_SYSTEM + "#withdrawal-management";
     private static final String DANGER_PRODUCT = OBSERVATION_CODES + "#imminent-danger";
+    private static final String REQUIREMENT_PRODUCT = OBSERVATION_CODES + "#requirement";
 
     private RuleTables() {
     }
@@ -66,16 +68,19 @@ public final class RuleTables {
         for (CodeSystem.ConceptDefinitionComponent concept : codeSystem.getConcept()) {
             Map<String, String> properties = new HashMap<>();
             Set<String> editions = new HashSet<>();
+            Set<AgeGroup> ageGroups = new HashSet<>();
             concept.getProperty().forEach(p -> {
                 properties.put(p.getCode(), p.getValue().primitiveValue());
                 if ("edition".equals(p.getCode())) {
                     editions.add(p.getValue().primitiveValue());
+                } else if ("age-group".equals(p.getCode())) {
+                    ageGroups.add(AgeGroup.fromCode(p.getValue().primitiveValue()));
                 }
             });
             String rank = properties.get("intensity-rank");
             if (rank != null) {
                 levels.put(concept.getCode(), new Level(codeSystem.getUrl(), concept.getCode(), concept.getDisplay(),
-                        Integer.parseInt(rank), editions, hours(properties, "adult"), hours(properties, "adolescent")));
+                        Integer.parseInt(rank), editions, ageGroups, hours(properties, "adult"), hours(properties, "adolescent")));
             }
         }
         return levels;
@@ -126,8 +131,8 @@ public final class RuleTables {
                         instrument.maxRating() - instrument.minRating() + 1, null))).set(rating - instrument.minRating(), rule);
             }
         }
-        return new RuleSet(map.getIdElement().getIdPart(), map.getVersion(), instrument, edition, byDimension, byFinding, composite,
-                modifiers);
+        return new RuleSet(map.getIdElement().getIdPart(), map.getVersion(), instrument, edition, ageGroup(map),
+                map.getExperimental(), byDimension, byFinding, composite, modifiers);
     }
 
     /**
@@ -170,23 +175,51 @@ public final class RuleTables {
                 .orElseThrow(() -> new IllegalArgumentException(map.getUrl() + " names no ASAM edition in useContext"));
     }
 
+    /** The age group a table places, from a useContext {@code age} coded with iop-age-group; null for any. */
+    private static AgeGroup ageGroup(ConceptMap map) {
+        return map.getUseContext().stream().filter(u -> "age".equals(u.getCode().getCode()))
+                .flatMap(u -> u.getValueCodeableConcept().getCoding().stream())
+                .filter(c -> AGE_GROUP_SYSTEM.equals(c.getSystem())).map(c -> AgeGroup.fromCode(c.getCode()))
+                .findFirst().orElse(null);
+    }
+
     private static String dependsOn(ConceptMap map, ConceptMap.TargetElementComponent target, String property, String what) {
         return target.getDependsOn().stream().filter(d -> property.equals(d.getProperty())).map(d -> d.getValue())
                 .findFirst().orElseThrow(() -> new IllegalArgumentException(map.getUrl() + ": " + what
                         + " has no dependsOn " + property));
     }
 
+    /**
+     * A target as a rule: code = minimum level (absent: none); products = withdrawal-management
+     * level, imminent danger, requirements ({@code iop-observation-code#requirement}) and expected
+     * ratings ({@code <dimension system>#<code>} = at least the value); extension
+     * {@code iop-rule-source} = the public source.
+     */
     private static PlacementRule rule(ConceptMap map, ConceptMap.TargetElementComponent target, Map<String, Level> levels) {
         Level withdrawal = null;
         boolean danger = false;
+        List<String> requirements = new ArrayList<>();
+        Map<String, Integer> expected = new HashMap<>();
         for (ConceptMap.OtherElementComponent product : target.getProduct()) {
-            if (WITHDRAWAL_PRODUCT.equals(product.getProperty())) {
+            String property = product.getProperty();
+            if (WITHDRAWAL_PRODUCT.equals(property)) {
                 withdrawal = level(map, product.getValue(), levels);
-            } else if (DANGER_PRODUCT.equals(product.getProperty())) {
+            } else if (DANGER_PRODUCT.equals(property)) {
                 danger = Boolean.parseBoolean(product.getValue());
+            } else if (REQUIREMENT_PRODUCT.equals(property)) {
+                requirements.add(product.getValue());
+            } else if (property.startsWith(DIMENSION_SYSTEM + "#") || property.startsWith(LOCUS_DIMENSION_SYSTEM + "#")) {
+                expected.put(property.substring(property.indexOf('#') + 1), Integer.parseInt(product.getValue()));
+            } else {
+                throw new IllegalArgumentException(map.getUrl() + ": a rule has an unknown product " + property);
             }
         }
-        return new PlacementRule(level(map, target.getCode(), levels), withdrawal, danger, target.getComment());
+        Level minimum = target.hasCode() ? level(map, target.getCode(), levels) : null;
+        if (minimum == null && withdrawal == null && !danger && requirements.isEmpty() && expected.isEmpty()) {
+            throw new IllegalArgumentException(map.getUrl() + ": a rule without a level has to require or expect something");
+        }
+        String source = target.getExtensionString(RULE_SOURCE);
+        return new PlacementRule(minimum, withdrawal, danger, requirements, expected, target.getComment(), source);
     }
 
     private static Level level(ConceptMap map, String code, Map<String, Level> levels) {

@@ -37,7 +37,7 @@ import org.iopfhir.attendance.AttendanceRecords;
 import org.iopfhir.attendance.HtmlAnswer;
 import org.iopfhir.episode.EpisodeLoader;
 import org.iopfhir.episode.EpisodeRecord;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.levelofcare.PlacementEngine;
 
 /**

@@ -19,7 +19,7 @@ import org.iopfhir.attendance.AttendanceRecords;
 import org.iopfhir.attendance.AttendanceReport;
 import org.iopfhir.attendance.AttendanceRules;
 import org.iopfhir.episode.EpisodeRecord;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.levelofcare.IntakeReader;
 import org.iopfhir.levelofcare.PlacementEngine;
 

@@ -23,7 +23,7 @@ class EpisodeLoaderTest {
         return Stream.of(
                 accepted("claiming the IOP episode profile", e -> e.getMeta().addProfile(EpisodeLoader.EPISODE_PROFILE)),
                 accepted("claiming a version of the IOP episode profile",
-                        e -> e.getMeta().addProfile(EpisodeLoader.EPISODE_PROFILE + "|0.1.0")),
+                        e -> e.getMeta().addProfile(EpisodeLoader.EPISODE_PROFILE + "|0.2.0")),
                 accepted("on an IOP program track without the profile", e -> e.addType(track())),
                 refused("a plain episode is not an IOP admission", e -> { }, "not an intensive outpatient episode"),
                 refused("a program track from another code system is not ours",

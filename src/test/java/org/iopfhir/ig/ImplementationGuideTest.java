@@ -41,7 +41,7 @@ class ImplementationGuideTest {
             assertThat(resource.getUrl()).isEqualTo(ImplementationGuide.CANONICAL_BASE + type + "/" + resource.getIdPart());
             assertThat(resource.getIdPart()).matches("[a-z0-9]+(-[a-z0-9.]+)*");
             assertThat(entry.file()).endsWith("/" + type + "-" + resource.getIdPart() + ".json");
-            assertThat(resource.getVersion()).isEqualTo("0.1.0");
+            assertThat(resource.getVersion()).isEqualTo(ImplementationGuide.VERSION);
         });
     }
 

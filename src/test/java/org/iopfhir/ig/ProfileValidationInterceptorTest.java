@@ -61,7 +61,7 @@ class ProfileValidationInterceptorTest {
     @Test
     void versionedCanonicalSatisfiesTheRequiredProfileAndIsThenValidated() {
         EpisodeOfCare episode = new EpisodeOfCare().setStatus(EpisodeOfCare.EpisodeOfCareStatus.ACTIVE);
-        episode.getMeta().addProfile(IOP_EPISODE + "|0.1.0");
+        episode.getMeta().addProfile(IOP_EPISODE + "|0.2.0");
 
         assertThatThrownBy(() -> interceptor.beforeCreate(episode))
                 .isInstanceOf(UnprocessableEntityException.class)

@@ -24,10 +24,10 @@ class LevelOfCareConfigTest {
     void builtInTablesCoverBothAsamEditionsAndLocus() {
         PlacementEngine engine = engine();
 
-        assertThat(engine.recommend(asam("3")).ruleSet()).isEqualTo("asam-placement-3rd-edition|0.1.0");
-        assertThat(engine.recommend(new Assessment("4", Map.of("1", 1, "2", 1, "3", 1, "4", 1, "5", 1), AgeGroup.ADULT,
-                Set.of())).ruleSet()).isEqualTo("asam-placement-4th-edition|0.1.0");
-        assertThat(engine.recommend(locus()).ruleSet()).isEqualTo("locus-placement-illustrative|0.1.0");
+        assertThat(engine.recommend(asam("3")).ruleSet()).isEqualTo("asam-placement-3rd-edition|0.2.0");
+        assertThat(engine.recommend(new Assessment("4", Map.of("e4-1", 1, "e4-2", 1, "e4-3", 1, "e4-4", 1, "e4-5", 1), AgeGroup.ADULT,
+                Set.of())).ruleSet()).isEqualTo("asam-placement-4th-edition|0.2.0");
+        assertThat(engine.recommend(locus()).ruleSet()).isEqualTo("locus-placement-illustrative|0.2.0");
     }
 
     @Test
@@ -42,16 +42,16 @@ class LevelOfCareConfigTest {
         Recommendation recommendation = engine.recommend(locus());
         assertThat(recommendation.ruleSet()).isEqualTo("locus-licensed|2.0");
         assertThat(recommendation.level().code()).isEqualTo("4");
-        assertThat(engine.recommend(asam("3")).ruleSet()).isEqualTo("asam-placement-3rd-edition|0.1.0");
+        assertThat(engine.recommend(asam("3")).ruleSet()).isEqualTo("asam-placement-3rd-edition|0.2.0");
     }
 
     @Test
     void aConfiguredTableThatGoesBackwardsStopsStartUp() {
         ConceptMap broken = builtIn("asam-placement-3rd-edition");
-        ruleTarget(broken, "5", "4").setCode("0.5");
+        ruleTarget(broken, "e3-5", "4").setCode("0.5");
 
         assertThatThrownBy(() -> engine(broken)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("dimension 5 rating 4 needs a less intensive level than rating 3");
+                .hasMessageContaining("dimension e3-5 rating 4 needs a less intensive level than rating 3");
     }
 
     private static PlacementEngine engine(ConceptMap... replacements) {
@@ -60,7 +60,7 @@ class LevelOfCareConfigTest {
                         .getBytes(StandardCharsets.UTF_8), map.getIdElement().getIdPart()))
                 .toList();
         return new LevelOfCareConfig().placementEngine(IgValidator.guide(), IgValidator.FHIR,
-                new LevelOfCareProperties("3", files));
+                new LevelOfCareProperties(files));
     }
 
     private static ConceptMap builtIn(String id) {
@@ -78,7 +78,7 @@ class LevelOfCareConfigTest {
     }
 
     private static Assessment asam(String edition) {
-        return new Assessment(edition, Map.of("1", 1, "2", 1, "3", 1, "4", 1, "5", 1, "6", 1), AgeGroup.ADULT, Set.of());
+        return new Assessment(edition, Map.of("e3-1", 1, "e3-2", 1, "e3-3", 1, "e3-4", 1, "e3-5", 1, "e3-6", 1), AgeGroup.ADULT, Set.of());
     }
 
     private static Assessment locus() {

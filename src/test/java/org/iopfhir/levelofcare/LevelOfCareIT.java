@@ -22,6 +22,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.QuestionnaireResponse;
 import org.hl7.fhir.r4.model.Range;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 import org.iopfhir.testsupport.IgValidator;
 import org.iopfhir.testsupport.PostgresServerTest;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,25 +49,118 @@ class LevelOfCareIT extends PostgresServerTest {
         assertThat(hours.getHigh().getValue()).isEqualByComparingTo("20");
         assertThat(out.getParameters("dimension")).hasSize(6).allSatisfy(d -> {
             assertThat(d.getPart()).extracting(Parameters.ParametersParameterComponent::getName)
-                    .containsExactly("code", "rating", "minimumLevel", "rationale");
+                    .containsExactly("code", "rating", "minimumLevel", "rationale", "source");
         });
-        assertThat(out.getParameterValue("ruleSet").primitiveValue()).isEqualTo("asam-placement-3rd-edition|0.1.0");
+        assertThat(out.getParameterValue("ruleSet").primitiveValue()).isEqualTo("asam-placement-3rd-edition|0.2.0");
+        assertThat(((BooleanType) out.getParameterValue("conditional")).booleanValue()).isFalse();
+        assertThat(out.getParameter("issue")).isNull();
     }
 
     @Test
-    void adolescentHoursAndWithdrawalManagementAreReported() {
-        Parameters input = ratings("3", 2, 0, 1, 1, 1, 1);
-        input.addParameter().setName("ageGroup").setValue(new CodeType("adolescent"));
+    void adolescentsArePlacedWithTheAdolescentTableItsHoursAndNoWithdrawalSubLevels() {
+        Parameters out = levelOfCare(ratings("3", "adolescent", 2, 0, 1, 1, 1, 1));
 
-        Parameters out = levelOfCare(input);
-
-        assertThat(((Coding) out.getParameterValue("withdrawalManagement")).getCode()).isEqualTo("2-WM");
+        assertThat(((Coding) out.getParameterValue("level")).getCode()).isEqualTo("2.1");
+        assertThat(out.getParameter("withdrawalManagement")).as("adolescent criteria have no WM sub-levels").isNull();
         assertThat(((Range) out.getParameterValue("weeklyHours")).getLow().getValue()).isEqualByComparingTo("6");
+        assertThat(out.getParameterValue("ageGroup").primitiveValue()).isEqualTo("adolescent");
+        assertThat(out.getParameterValue("ruleSet").primitiveValue()).isEqualTo("asam-placement-3rd-edition-adolescent|0.2.0");
+    }
+
+    @Test
+    void adultOnlyInstrumentsRefuseAdolescentsNamingTheRightOne() {
+        assertRefused(ratings("4", "adolescent", 1, 0, 2, 3, 1), UnprocessableEntityException.class,
+                "3rd edition's adolescent criteria");
+        assertRefused(locus("adolescent", "3", "3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class,
+                "CALOCUS-CASII");
+        Parameters withoutAge = ratings("3", 1, 0, 2, 2, 3, 1);
+        withoutAge.getParameter().removeIf(p -> p.getName().equals("ageGroup"));
+        assertRefused(withoutAge, InvalidRequestException.class, "ageGroup is required");
+    }
+
+    @Test
+    void aBareDimensionNumberNeedsAnEditionBecauseTheEditionsNumberDifferently() {
+        Parameters bare = new Parameters().addParameter("ageGroup", new CodeType("adult"));
+        for (int i = 1; i <= 6; i++) {
+            Parameters.ParametersParameterComponent rating = bare.addParameter().setName("rating");
+            rating.addPart().setName("dimension").setValue(new Coding(DIMENSIONS, String.valueOf(i), null));
+            rating.addPart().setName("value").setValue(new IntegerType(new int[] {1, 0, 2, 2, 3, 1}[i - 1]));
+        }
+        assertRefused(bare.copy(), InvalidRequestException.class, "does not say its edition");
+
+        Parameters placed = levelOfCare(bare.addParameter("edition", new CodeType("3")));
+        assertThat(((Coding) placed.getParameterValue("level")).getCode()).isEqualTo("2.1");
+        Parameters conflicting = ratings("3", 1, 0, 2, 2, 3, 1);
+        conflicting.getParameter().removeIf(p -> p.getName().equals("edition"));
+        conflicting.addParameter("edition", new CodeType("4"));
+        assertRefused(conflicting, InvalidRequestException.class, "rate one edition per request");
+    }
+
+    @Test
+    void theIntakesFactsRaiseThePlacementAndDiscordantRatingsAreFlagged() {
+        QuestionnaireResponse intake = IntakeEdits.example();
+        IntakeEdits.answer(intake, "living-situation", new StringType("living-with-active-users"));
+        IntakeEdits.answer(intake, "support-network", new BooleanType(false));
+
+        Parameters out = levelOfCare(inline(intake));
+
+        assertThat(((Coding) out.getParameterValue("level")).getCode()).as("D6 rated 1, but lives with users, no support")
+                .isEqualTo("3.1");
+        assertThat(out.getParameters("finding")).extracting(f -> ((Coding) f.getPart().get(0).getValue()).getCode())
+                .contains("lives-with-active-users", "no-support-network");
+        OperationOutcome issues = (OperationOutcome) out.getParameter("issue").getResource();
+        assertThat(issues.getIssue()).anySatisfy(i -> {
+            assertThat(i.getSeverity()).isEqualTo(OperationOutcome.IssueSeverity.WARNING);
+            assertThat(i.getDiagnostics()).contains("dimension e3-6 is rated 1");
+        });
+    }
+
+    @Test
+    void activeSuicidalIdeationLeavesOnlyAConditionalRecommendationAndIntentIsImminentDanger() {
+        QuestionnaireResponse ideation = IntakeEdits.example();
+        IntakeEdits.answer(ideation, "cssrs-active-thoughts", new BooleanType(true));
+        IntakeEdits.answer(ideation, "cssrs-method", new BooleanType(false));
+        IntakeEdits.answer(ideation, "cssrs-intent", new BooleanType(false));
+        IntakeEdits.answer(ideation, "cssrs-plan", new BooleanType(false));
+
+        Parameters out = levelOfCare(inline(ideation));
+
+        assertThat(((Coding) out.getParameterValue("level")).getCode()).isEqualTo("2.1");
+        assertThat(((BooleanType) out.getParameterValue("conditional")).booleanValue()).isTrue();
+        assertThat(out.getParameters("requirement")).extracting(r -> ((Coding) r.getPart().get(0).getValue()).getCode())
+                .containsExactly("psychiatric-evaluation", "safety-plan");
+
+        IntakeEdits.answer(ideation, "cssrs-intent", new BooleanType(true));
+        Parameters intent = levelOfCare(inline(ideation));
+        assertThat(((BooleanType) intent.getParameterValue("imminentDanger")).booleanValue()).isTrue();
+        assertThat(((Coding) intent.getParameterValue("level")).getCode()).isEqualTo("4");
+    }
+
+    @Test
+    void intakesThatDoNotFitTheirEditionOrLackAnAuthorAreRefused() {
+        QuestionnaireResponse fourth = IntakeEdits.example();
+        IntakeEdits.answer(fourth, "screening-edition", new Coding("http://iop-fhir.org/fhir/CodeSystem/asam-edition", "4", null));
+        assertRefused(inline(fourth), UnprocessableEntityException.class, "claims ASAM edition 4 but answers items");
+
+        QuestionnaireResponse anonymous = IntakeEdits.example().setAuthor(null);
+        assertRefused(inline(anonymous), UnprocessableEntityException.class, "names no author");
+
+        QuestionnaireResponse old = IntakeEdits.example().setQuestionnaire(IntakeReader.INTAKE + "|0.1.0");
+        assertRefused(inline(old), UnprocessableEntityException.class, "answers version 0.1.0");
+
+        QuestionnaireResponse teen = IntakeEdits.example();
+        IntakeEdits.answer(teen, "screening-age-group", new Coding(RuleTables.AGE_GROUP_SYSTEM, "adolescent", null));
+        assertRefused(inline(teen), UnprocessableEntityException.class, "but the patient (born");
+
+        QuestionnaireResponse calocus = IntakeEdits.example();
+        IntakeEdits.answer(calocus, "screening-instrument", new Coding("http://iop-fhir.org/fhir/CodeSystem/iop-placement-instrument",
+                "calocus-casii", null));
+        assertRefused(inline(calocus), UnprocessableEntityException.class, "no CALOCUS-CASII rule set is loaded");
     }
 
     @Test
     void locusRatingsArePlacedWithTheLocusRuleSetAndItsCompositeScore() {
-        Parameters out = levelOfCare(locus("3", "3", "3", "3", "3", "3", "3"));
+        Parameters out = levelOfCare(locus("adult", "3", "3", "3", "3", "3", "3", "3"));
 
         Coding level = (Coding) out.getParameterValue("level");
         assertThat(level.getSystem()).isEqualTo(RuleTables.LOCUS_LEVEL_SYSTEM);
@@ -78,14 +172,17 @@ class LevelOfCareIT extends PostgresServerTest {
         Parameters.ParametersParameterComponent composite = out.getParameter("composite");
         assertThat(((IntegerType) composite.getPart().get(0).getValue()).getValue()).isEqualTo(21);
         assertThat(((Coding) composite.getPart().get(1).getValue()).getCode()).isEqualTo("3");
-        assertThat(out.getParameterValue("ruleSet").primitiveValue()).isEqualTo("locus-placement-illustrative|0.1.0");
+        assertThat(out.getParameterValue("ruleSet").primitiveValue()).isEqualTo("locus-placement-illustrative|0.2.0");
+        OperationOutcome issues = (OperationOutcome) out.getParameter("issue").getResource();
+        assertThat(issues.getIssueFirstRep().getDiagnostics()).contains("illustrative");
 
-        assertRefused(locus("3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class, "dimension 6 is not rated");
-        assertRefused(locus("0", "3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class, "locus ratings run from 1 to 5");
-        Parameters withEdition = locus("3", "3", "3", "3", "3", "3", "3").addParameter("edition", new CodeType("3"));
+        assertRefused(locus("adult", "3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class, "dimension 6 is not rated");
+        assertRefused(locus("adult", "0", "3", "3", "3", "3", "3", "3"), UnprocessableEntityException.class,
+                "locus ratings run from 1 to 5");
+        Parameters withEdition = locus("adult", "3", "3", "3", "3", "3", "3", "3").addParameter("edition", new CodeType("3"));
         assertRefused(withEdition, InvalidRequestException.class, "edition applies to ASAM ratings only");
         Parameters mixed = ratings("3", 1, 0, 2, 2, 3, 1);
-        mixed.getParameter().addAll(locus("3").getParameter());
+        mixed.getParameter().addAll(locus(null, "3").getParameter());
         assertRefused(mixed, InvalidRequestException.class, "mix ASAM and LOCUS");
     }
 
@@ -162,7 +259,10 @@ class LevelOfCareIT extends PostgresServerTest {
 
         assertThat(((Coding) out.getParameterValue("level")).getCode()).isEqualTo("3.7");
         assertThat(((Coding) out.getParameterValue("withdrawalManagement")).getCode()).isEqualTo("3.7-WM");
-        assertThat(out.getParameterValue("modifier").primitiveValue()).contains("complicated withdrawal");
+        assertThat(out.getParameter("modifier").getPart()).anySatisfy(p -> {
+            assertThat(p.getName()).isEqualTo("rationale");
+            assertThat(p.getValue().primitiveValue()).contains("complicated withdrawal");
+        });
         assertRefused(ratings("3", 2, 0, 1, 1, 1, 1).addParameter("finding", new Coding(RuleTables.OBSERVATION_CODES, "lonely", null)),
                 InvalidRequestException.class, "finding must be one of");
         assertRefused(ratings("3", 2, 0, 1, 1, 1, 1).addParameter("finding", new Coding(RuleTables.OBSERVATION_CODES, null, null)),
@@ -186,9 +286,10 @@ class LevelOfCareIT extends PostgresServerTest {
 
     @Test
     void badInputIsRefusedWithAnOperationOutcomeThatNamesTheProblem() {
-        assertRefused(ratings("3", 1, 0, 2, 2, 3), UnprocessableEntityException.class, "dimension 6 is not rated");
-        assertRefused(ratings("3", 1, 0, 2, 2, 7, 1), UnprocessableEntityException.class, "dimension 5 has rating 7");
-        assertRefused(ratings("5", 1, 0, 2, 2, 3, 1), UnprocessableEntityException.class, "unknown ASAM edition");
+        assertRefused(ratings("3", 1, 0, 2, 2, 3), UnprocessableEntityException.class, "dimension e3-6 is not rated");
+        assertRefused(ratings("3", 1, 0, 2, 2, 7, 1), UnprocessableEntityException.class, "dimension e3-5 has rating 7");
+        assertRefused(ratings("3", 1, 0, 2, 2, 3, 1).setParameter("edition", new CodeType("5")), InvalidRequestException.class,
+                "rate one edition per request");
         assertRefused(new Parameters(), InvalidRequestException.class, "give exactly one of");
         assertRefused(new Parameters().addParameter("assessment", new Reference("QuestionnaireResponse/no-such-intake")),
                 ResourceNotFoundException.class, "no-such-intake");
@@ -239,10 +340,13 @@ class LevelOfCareIT extends PostgresServerTest {
         });
     }
 
-    /** LOCUS ratings in scale order 1, 2, 3, 4a, 4b, 5, 6. */
-    private static Parameters locus(String... values) {
+    /** LOCUS ratings in scale order 1, 2, 3, 4a, 4b, 5, 6, for an age group (null: none given). */
+    private static Parameters locus(String ageGroup, String... values) {
         String[] scales = {"1", "2", "3", "4a", "4b", "5", "6"};
         Parameters input = new Parameters();
+        if (ageGroup != null) {
+            input.addParameter("ageGroup", new CodeType(ageGroup));
+        }
         for (int i = 0; i < values.length; i++) {
             Parameters.ParametersParameterComponent rating = input.addParameter().setName("rating");
             rating.addPart().setName("dimension").setValue(new Coding(RuleTables.LOCUS_DIMENSION_SYSTEM, scales[i], null));
@@ -252,13 +356,25 @@ class LevelOfCareIT extends PostgresServerTest {
     }
 
     private static Parameters ratings(String edition, int... values) {
+        return ratings(edition, "adult", values);
+    }
+
+    /** ASAM ratings of dimensions 1, 2, ... of the edition, coded e{edition}-N. */
+    private static Parameters ratings(String edition, String ageGroup, int... values) {
         Parameters input = new Parameters();
         input.addParameter().setName("edition").setValue(new CodeType(edition));
+        input.addParameter().setName("ageGroup").setValue(new CodeType(ageGroup));
         for (int i = 0; i < values.length; i++) {
             Parameters.ParametersParameterComponent rating = input.addParameter().setName("rating");
-            rating.addPart().setName("dimension").setValue(new Coding(DIMENSIONS, String.valueOf(i + 1), null));
+            rating.addPart().setName("dimension").setValue(new Coding(DIMENSIONS, "e" + edition + "-" + (i + 1), null));
             rating.addPart().setName("value").setValue(new IntegerType(values[i]));
         }
+        return input;
+    }
+
+    private static Parameters inline(QuestionnaireResponse intake) {
+        Parameters input = new Parameters();
+        input.addParameter().setName("response").setResource(intake);
         return input;
     }
 }

@@ -7,15 +7,13 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
-import org.hl7.fhir.r4.model.CodeSystem;
-import org.hl7.fhir.r4.model.ConceptMap;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Resource;
 import org.iopfhir.episode.EpisodeRecord;
-import org.iopfhir.ig.ImplementationGuide;
 import org.iopfhir.levelofcare.AgeGroup;
+import org.iopfhir.levelofcare.LevelOfCareConfig;
+import org.iopfhir.levelofcare.LevelOfCareProperties;
 import org.iopfhir.levelofcare.PlacementEngine;
-import org.iopfhir.levelofcare.RuleTables;
 import org.iopfhir.testsupport.IgValidator;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.env.YamlPropertySourceLoader;
@@ -89,16 +87,8 @@ final class ExampleReview {
         }
     }
 
+    /** The engine as the server builds it, from the guide's tables. */
     private static PlacementEngine placementEngine() {
-        ImplementationGuide guide = IgValidator.guide();
-        var levels = Map.of(RuleTables.LEVEL_SYSTEM, RuleTables.levels((CodeSystem) find(guide, "CodeSystem/asam-level-of-care")));
-        return new PlacementEngine(List.of(
-                RuleTables.ruleSet((ConceptMap) find(guide, "ConceptMap/asam-placement-3rd-edition"), levels),
-                RuleTables.ruleSet((ConceptMap) find(guide, "ConceptMap/asam-placement-4th-edition"), levels)), levels);
-    }
-
-    private static Resource find(ImplementationGuide guide, String reference) {
-        return guide.conformance().stream().map(ImplementationGuide.Entry::resource).map(Resource.class::cast)
-                .filter(r -> reference.equals(r.fhirType() + "/" + r.getIdPart())).findFirst().orElseThrow();
+        return new LevelOfCareConfig().placementEngine(IgValidator.guide(), IgValidator.FHIR, new LevelOfCareProperties(List.of()));
     }
 }

@@ -66,7 +66,12 @@ class MedicalNecessityScenarioTest {
                 change("an adolescent's 6-hour week meets the adolescent threshold", MEDICARE,
                         e -> sixHourWeek(e).change("EpisodeOfCare/example-episode", EpisodeOfCare.class,
                                 ep -> ep.getExtensionByUrl("http://iop-fhir.org/fhir/StructureDefinition/iop-age-group")
-                                        .setValue(new org.hl7.fhir.r4.model.CodeType("adolescent")))),
+                                        .setValue(new org.hl7.fhir.r4.model.CodeType("adolescent")))
+                                .change("QuestionnaireResponse/example-intake", QuestionnaireResponse.class,
+                                        q -> q.getItem().stream().flatMap(group -> group.getItem().stream())
+                                                .filter(item -> item.getLinkId().equals("screening-age-group"))
+                                                .forEach(item -> item.getAnswerFirstRep().setValue(new org.hl7.fhir.r4.model.Coding(
+                                                        "http://iop-fhir.org/fhir/CodeSystem/iop-age-group", "adolescent", null))))),
                 change("without the intake assessment nothing shows the level was assessed", MEDICARE,
                         e -> e.remove("QuestionnaireResponse/example-intake"),
                         "assessment"),

@@ -212,7 +212,7 @@ final class OperationRecipes {
                 Call.get("ValueSet/$expand?url=" + enc(TERMINOLOGY + "ValueSet/asam-dimension")))));
         add(all, "validate-code", Set.of("ValueSet", "CodeSystem"), false, (type, ctx) -> List.of(Probe.untargeted(
                 type + "/$validate-code", Call.get(type + "/$validate-code?url=" + enc(TERMINOLOGY + type + "/asam-dimension")
-                        + "&system=" + enc(TERMINOLOGY + "CodeSystem/asam-dimension") + "&code=1"))));
+                        + "&system=" + enc(TERMINOLOGY + "CodeSystem/asam-dimension") + "&code=e3-1"))));
         add(all, "lookup", Set.of("CodeSystem"), false, (type, ctx) -> List.of(Probe.untargeted("CodeSystem/$lookup",
                 Call.get("CodeSystem/$lookup?system=" + enc(AdversaryFixture.PROGRAM_TRACK) + "&code=sud"))));
         add(all, "subsumes", Set.of("CodeSystem"), false, (type, ctx) -> List.of(Probe.untargeted("CodeSystem/$subsumes",

@@ -8,7 +8,7 @@ import java.util.Optional;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Resource;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;

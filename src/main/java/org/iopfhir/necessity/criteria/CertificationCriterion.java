@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.hl7.fhir.r4.model.DocumentReference;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;

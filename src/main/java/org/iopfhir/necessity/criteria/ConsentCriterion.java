@@ -4,7 +4,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Consent;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;

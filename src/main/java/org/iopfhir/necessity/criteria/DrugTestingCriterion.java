@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Observation;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;

@@ -17,7 +17,7 @@ record IntakePlacement(QuestionnaireResponse intake, Recommendation recommendati
         return review.intake().map(intake -> {
             try {
                 return new IntakePlacement(intake, review.placement().recommend(IntakeReader.read(intake, null,
-                        review.record().ageGroup(), "3", () -> null)), null);
+                        review.record().ageGroup(), () -> null)), null);
             } catch (InvalidAssessmentException e) {
                 return new IntakePlacement(intake, null, e.getMessage());
             }

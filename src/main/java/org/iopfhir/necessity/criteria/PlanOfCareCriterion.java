@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Reference;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
 import org.iopfhir.necessity.Review;

@@ -11,7 +11,7 @@ import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.iopfhir.attendance.AttendanceRecords;
-import org.iopfhir.episode.FhirDates;
+import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;

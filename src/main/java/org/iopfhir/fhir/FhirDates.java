@@ -1,4 +1,4 @@
-package org.iopfhir.episode;
+package org.iopfhir.fhir;
 
 import java.time.Instant;
 import java.time.LocalDate;
