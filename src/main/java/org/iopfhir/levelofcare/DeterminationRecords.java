@@ -34,10 +34,11 @@ public final class DeterminationRecords {
     public static List<Observation> dimensionRatings(QuestionnaireResponse response, Assessment assessment) {
         List<Observation> ratings = new ArrayList<>();
         assessment.ratings().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(rating -> {
-            Observation observation = base(response, assessment.edition(), RATING_PROFILE);
+            boolean asam = assessment.instrument() == Instrument.ASAM;
+            // The rating profile codes ASAM dimensions; LOCUS ratings are plain Observations until it covers them.
+            Observation observation = base(response, assessment.edition(), asam ? RATING_PROFILE : null);
             observation.addIdentifier().setSystem(RATING_IDENTIFIER)
                     .setValue(source(response) + "/dimension/" + rating.getKey() + "/edition/" + assessment.edition());
-            boolean asam = assessment.instrument() == Instrument.ASAM;
             observation.addCategory().addCoding(asam
                     ? new Coding(RuleTables.OBSERVATION_CODES, "asam-dimension-rating", "ASAM dimension rating")
                     : new Coding(RuleTables.OBSERVATION_CODES, "locus-dimension-rating", "LOCUS dimension rating"));
@@ -105,7 +106,9 @@ public final class DeterminationRecords {
             throw new InvalidAssessmentException("the intake has no Patient subject, so its results cannot be recorded");
         }
         Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);
-        observation.getMeta().addProfile(profile);
+        if (profile != null) {
+            observation.getMeta().addProfile(profile);
+        }
         if (edition != null) {
             observation.addExtension(EDITION_EXTENSION, new CodeType(edition));
         }

@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.api.SortOrderEnum;
 import ca.uhn.fhir.rest.api.SortSpec;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -116,12 +117,12 @@ public class LevelOfCareOperation {
         daos.getResourceDao(Patient.class).read(id.toUnqualifiedVersionless(), request);
         SearchParameterMap completed = SearchParameterMap.newSynchronous()
                 .add(QuestionnaireResponse.SP_SUBJECT, new ReferenceParam(id.toUnqualifiedVersionless().getValue()))
-                .add(QuestionnaireResponse.SP_STATUS, new TokenParam("completed"));
+                .add(QuestionnaireResponse.SP_STATUS, new TokenOrListParam().add(new TokenParam("completed")).add(new TokenParam("amended")));
         completed.setSort(new SortSpec(QuestionnaireResponse.SP_AUTHORED, SortOrderEnum.DESC));
         QuestionnaireResponse latest = daos.getResourceDao(QuestionnaireResponse.class).searchForResources(completed, request)
                 .stream().map(QuestionnaireResponse.class::cast).filter(IntakeReader::isIntake).findFirst()
                 .orElseThrow(() -> new ResourceNotFoundException(id.toUnqualifiedVersionless().getValue()
-                        + " has no completed intake assessment (" + IntakeReader.INTAKE + ")"));
+                        + " has no completed or amended intake assessment (" + IntakeReader.INTAKE + ")"));
         return fromStoredResponse(latest.getIdElement(), edition, ageGroup,
                 new LevelOfCareRequest.Decision(actualLevel, varianceReason), persist, request);
     }
@@ -149,6 +150,11 @@ public class LevelOfCareOperation {
         Level actual = actualLevel(recommendation, decision);
         if (!isTrue(persist)) {
             return RecommendationParameters.of(recommendation, actual, decision.varianceReason(), null, List.of());
+        }
+        if (assessment.instrument() != Instrument.ASAM) {
+            throw new InvalidAssessmentException("persist records ASAM determinations only: the rating and determination "
+                    + "profiles code ASAM dimensions and levels; place " + assessment.instrument().code()
+                    + " without persist");
         }
         DeterminationRecorder.Recorded recorded = recorder.record(response, assessment, recommendation, actual,
                 decision.varianceReason(), request);

@@ -114,6 +114,30 @@ class IntakeReaderTest {
                 .hasMessageContaining("rated under edition 3 and cannot be placed under edition 4");
     }
 
+    @Test
+    void aLocusIntakeIsPlacedWithItsSevenScales() {
+        QuestionnaireResponse intake = IntakeEdits.example();
+        IntakeEdits.answer(intake, "screening-instrument", new Coding(CS + "iop-placement-instrument", "locus", null));
+        for (String scale : List.of("1", "2", "3", "4a", "4b", "5", "6")) {
+            IntakeEdits.answer(intake, "locus-" + scale + "-rating", new Coding(CS + "locus-rating", "3", null));
+        }
+
+        Assessment assessment = IntakeReader.read(intake, null, null, () -> null);
+
+        assertThat(assessment.instrument()).isEqualTo(Instrument.LOCUS);
+        assertThat(assessment.edition()).isNull();
+        assertThat(assessment.ratings()).containsOnlyKeys("1", "2", "3", "4a", "4b", "5", "6").containsValue(3);
+        intake.setId("QuestionnaireResponse/locus-intake");
+        assertThat(DeterminationRecords.dimensionRatings(intake, assessment))
+                .hasSize(7).allSatisfy(rating -> {
+                    assertThat(rating.getCode().getCodingFirstRep().getSystem()).isEqualTo(RuleTables.LOCUS_DIMENSION_SYSTEM);
+                    assertThat(rating.getMeta().getProfile()).as("the rating profile codes ASAM dimensions").isEmpty();
+                    assertThat(rating.getExtension()).isEmpty();
+                });
+        assertThatThrownBy(() -> IntakeReader.read(intake, "3", null, () -> null))
+                .hasMessageContaining("edition applies to ASAM placement");
+    }
+
     private static Type value(String type, String value) {
         return switch (type) {
             case "boolean" -> new BooleanType(value);
