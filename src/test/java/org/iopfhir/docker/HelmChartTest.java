@@ -47,8 +47,10 @@ class HelmChartTest {
                 for (String key : m.group(1).substring(1).split("\\.")) {
                     assertThat(node).as("%s: .Values%s (at %s)", template.getFileName(), m.group(1), key)
                             .isInstanceOf(Map.class);
-                    assertThat((Map<?, ?>) node).as("%s: .Values%s", template.getFileName(), m.group(1)).containsKey(key);
-                    node = ((Map<?, ?>) node).get(key);
+                    Map<?, ?> map = (Map<?, ?>) node;
+                    assertThat(map.containsKey(key)).as("%s: .Values%s in values.yaml", template.getFileName(), m.group(1))
+                            .isTrue();
+                    node = map.get(key);
                 }
             }
         }
