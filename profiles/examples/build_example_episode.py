@@ -220,7 +220,8 @@ def practitioners():
         "name": [{"use": "official", "family": "Raman", "given": ["Priya", "N."], "prefix": ["Dr."],
                   "suffix": ["MD"]}],
         "telecom": [{"system": "phone", "value": "555-0102", "use": "work"}],
-        "qualification": [{"code": {"text": "Physician, board certified in addiction medicine"}}],
+        "qualification": [{"code": concept(coding(THO + "v2-0360", "MD", "Doctor of Medicine"),
+                                           text="Physician (MD), board certified in addiction medicine")}],
     }
     return [counselor, physician]
 
@@ -516,7 +517,7 @@ def goals():
                     "detailRange": {"high": {"value": 9}},
                     "dueDate": due}],
         "statusDate": due,
-        "outcomeReference": [ref("Observation/example-phq9-03")],
+        "outcomeReference": [ref(last_phq9())],
     })
     attendance = dict(common, **{
         "resourceType": "Goal", "id": "example-goal-attendance", "meta": meta("iop-goal"),
@@ -554,6 +555,14 @@ def careplan():
                  {"frequency": 1, "period": 2, "periodUnit": "wk", "duration": 1, "durationUnit": "h",
                   "dayOfWeek": ["tue"], "timeOfDay": ["14:00:00"]},
                  "Individual therapy every other week, 1 hour (motivational interviewing, anxiety management)."),
+        {"detail": {
+            "kind": "MedicationRequest",
+            "code": concept(coding(CS + "iop-session-type", "medication-management", "Medication management")),
+            "status": "completed",
+            "performer": [ref(PHYSICIAN)],
+            "description": "Medication for alcohol use disorder offered at admission: oral naltrexone 50 mg daily, "
+                           "reviewed at each physician plan review.",
+        }},
         activity([coding(CS + "iop-session-type", "drug-testing", "Drug testing")],
                  {"frequency": 1, "period": 1, "periodUnit": "wk", "duration": 15, "durationUnit": "min"},
                  "Observed urine drug screen with ethyl glucuronide once a week, at check-in for Monday group.",
@@ -608,7 +617,8 @@ def certifications():
     """Physician certification that IOP is needed (signed before the first day), renewed every 60 days.
 
     A DocumentReference authored and authenticated by the physician; `type` says certification or
-    recertification, `context.period` is the period certified, `context.related` the episode.
+    recertification, `context.period` is the period certified, `context.related` the episode and the
+    individualized plan of care it certifies.
     """
     out = []
     start, k = ADMISSION, 0
@@ -625,7 +635,7 @@ def certifications():
                                  coding(CS + "iop-record-type", kind, title.replace(" for IOP", "")), title, text,
                                  signed, [PHYSICIAN],
                                  {"period": {"start": start.isoformat(), "end": end.isoformat()},
-                                  "related": [ref(EPISODE)]}))
+                                  "related": [ref(EPISODE), ref(CAREPLAN)]}))
         start, k = end + timedelta(days=1), k + 1
     return out
 
@@ -948,29 +958,95 @@ def drug_screen(k, day, encounter_id):
     }
 
 
+PHQ9 = [14, 13, 13, 12, 12, 11, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]
+GAD7 = [15, 14, 13, 13, 12, 12, 11, 11, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]
+
+
+def measurement_days():
+    """Intake, then every other Friday from the second week while the program runs."""
+    days = []
+    day = ADMISSION + timedelta(days=11)
+    while day < DISCHARGE:
+        days.append(day)
+        day += timedelta(days=14)
+    return days
+
+
+def score(oid, when, loinc, display, text, value):
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "text": narrative("%s %s: %d." % (text, when[:10], value)),
+        "status": "final",
+        "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
+        "code": concept(coding(*loinc, display), text=text),
+        "subject": ref(PATIENT),
+        "effectiveDateTime": when,
+        "performer": [ref(COUNSELOR)],
+        "valueInteger": value,
+    }
+
+
 def phq9_scores():
-    """At intake, on the Friday halfway through, and on the last Wednesday."""
-    middle = ADMISSION + timedelta(days=7 * (WEEKS // 2 - 1) + 4)
-    last = DISCHARGE - timedelta(days=2)
+    """PHQ-9 and GAD-7 at intake and every other week (measurement-based care): still moderate, so the
+    admission severity persists; days of use on a substance-use monitor at intake and monthly."""
+    times = [INTAKE_AUTHORED] + [iso(eastern(d, 12, 15)) for d in measurement_days()]
     out = []
-    for pid, when, score in [("example-phq9-01", INTAKE_AUTHORED, 14),
-                             ("example-phq9-02", iso(eastern(middle, 12, 15)), 12),
-                             ("example-phq9-03", iso(eastern(last, 12, 15)), 10)]:
-        out.append({
-            "resourceType": "Observation",
-            "id": pid,
-            "text": narrative("PHQ-9 total score %s: %d." % (when[:10], score)),
-            "status": "final",
-            "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
-            "code": concept(coding(LOINC, "44261-6",
-                                   "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
-                            text="PHQ-9 total score"),
-            "subject": ref(PATIENT),
-            "effectiveDateTime": when,
-            "performer": [ref(COUNSELOR)],
-            "valueInteger": score,
-        })
+    for k, when in enumerate(times):
+        out.append(score("example-phq9-%02d" % (k + 1), when, (LOINC, "44261-6"),
+                         "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]", "PHQ-9 total score",
+                         PHQ9[min(k, len(PHQ9) - 1)]))
+        out.append(score("example-gad7-%02d" % (k + 1), when, (LOINC, "70274-6"),
+                         "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]", "GAD-7 total score",
+                         GAD7[min(k, len(GAD7) - 1)]))
+        if k % 2 == 0:
+            out.append(score("example-use-%02d" % (k // 2 + 1), when, (CS + "iop-observation-code", "substance-use-days"),
+                             "Days of substance use, past 30 days", "Days of alcohol use in the past 30 days (BAM)",
+                             20 if k == 0 else 0))
     return out
+
+
+def last_phq9():
+    return "Observation/example-phq9-%02d" % (len(measurement_days()) + 1)
+
+
+def coverage():
+    return {
+        "resourceType": "Coverage",
+        "id": "example-coverage",
+        "text": narrative("Blue Valley Health Plan commercial coverage of the patient (fictional)."),
+        "status": "active",
+        "type": concept(coding("urn:oid:2.16.840.1.113883.3.221.5", "5", "PRIVATE HEALTH INSURANCE")),
+        "subscriberId": "BVH-55501234",
+        "beneficiary": ref(PATIENT),
+        "relationship": concept(coding(THO + "subscriber-relationship", "self", "Self")),
+        "period": {"start": "2025-01-01", "end": "2026-12-31"},
+        "payor": [ref(PAYER)],
+    }
+
+
+def safety_plan():
+    return {
+        "resourceType": "CarePlan",
+        "id": "example-safety-plan",
+        "text": narrative("Safety and crisis plan: warning signs, coping steps, supports, and 24/7 crisis access "
+                          "(988 and the program's on-call line)."),
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare",
+                       "valueReference": ref(EPISODE)}],
+        "status": "active",
+        "intent": "plan",
+        "category": [concept(coding(CS + "iop-careplan-category", "crisis-safety-plan", "Safety and crisis plan"))],
+        "title": "Safety and crisis plan",
+        "subject": ref(PATIENT),
+        "created": "2026-01-06",
+        "author": ref(COUNSELOR),
+        "contributor": [ref(PATIENT)],
+        "activity": [{"detail": {
+            "code": concept(coding(CS + "iop-session-type", "crisis-intervention", "Crisis intervention")),
+            "status": "in-progress",
+            "description": "Call or text 988, or the program's on-call clinician at 555-0199, at any hour, any day.",
+        }}],
+    }
 
 
 def discharge_summary(all_sessions):
@@ -993,7 +1069,7 @@ def discharge_summary(all_sessions):
 def build():
     resources = organizations() + practitioners() + [patient()] + conditions()
     resources += [intake_response()] + dimension_ratings() + [determination(), episode()]
-    resources += goals() + [careplan(), consent()] + certifications()
+    resources += goals() + [careplan(), safety_plan(), consent(), coverage()] + certifications()
 
     appointments, encounters, notes, outreaches, screens = [], [], [], [], []
     all_sessions = sessions()

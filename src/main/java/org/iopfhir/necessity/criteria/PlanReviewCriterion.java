@@ -8,6 +8,7 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.iopfhir.episode.FhirDates;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Intervals;
 import org.iopfhir.necessity.Review;
 
@@ -16,6 +17,11 @@ import org.iopfhir.necessity.Review;
  * notes authored by a Practitioner, dated by {@code note.time}; the interval starts at creation.
  */
 public class PlanReviewCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.DOCUMENTATION;
+    }
 
     @Override
     public String id() {

@@ -8,6 +8,7 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Timing;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
@@ -16,6 +17,11 @@ import org.iopfhir.necessity.Review;
  * activity's {@code scheduledTiming}.
  */
 public class PlannedIntensityCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.CLINICAL;
+    }
 
     @Override
     public String id() {
