@@ -160,6 +160,11 @@ public final class Review {
                 .min(Comparator.comparing(p -> p.hasCreated() ? p.getCreated() : new java.util.Date(Long.MAX_VALUE)));
     }
 
+    /** Whether the plan of care was due by the review date: the policy's deadline after admission has passed. */
+    public boolean planDue() {
+        return asOf.isAfter(admission().plusDays(policy.planDeadlineDays()));
+    }
+
     /** The goals the plan names, as loaded for the patient. */
     public List<Goal> goalsOf(CarePlan plan) {
         Set<String> named = plan.getGoal().stream().map(Reference::getReference).collect(Collectors.toSet());

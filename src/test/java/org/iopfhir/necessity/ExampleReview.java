@@ -56,6 +56,15 @@ final class ExampleReview {
         return this;
     }
 
+    ExampleReview add(Resource resource) {
+        resources.put(resource.fhirType() + "/" + resource.getIdElement().getIdPart(), resource);
+        return this;
+    }
+
+    <T extends Resource> T get(String reference, Class<T> type) {
+        return type.cast(resources.get(reference));
+    }
+
     ExampleReview remove(String referencePrefix) {
         resources.keySet().removeIf(k -> k.startsWith(referencePrefix));
         return this;

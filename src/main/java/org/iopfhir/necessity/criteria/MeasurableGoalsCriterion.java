@@ -26,7 +26,7 @@ public class MeasurableGoalsCriterion implements Criterion {
     public Finding evaluate(Review review) {
         Optional<CarePlan> plan = review.plan();
         if (plan.isEmpty()) {
-            return Finding.notMet("no treatment plan, so no goals", List.of());
+            return NoPlan.finding(review, "no treatment plan, so no goals");
         }
         List<Goal> goals = review.goalsOf(plan.get());
         if (goals.isEmpty()) {

@@ -46,10 +46,12 @@ public class MedicationOfferedCriterion implements Criterion {
                 .filter(a -> a.getDetail().getStatus() != CarePlan.CarePlanActivityStatus.CANCELLED
                         || a.getDetail().hasStatusReason())
                 .findFirst());
+        if (plan.isEmpty()) {
+            return NoPlan.finding(review, "an opioid or alcohol use disorder, and no treatment plan documents an offer of medication");
+        }
         if (offer.isEmpty()) {
             return Finding.notMet("an opioid or alcohol use disorder, but the plan documents no offer of medication "
-                    + "(medication-management activity, taken up or declined)", plan.<List<org.hl7.fhir.r4.model.Resource>>map(
-                            List::of).orElse(List.copyOf(indicated)));
+                    + "(medication-management activity, taken up or declined)", List.of(plan.get()));
         }
         boolean declined = offer.get().getDetail().getStatus() == CarePlan.CarePlanActivityStatus.CANCELLED;
         return Finding.met("medication for the use disorder offered in the plan" + (declined

@@ -34,7 +34,7 @@ public class PlanOfCareCriterion implements Criterion {
     public Finding evaluate(Review review) {
         Optional<CarePlan> found = review.plan();
         if (found.isEmpty()) {
-            return Finding.notMet("no IOP treatment plan (CarePlan of category iop-treatment-plan) for this episode", List.of());
+            return NoPlan.finding(review, "no IOP treatment plan (CarePlan of category iop-treatment-plan) for this episode");
         }
         CarePlan plan = found.get();
         LocalDate created = FhirDates.localDate(plan.getCreatedElement());

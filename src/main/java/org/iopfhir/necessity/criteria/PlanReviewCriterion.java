@@ -32,7 +32,7 @@ public class PlanReviewCriterion implements Criterion {
     public Finding evaluate(Review review) {
         Optional<CarePlan> found = review.plan();
         if (found.isEmpty()) {
-            return Finding.notMet("no treatment plan to review", List.of());
+            return NoPlan.finding(review, "no treatment plan to review");
         }
         CarePlan plan = found.get();
         List<LocalDate> reviews = reviewDates(plan);

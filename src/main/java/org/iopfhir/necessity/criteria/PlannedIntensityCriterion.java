@@ -32,7 +32,7 @@ public class PlannedIntensityCriterion implements Criterion {
     public Finding evaluate(Review review) {
         Optional<CarePlan> plan = review.plan();
         if (plan.isEmpty()) {
-            return Finding.notMet("no treatment plan, so no planned intensity", List.of());
+            return NoPlan.finding(review, "no treatment plan, so no planned intensity");
         }
         BigDecimal hours = weeklyHours(plan.get());
         BigDecimal minimum = review.rules().minimumWeeklyHours();

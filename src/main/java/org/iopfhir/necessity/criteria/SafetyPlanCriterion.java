@@ -36,7 +36,7 @@ public class SafetyPlanCriterion implements Criterion {
                 .filter(p -> p.getStatus() == CarePlan.CarePlanStatus.ACTIVE || p.getStatus() == CarePlan.CarePlanStatus.COMPLETED)
                 .findFirst();
         if (found.isEmpty()) {
-            return Finding.notMet("no safety/crisis plan (CarePlan of category crisis-safety-plan)", List.of());
+            return NoPlan.finding(review, "no safety/crisis plan (CarePlan of category crisis-safety-plan)");
         }
         CarePlan plan = found.get();
         LocalDate created = FhirDates.localDate(plan.getCreatedElement());
