@@ -559,9 +559,11 @@ def careplan():
             "kind": "MedicationRequest",
             "code": concept(coding(CS + "iop-session-type", "medication-management", "Medication management")),
             "status": "completed",
+            "scheduledTiming": {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", "duration": 20,
+                                           "durationUnit": "min"}},
             "performer": [ref(PHYSICIAN)],
             "description": "Medication for alcohol use disorder offered at admission: oral naltrexone 50 mg daily, "
-                           "reviewed at each physician plan review.",
+                           "reviewed with the physician every 4 weeks.",
         }},
         activity([coding(CS + "iop-session-type", "drug-testing", "Drug testing")],
                  {"frequency": 1, "period": 1, "periodUnit": "wk", "duration": 15, "durationUnit": "min"},
