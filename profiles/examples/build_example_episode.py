@@ -16,6 +16,13 @@ always writes the same file:
     python3 build_example_episode.py OUT.json   # writes elsewhere
     python3 build_example_episode.py --weeks 52 --prefix bench52 /tmp/episode-52.json
                                                 # a longer copy with other ids (benchmark data)
+    python3 build_example_episode.py --variants # also the variant episodes (Bundle-variant-*.json):
+                                                # lapse (a positive screen answered by a plan change),
+                                                # stepup (on hold at 2.5 for two weeks, then back),
+                                                # ama (left against advice after 5 weeks)
+
+Each variant is another patient of the same program (ids prefixed with the variant's name); VARIANTS
+builds them; the README lists the verdict each built-in policy reaches on each, which the tests check.
 
 Missed groups are made up in the same week, a physician certifies the need for IOP before the
 first day and recertifies every 60 days, and an aftercare referral precedes discharge, so the
@@ -1068,7 +1075,7 @@ def discharge_summary(all_sessions):
 
 # --------------------------------------------------------------------------- bundle
 
-def build():
+def build(variant=None):
     resources = organizations() + practitioners() + [patient()] + conditions()
     resources += [intake_response()] + dimension_ratings() + [determination(), episode()]
     resources += goals() + [careplan(), safety_plan(), consent(), coverage()] + certifications()
@@ -1087,6 +1094,8 @@ def build():
             outreaches.append(outreach(n, day))
     resources += appointments + encounters + notes + outreaches + screens + phq9_scores()
     resources += [aftercare_referral(), discharge_summary(all_sessions)]
+    if variant:
+        variant(resources)
 
     ids = set()
     entries = []
@@ -1098,6 +1107,118 @@ def build():
                         "request": {"method": "PUT", "url": key}})
     return {"resourceType": "Bundle", "id": "example-episode", "type": "transaction", "entry": entries}
 
+
+
+# --------------------------------------------------------------------------- variants
+
+def by_id(resources, rtype, rid):
+    return next(r for r in resources if r["resourceType"] == rtype and r["id"] == rid)
+
+
+def observation_level(oid, day, level, display, note):
+    """A re-rating after admission: a level-of-care determination recommending (and placing at) a level."""
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "text": narrative("Re-rated %s: level %s. %s" % (day, level, note)),
+        "status": "final",
+        "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
+        "code": concept(coding(CS + "iop-observation-code", "level-of-care-determination", "Level-of-care determination")),
+        "subject": ref(PATIENT),
+        "effectiveDateTime": day,
+        "performer": [ref(PHYSICIAN)],
+        "valueCodeableConcept": concept(coding(CS + "asam-level-of-care", level, display)),
+        "note": [{"text": note}],
+    }
+
+
+def variant_lapse(resources):
+    """Week 5: a lapse. Monday's screen is EtG-positive; the next day's physician review changes the plan
+    (weekly relapse-prevention sessions). A clinical signal answered by the plan: continued stay holds."""
+    screen = by_id(resources, "Observation", "example-uds-05")
+    screen["valueString"] = "Positive (EtG)"
+    screen["interpretation"] = [concept(coding(THO + "v3-ObservationInterpretation", "POS", "Positive"))]
+    screen["text"] = narrative("Urine drug screen %s: positive for ethyl glucuronide (alcohol use)." % screen["effectiveDateTime"][:10])
+    screen["note"] = [{"text": "Observed collection; EtG immunoassay positive. Patient reports drinking on Saturday."}]
+    plan = by_id(resources, "CarePlan", "example-careplan")
+    plan["note"][0]["text"] = ("30-day review after a lapse (EtG positive on Monday): plan changed - weekly individual "
+                               "relapse-prevention sessions for four weeks, naltrexone adherence check, screens continue.")
+    episode = by_id(resources, "EpisodeOfCare", "example-episode")
+    episode["text"] = narrative("IOP episode with a lapse in week 5 answered by a plan change; program completed %s."
+                                % DISCHARGE.isoformat())
+
+
+def variant_step_up(resources):
+    """Weeks 6-7: re-rated at 2.5 after repeated use, the patient steps up to partial hospitalization (the IOP
+    episode is on hold, its sessions cancelled), then is re-rated at 2.1 and resumes IOP."""
+    hold_from = ADMISSION + timedelta(days=35)
+    hold_to = hold_from + timedelta(days=13)
+    episode = by_id(resources, "EpisodeOfCare", "example-episode")
+    episode["statusHistory"] = [
+        {"status": "planned", "period": {"start": "2026-01-02", "end": ADMISSION.isoformat()}},
+        {"status": "active", "period": {"start": ADMISSION.isoformat(), "end": hold_from.isoformat()}},
+        {"status": "onhold", "period": {"start": hold_from.isoformat(), "end": hold_to.isoformat()}},
+        {"status": "active", "period": {"start": (hold_to + timedelta(days=1)).isoformat(), "end": DISCHARGE.isoformat()}},
+    ]
+    episode["text"] = narrative("IOP episode stepped up to partial hospitalization (2.5) from %s to %s and back; "
+                                "program completed %s." % (hold_from, hold_to, DISCHARGE))
+    held = lambda when: hold_from.isoformat() <= when[:10] <= hold_to.isoformat()
+    gone = set()
+    for r in resources:
+        if r["resourceType"] == "Appointment" and held(r["start"]) and r["status"] in ("fulfilled", "noshow"):
+            r["status"] = "cancelled"
+            r["cancelationReason"] = concept(coding(THO + "appointment-cancellation-reason", "prov",
+                                                    "Provider"), text="Stepped up to partial hospitalization")
+        if r["resourceType"] == "Encounter" and held(r["period"]["start"]):
+            gone.add("Encounter/" + r["id"])
+        if r["resourceType"] == "DocumentReference" and any(e["reference"] in gone for e in
+                                                           r.get("context", {}).get("encounter", [])):
+            gone.add("DocumentReference/" + r["id"])
+        if r["resourceType"] == "Communication" and held(r["sent"]):
+            gone.add("Communication/" + r["id"])
+    resources[:] = [r for r in resources if "%s/%s" % (r["resourceType"], r["id"]) not in gone]
+    for r in resources:
+        if r["resourceType"] == "Observation" and r.get("encounter", {}).get("reference") in gone:
+            del r["encounter"]
+    resources.append(observation_level("example-rerating-up", iso(eastern(hold_from - timedelta(days=3), 16)), "2.5",
+                                       "Partial hospitalization services",
+                                       "Repeated use and rising craving (dimension 5 rated 4): step up to partial "
+                                       "hospitalization for two weeks."))
+    resources.append(observation_level("example-rerating-back", iso(eastern(hold_to, 15)), "2.1",
+                                       "Intensive outpatient services",
+                                       "Stable after two weeks of partial hospitalization: back to intensive "
+                                       "outpatient care."))
+
+
+def variant_early_discharge(resources):
+    """A five-week stay ended when the patient left against advice: no aftercare referral could be made."""
+    episode = by_id(resources, "EpisodeOfCare", "example-episode")
+    for x in episode["extension"]:
+        if x["url"].endswith("iop-discharge-reason"):
+            x["valueCodeableConcept"] = concept(coding(CS + "iop-discharge-reason", "left-against-advice",
+                                                       "Left against clinical advice"))
+    episode["text"] = narrative("IOP episode ended %s when the patient left against clinical advice." % DISCHARGE)
+    resources[:] = [r for r in resources if r["id"] != "example-aftercare-referral"]
+    for goal in (r for r in resources if r["resourceType"] == "Goal"):
+        goal["lifecycleStatus"] = "cancelled"
+        goal["achievementStatus"] = concept(coding(THO + "goal-achievement", "not-achieved", "Not Achieved"))
+        goal.pop("outcomeReference", None)
+        goal["text"] = narrative("Not achieved: the patient left the program against advice on %s." % DISCHARGE)
+    summary = by_id(resources, "DocumentReference", "example-discharge-summary")
+    text = ("Discharge summary: the patient left the intensive outpatient program against clinical advice on %s, "
+            "after %d weeks; she declined a referral to outpatient counseling. Crisis numbers were given." % (DISCHARGE, WEEKS))
+    summary["description"] = text
+    summary["content"][0]["attachment"]["data"] = b64(text)
+    summary["text"] = narrative(text)
+
+
+# Each variant: how to build it from the completed episode, and its length in weeks. The verdict each
+# built-in policy reaches on it is listed in the README and checked by MedicalNecessityIT over HTTP.
+VARIANTS = {
+    "lapse": (variant_lapse, 12),
+    "stepup": (variant_step_up, 12),
+    "ama": (variant_early_discharge, 5),
+}
 
 def configure(weeks):
     global WEEKS, DISCHARGE, AFTERCARE_START
@@ -1123,12 +1244,22 @@ def main():
     parser.add_argument("out", nargs="?", default=os.path.join(here, "Bundle-example-episode.json"))
     parser.add_argument("--weeks", type=int, default=12, help="program length in weeks (at least 2)")
     parser.add_argument("--prefix", default="example", help="id prefix instead of 'example' (kebab-case)")
+    parser.add_argument("--variants", action="store_true",
+                        help="also write each variant episode (lapse, stepup, ama) next to OUT as Bundle-variant-<name>.json")
     args = parser.parse_args()
     if args.weeks < 2 or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", args.prefix):
         parser.error("--weeks must be at least 2 and --prefix kebab-case")
     configure(args.weeks)
-    bundle = with_prefix(build(), args.prefix)
-    out = args.out
+    write(with_prefix(build(), args.prefix), args.out)
+    if args.variants:
+        for name, (variant, weeks) in VARIANTS.items():
+            if variant:
+                configure(weeks)
+                write(with_prefix(build(variant), name), os.path.join(os.path.dirname(os.path.abspath(args.out)),
+                                                                     "Bundle-variant-%s.json" % name))
+
+
+def write(bundle, out):
     with open(out, "w", encoding="utf-8", newline="\n") as f:
         json.dump(bundle, f, indent=2, ensure_ascii=False)
         f.write("\n")

@@ -16,6 +16,8 @@ import java.util.TreeMap;
  * too few days reach the daily hours; it looks like partial hospitalization at or above the PHP hours.
  * One short week is an exception a reviewer accepts (illness, a holiday); a pattern is not: the
  * episode fails when most complete weeks, or {@value #SUSTAINED} weeks in a row, are short (or PHP-like).
+ * A week during which the episode was on hold (the patient stepped up to another level, say) is not
+ * an IOP week and is not judged.
  *
  * @param weeks the complete weeks, in order
  */
@@ -37,12 +39,16 @@ public record HoursPattern(List<Week> weeks) {
     public record Week(int number, LocalDate start, BigDecimal hours, int fullDays, Status status) {
     }
 
-    public static HoursPattern of(LocalDate admission, LocalDate lastDay, List<Session> sessions, Thresholds thresholds) {
+    public static HoursPattern of(LocalDate admission, LocalDate lastDay, List<Session> sessions, Thresholds thresholds,
+            java.util.Set<LocalDate> onHold) {
         long complete = (ChronoUnit.DAYS.between(admission, lastDay) + 1) / 7;
         List<Week> weeks = new ArrayList<>();
         for (int i = 0; i < complete; i++) {
             LocalDate start = admission.plusDays(7L * i);
             LocalDate end = start.plusDays(6);
+            if (start.datesUntil(end.plusDays(1)).anyMatch(onHold::contains)) {
+                continue;
+            }
             Map<LocalDate, Long> byDay = new TreeMap<>();
             sessions.stream().filter(Session::qualifying).filter(s -> !s.date().isBefore(start) && !s.date().isAfter(end))
                     .forEach(s -> byDay.merge(s.date(), s.minutes(), Long::sum));

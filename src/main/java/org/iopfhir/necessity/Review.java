@@ -14,6 +14,7 @@ import org.hl7.fhir.r4.model.Coverage;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.QuestionnaireResponse;
@@ -90,6 +91,15 @@ public final class Review {
                 policy.partialHospitalHours(), policy.outreachWithin());
     }
 
+    /** The days the episode was on hold ({@code statusHistory} status {@code onhold}), e.g. stepped up to another level. */
+    public Set<LocalDate> onHold() {
+        return record.episode().getStatusHistory().stream()
+                .filter(h -> h.getStatus() == EpisodeOfCare.EpisodeOfCareStatus.ONHOLD && h.getPeriod().hasStart())
+                .flatMap(h -> FhirDates.localDate(h.getPeriod().getStartElement()).datesUntil((h.getPeriod().hasEnd()
+                        ? FhirDates.localDate(h.getPeriod().getEndElement()) : lastDay()).plusDays(1)))
+                .collect(Collectors.toSet());
+    }
+
     /** Qualifying hours per complete week, judged as a pattern (computed once). */
     public HoursPattern hours() {
         if (hours == null) {
@@ -97,7 +107,7 @@ public final class Review {
                     .map(e -> new HoursPattern.Session(FhirDates.localDate(e.getPeriod().getStartElement()),
                             AttendanceRecords.minutes(e), qualifying(e))).toList(),
                     new HoursPattern.Thresholds(rules().minimumWeeklyHours(), policy.partialHospitalHours(),
-                            policy.minimumDailyHours(), policy.minimumDaysPerWeek()));
+                            policy.minimumDailyHours(), policy.minimumDaysPerWeek()), onHold());
         }
         return hours;
     }

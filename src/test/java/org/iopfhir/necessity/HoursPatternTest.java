@@ -47,7 +47,7 @@ class HoursPatternTest {
         LocalDate lastDay = byWeek.length == 1 && weeks.trim().equals("180+180") ? MONDAY.plusDays(4)
                 : MONDAY.plusDays(7L * byWeek.length - 1);
         HoursPattern pattern = HoursPattern.of(MONDAY, lastDay, sessions, new HoursPattern.Thresholds(BigDecimal.valueOf(9),
-                BigDecimal.valueOf(20), perDay ? BigDecimal.valueOf(3) : BigDecimal.ZERO, perDay ? 3 : 0));
+                BigDecimal.valueOf(20), perDay ? BigDecimal.valueOf(3) : BigDecimal.ZERO, perDay ? 3 : 0), java.util.Set.of());
 
         assertThat(pattern.weeks()).extracting(w -> w.status().name())
                 .containsExactlyElementsOf(statuses.isEmpty() ? List.of() : List.of(statuses.split(",")));

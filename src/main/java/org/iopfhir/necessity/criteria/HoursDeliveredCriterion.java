@@ -35,6 +35,11 @@ public class HoursDeliveredCriterion implements Criterion {
         String excluded = attended.size() == qualifying.size() ? ""
                 : "; " + (attended.size() - qualifying.size()) + " attended sessions not counted (not a qualifying service"
                         + (review.policy().virtualSessionsCount() ? "" : ", or held by video") + ")";
+        if (!review.onHold().isEmpty()) {
+            excluded += "; weeks with the episode on hold (" + review.onHold().stream().min(java.util.Comparator.naturalOrder())
+                    .orElseThrow() + " to " + review.onHold().stream().max(java.util.Comparator.naturalOrder()).orElseThrow()
+                    + ") not judged";
+        }
         if (pattern.weeks().isEmpty()) {
             return Finding.insufficient("no complete week yet" + excluded, qualifying);
         }
