@@ -81,7 +81,7 @@ public class MedicalNecessityOperation {
             @OperationParam(name = "asOf", max = 1) DateType asOf,
             @OperationParam(name = "policy", max = 1) CodeType policy,
             @OperationParam(name = "output", max = 1) CodeType output,
-            @OperationParam(name = "payer", max = 1) Reference payer,
+            @OperationParam(name = "payer", max = 1) StringType payer,
             RequestDetails request) {
         String policyId = policy == null || policy.isEmpty() ? properties.defaultPolicy() : policy.getValue();
         Policy chosen = properties.policies().get(policyId);
@@ -92,12 +92,7 @@ public class MedicalNecessityOperation {
         if (!OUTPUTS.contains(shape)) {
             throw new InvalidRequestException("unknown output '" + shape + "'; use parameters or bundle");
         }
-        String payerReference = payer == null || !payer.hasReference() ? null : payer.getReferenceElement().toUnqualifiedVersionless().getValue();
-        if (payerReference != null && (!"Organization".equals(payer.getReferenceElement().getResourceType())
-                || payer.getReferenceElement().getIdPart() == null)) {
-            throw new InvalidRequestException("payer must reference an Organization (Organization/[id]), not '"
-                    + payer.getReference() + "'");
-        }
+        String payerReference = payer(payer);
         LocalDate reviewDate = asOf != null && asOf.getValue() != null ? FhirDates.localDate(asOf) : LocalDate.now(clock);
         EpisodeRecord loaded = loader.load(id, TYPES, request);
         EpisodeRecord record = loader.withReferenced(loaded, Practitioner.class,
@@ -114,6 +109,19 @@ public class MedicalNecessityOperation {
         }
         Parameters parameters = output(review, policyId, verdict, div);
         return shape.equals("bundle") ? documentation(parameters, record, verdict, request.getFhirServerBase()) : parameters;
+    }
+
+    /** The payer parameter as a relative Organization reference, or null when absent. */
+    private static String payer(StringType payer) {
+        if (payer == null || payer.isEmpty()) {
+            return null;
+        }
+        IdType id = new IdType(payer.getValue());
+        if (!"Organization".equals(id.getResourceType()) || id.getIdPart() == null || id.hasBaseUrl()) {
+            throw new InvalidRequestException("payer must reference an Organization (Organization/[id]), not '"
+                    + payer.getValue() + "'");
+        }
+        return id.toUnqualifiedVersionless().getValue();
     }
 
     /**
