@@ -1034,6 +1034,32 @@ def coverage():
     }
 
 
+def authorization():
+    """The payer's prior authorization (Da Vinci PAS shape): the window and the H0015 days it covers."""
+    return {
+        "resourceType": "ClaimResponse",
+        "id": "example-preauth",
+        "text": narrative("Blue Valley Health Plan authorizes intensive outpatient care (H0015), %s to %s, up to "
+                          "60 days (authorization BV-PA-2026-0042)." % (ADMISSION, ADMISSION + timedelta(days=111))),
+        "status": "active",
+        "type": concept(coding(THO + "claim-type", "institutional", "Institutional")),
+        "use": "preauthorization",
+        "patient": ref(PATIENT),
+        "created": iso(eastern(date(2026, 1, 3), 10)),
+        "insurer": ref(PAYER),
+        "requestor": ref(PROGRAM),
+        "outcome": "complete",
+        "disposition": "Authorized after review of the intake assessment and level-of-care determination.",
+        "preAuthRef": "BV-PA-2026-0042",
+        "preAuthPeriod": {"start": ADMISSION.isoformat(), "end": (ADMISSION + timedelta(days=111)).isoformat()},
+        "addItem": [{
+            "productOrService": concept(coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient")),
+            "quantity": {"value": 60},
+            "adjudication": [{"category": concept(coding(THO + "adjudication", "eligible", "Eligible Amount"))}],
+        }],
+    }
+
+
 def safety_plan():
     return {
         "resourceType": "CarePlan",
@@ -1078,7 +1104,7 @@ def discharge_summary(all_sessions):
 def build(variant=None):
     resources = organizations() + practitioners() + [patient()] + conditions()
     resources += [intake_response()] + dimension_ratings() + [determination(), episode()]
-    resources += goals() + [careplan(), safety_plan(), consent(), coverage()] + certifications()
+    resources += goals() + [careplan(), safety_plan(), consent(), coverage(), authorization()] + certifications()
 
     appointments, encounters, notes, outreaches, screens = [], [], [], [], []
     all_sessions = sessions()

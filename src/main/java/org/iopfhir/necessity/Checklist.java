@@ -4,6 +4,7 @@ import java.util.List;
 import org.iopfhir.necessity.criteria.AbleToParticipateCriterion;
 import org.iopfhir.necessity.criteria.AssessmentCriterion;
 import org.iopfhir.necessity.criteria.AttendanceCriterion;
+import org.iopfhir.necessity.criteria.AuthorizationCriterion;
 import org.iopfhir.necessity.criteria.CertificationCriterion;
 import org.iopfhir.necessity.criteria.ConsentCriterion;
 import org.iopfhir.necessity.criteria.ContinuedStayCriterion;
@@ -36,6 +37,7 @@ public final class Checklist {
             new LengthOfStayCriterion(), new CertificationCriterion(), new PlanOfCareCriterion(),
             new MeasurableGoalsCriterion(), new SafetyPlanCriterion(), new MedicationOfferedCriterion(),
             new PlanReviewCriterion(), new ProgressNotesCriterion(), new DischargeCriterion(), new ConsentCriterion(),
+            new AuthorizationCriterion(),
             new AttendanceCriterion(), new DrugTestingCriterion());
 
     private Checklist() {

@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.util.Date;
 import org.hl7.fhir.r4.model.BaseDateTimeType;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.ClaimResponse;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
@@ -73,6 +74,8 @@ final class Documented {
             date = c.getDateTimeElement();
         } else if (resource instanceof ServiceRequest s) {
             date = s.getAuthoredOnElement();
+        } else if (resource instanceof ClaimResponse c) {
+            date = c.getCreatedElement();
         } else if (resource instanceof Communication c) {
             date = c.hasSent() ? c.getSentElement() : c.getReceivedElement();
         }

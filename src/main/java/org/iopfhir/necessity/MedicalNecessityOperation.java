@@ -17,6 +17,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.ClaimResponse;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.Condition;
@@ -55,7 +56,7 @@ public class MedicalNecessityOperation {
     public static final String CANONICAL = EpisodeLoader.BASE + "OperationDefinition/medical-necessity";
     static final Set<Class<? extends Resource>> TYPES = Set.of(Encounter.class, Appointment.class, Communication.class,
             Condition.class, QuestionnaireResponse.class, Observation.class, CarePlan.class, Goal.class,
-            DocumentReference.class, Consent.class, ServiceRequest.class, Coverage.class);
+            DocumentReference.class, Consent.class, ServiceRequest.class, Coverage.class, ClaimResponse.class);
     private static final List<String> OUTPUTS = List.of("parameters", "bundle");
 
     private final EpisodeLoader loader;

@@ -40,7 +40,7 @@ public record PaymentFacts(String model, List<String> billTypes, List<String> co
     public record Line(String code, int days) {
     }
 
-    static PaymentFacts of(Review review) {
+    public static PaymentFacts of(Review review) {
         Billing billing = review.policy().billing();
         String track = review.tracks().stream().sorted().findFirst().orElse("sud");
         Map<LocalDate, List<Encounter>> byDay = new TreeMap<>();

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.ClaimResponse;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Condition;
@@ -101,6 +102,9 @@ class MedicalNecessityAsOfTest {
                 criterion("discharge", COMMERCIAL, "2026-03-20", e -> { }, Status.NOT_APPLICABLE, Status.MET),
                 criterion("consent", COMMERCIAL, "2026-01-20", e -> e.change("Consent/example-consent", Consent.class,
                                 c -> c.setDateTimeElement(new DateTimeType("2026-02-01"))),
+                        Status.NOT_MET, Status.MET),
+                criterion("authorization", COMMERCIAL, "2026-01-20", e -> e.change("ClaimResponse/example-preauth",
+                                ClaimResponse.class, c -> c.setCreatedElement(new DateTimeType("2026-02-01"))),
                         Status.NOT_MET, Status.MET),
                 criterion("attendance", COMMERCIAL, "2026-01-20", e -> { }, Status.MET, Status.MET),
                 criterion("drug-testing", COMMERCIAL, "2026-01-20", e -> Stream.of("04", "05", "06", "07", "08", "09", "10",

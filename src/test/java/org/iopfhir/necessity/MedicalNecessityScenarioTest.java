@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.ClaimResponse;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Condition;
@@ -46,7 +47,8 @@ class MedicalNecessityScenarioTest {
         assertThat(verdict.results()).extracting(Verdict.Result::id).containsExactly("diagnosis", "assessment",
                 "imminent-danger", "able-to-participate", "planned-intensity", "hours-delivered", "service-mix",
                 "continued-stay", "length-of-stay", "certification", "plan-of-care", "measurable-goals", "safety-plan",
-                "medication-offered", "plan-review", "progress-notes", "discharge", "consent", "attendance", "drug-testing");
+                "medication-offered", "plan-review", "progress-notes", "discharge", "consent", "authorization", "attendance",
+                "drug-testing");
         assertThat(verdict.results()).filteredOn(r -> r.rule() != null).allSatisfy(r -> {
             assertThat(r.finding().status()).as(r.id() + ": " + r.finding().detail()).isEqualTo(Status.MET);
             assertThat(r.finding().evidence()).as(r.id()).isNotEmpty();
@@ -66,7 +68,7 @@ class MedicalNecessityScenarioTest {
         assertThat(verdict.documentation()).isEqualTo(Status.NOT_MET);
         assertThat(verdict.finding("consent").detail()).contains("no payer under review");
         // Medicare invents no drug-test schedule, attendance rate or note deadline
-        assertThat(Stream.of("drug-testing", "attendance", "measurable-goals", "length-of-stay")
+        assertThat(Stream.of("drug-testing", "attendance", "measurable-goals", "length-of-stay", "authorization")
                 .map(id -> verdict.finding(id).status())).containsOnly(Status.NOT_APPLICABLE);
         assertThat(verdict.finding("progress-notes").detail()).doesNotContain("within");
         // video groups do not count toward Medicare hours: three weeks fall short, but not as a pattern
@@ -170,6 +172,16 @@ class MedicalNecessityScenarioTest {
                         e -> e.remove("ServiceRequest/example-aftercare-referral"), "discharge"),
                 change("no Part 2 consent is a deficiency to fix, not a clinical denial", COMMERCIAL,
                         e -> e.remove("Consent/"), "consent"),
+                change("care beyond the authorized window is a technical deficiency", COMMERCIAL,
+                        e -> e.change("ClaimResponse/example-preauth", ClaimResponse.class,
+                                c -> c.getPreAuthPeriod().setEndElement(new DateTimeType("2026-02-28"))),
+                        "authorization"),
+                change("more H0015 days than authorized", COMMERCIAL,
+                        e -> e.change("ClaimResponse/example-preauth", ClaimResponse.class,
+                                c -> c.getAddItemFirstRep().getQuantity().setValue(20)),
+                        "authorization"),
+                change("no authorization on file", COMMERCIAL, e -> e.remove("ClaimResponse/"), "authorization"),
+                change("Medicare IOP needs no prior authorization", MEDICARE, e -> e.remove("ClaimResponse/"), "consent"),
                 change("no safety plan", COMMERCIAL, e -> e.remove("CarePlan/example-safety-plan"), "safety-plan"),
                 change("alcohol use disorder without a documented offer of medication", COMMERCIAL,
                         e -> e.change("CarePlan/example-careplan", CarePlan.class, p -> p.getActivity().removeIf(a ->
