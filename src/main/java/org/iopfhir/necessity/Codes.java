@@ -23,7 +23,6 @@ public final class Codes {
     public static final String GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement";
     public static final String INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
     public static final String VARIANCE_REASON = EpisodeLoader.BASE + "CodeSystem/iop-variance-reason";
-    public static final String PLAN_CATEGORY = IOP;
     /** Encounter.class of a session held by video or telephone. */
     public static final String VIRTUAL = "VR";
     public static final String PHQ9 = "44261-6";

@@ -223,6 +223,15 @@ public final class Review {
         return day != null && !day.isBefore(admission()) && !day.isAfter(lastDay());
     }
 
+    /**
+     * Whether the episode holds a substance use disorder record, by the privacy layer's Part 2 rule:
+     * an SUD program episode, or an SUD diagnosis documented for the patient.
+     */
+    public boolean substanceUse() {
+        return context.sud().isSudRecord(record.episode())
+                || all(org.hl7.fhir.r4.model.Condition.class).stream().anyMatch(context.sud()::isSudRecord);
+    }
+
     /** The program track codes of the episode ({@code sud}, {@code mental-health}, {@code co-occurring}). */
     public Set<String> tracks() {
         return record.episode().getType().stream().flatMap(t -> t.getCoding().stream())

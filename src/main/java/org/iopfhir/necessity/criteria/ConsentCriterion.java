@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.List;
-import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.iopfhir.necessity.Criterion;
@@ -40,9 +39,7 @@ public class ConsentCriterion implements Criterion {
     @Override
     public Finding evaluate(Review review) {
         EpisodeOfCare episode = review.record().episode();
-        boolean sud = review.context().sud().isSudRecord(episode)
-                || review.all(Condition.class).stream().anyMatch(review.context().sud()::isSudRecord);
-        if (!sud) {
+        if (!review.substanceUse()) {
             return Finding.notApplicable("no substance use disorder record: 42 CFR Part 2 does not cover this episode");
         }
         List<Consent> consents = review.all(Consent.class).stream().filter(Part2ConsentPolicy::isPart2Consent).toList();

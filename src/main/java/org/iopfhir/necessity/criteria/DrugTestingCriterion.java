@@ -4,7 +4,6 @@ import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
-import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Observation;
 import org.iopfhir.episode.FhirDates;
 import org.iopfhir.necessity.Codes;
@@ -35,7 +34,7 @@ public class DrugTestingCriterion implements Criterion {
 
     @Override
     public Finding evaluate(Review review) {
-        if (!substanceUse(review)) {
+        if (!review.substanceUse()) {
             return Finding.notApplicable("not a substance-use-disorder track and no SUD diagnosis");
         }
         List<Observation> tests = tests(review);
@@ -51,11 +50,6 @@ public class DrugTestingCriterion implements Criterion {
                         + " days; at most " + interval + ")", tests))
                 .orElseGet(() -> Finding.met(tests.size() + " drug tests, the first at admission, none more than " + interval
                         + " days apart; " + tests.stream().filter(DrugTestingCriterion::positive).count() + " positive", tests));
-    }
-
-    static boolean substanceUse(Review review) {
-        return review.context().sud().isSudRecord(review.record().episode())
-                || review.all(Condition.class).stream().anyMatch(review.context().sud()::isSudRecord);
     }
 
     /** Final drug tests documented by the review date, oldest first. */

@@ -32,7 +32,7 @@ public class SafetyPlanCriterion implements Criterion {
     @Override
     public Finding evaluate(Review review) {
         Optional<CarePlan> found = review.all(CarePlan.class).stream()
-                .filter(p -> Codes.hasAny(p.getCategory(), Codes.PLAN_CATEGORY, Codes.SAFETY_PLAN))
+                .filter(p -> Codes.hasAny(p.getCategory(), Codes.IOP, Codes.SAFETY_PLAN))
                 .filter(p -> p.getStatus() == CarePlan.CarePlanStatus.ACTIVE || p.getStatus() == CarePlan.CarePlanStatus.COMPLETED)
                 .findFirst();
         if (found.isEmpty()) {
