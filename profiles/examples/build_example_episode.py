@@ -19,7 +19,8 @@ always writes the same file:
     python3 build_example_episode.py --variants # also the variant episodes (Bundle-variant-*.json):
                                                 # lapse (a positive screen answered by a plan change),
                                                 # stepup (on hold at 2.5 for two weeks, then back),
-                                                # ama (left against advice after 5 weeks)
+                                                # ama (left against advice after 5 weeks),
+                                                # adolescent (age group adolescent, family therapy)
 
 Each variant is another patient of the same program (ids prefixed with the variant's name); VARIANTS
 builds them; the README lists the verdict each built-in policy reaches on each, which the tests check.
@@ -1238,12 +1239,48 @@ def variant_early_discharge(resources):
     summary["text"] = narrative(text)
 
 
+def variant_adolescent(resources):
+    """The adolescent track: a 15-year-old (age group adolescent, so the 6-hour threshold of the
+    commercial policy), the same after-school groups, and family therapy in place of every other
+    individual session, as the plan calls for. The intake and determination are the example's (the
+    placement seam re-reads the intake for the adolescent age group)."""
+    patient_ = by_id(resources, "Patient", "example-patient")
+    patient_["birthDate"] = "2010-05-14"
+    patient_["text"] = narrative("Danielle M. Harper (fictional), female, born 2010-05-14, MRN RB-004217.")
+    patient_.pop("maritalStatus", None)
+    episode = by_id(resources, "EpisodeOfCare", "example-episode")
+    for x in episode["extension"]:
+        if x["url"].endswith("iop-age-group"):
+            x["valueCode"] = "adolescent"
+    episode["text"] = narrative("IOP episode (SUD track, adolescent, ASAM level 2.1) with family therapy; program "
+                                "completed %s." % DISCHARGE)
+    family = coding(CS + "iop-session-type", "family-therapy", "Family therapy")
+    family_snomed = coding(SCT, "108313002", "Family psychotherapy")
+    plan = by_id(resources, "CarePlan", "example-careplan")
+    plan["activity"].append({"detail": {
+        "kind": "Appointment", "code": concept(family, family_snomed), "status": "completed",
+        "scheduledTiming": {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", "duration": 1,
+                                       "durationUnit": "h", "dayOfWeek": ["tue"]}},
+        "performer": [ref(COUNSELOR)],
+        "description": "Family therapy with a parent every fourth week, 1 hour."}})
+    for r in resources:
+        if r["resourceType"] in ("Encounter", "Appointment") and re.search(r"-i0[246]$", r["id"]):
+            types = r["serviceType"] if r["resourceType"] == "Appointment" and "serviceType" in r else None
+            for concept_ in (r.get("type") or []) + (types or []):
+                # codings are shared between sessions: replace them, never change them in place
+                concept_["coding"] = [dict(family) if c.get("code") == "individual-therapy"
+                                      else dict(family_snomed) if c.get("code") == "18512000"
+                                      else dict(c, code="90847") if c.get("system") == CPT else c
+                                      for c in concept_.get("coding", [])]
+
+
 # Each variant: how to build it from the completed episode, and its length in weeks. The verdict each
 # built-in policy reaches on it is listed in the README and checked by MedicalNecessityIT over HTTP.
 VARIANTS = {
     "lapse": (variant_lapse, 12),
     "stepup": (variant_step_up, 12),
     "ama": (variant_early_discharge, 5),
+    "adolescent": (variant_adolescent, 12),
 }
 
 def configure(weeks):
@@ -1271,7 +1308,7 @@ def main():
     parser.add_argument("--weeks", type=int, default=12, help="program length in weeks (at least 2)")
     parser.add_argument("--prefix", default="example", help="id prefix instead of 'example' (kebab-case)")
     parser.add_argument("--variants", action="store_true",
-                        help="also write each variant episode (lapse, stepup, ama) next to OUT as Bundle-variant-<name>.json")
+                        help="also write each variant episode (lapse, stepup, ama, adolescent) next to OUT as Bundle-variant-<name>.json")
     args = parser.parse_args()
     if args.weeks < 2 or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", args.prefix):
         parser.error("--weeks must be at least 2 and --prefix kebab-case")

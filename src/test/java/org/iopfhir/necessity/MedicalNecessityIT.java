@@ -123,7 +123,9 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
             "stepup,  commercial-default, met, met,     met",
             "stepup,  medicare-2024,      met, not-met, met",
             "ama,     commercial-default, met, not-met, met",
-            "ama,     medicare-2024,      met, not-met, met"})
+            "ama,     medicare-2024,      met, not-met, met",
+            "adolescent, commercial-default, met, met, met",
+            "adolescent, medicare-2024,   met, not-met, met"})
     void eachExampleVariantReachesItsExpectedVerdictUnderEachPolicy(String variant, String policy, String outcome,
             String documentation, String quality) {
         String episode = variant.equals("episode") ? "example-episode" : variant + "-episode";
@@ -143,6 +145,9 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
         }
         if (variant.equals("lapse")) {
             assertThat(part(criterion(out, "continued-stay"), "detail")).contains("positive screen lapse-uds-05");
+        }
+        if (variant.equals("adolescent")) {
+            assertThat(part(criterion(out, "service-mix"), "detail")).contains("family therapy (family therapy is in the plan)");
         }
         if (variant.equals("stepup")) {
             assertThat(part(criterion(out, "hours-delivered"), "detail")).contains("on hold");
