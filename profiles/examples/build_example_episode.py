@@ -16,6 +16,14 @@ always writes the same file:
     python3 build_example_episode.py OUT.json   # writes elsewhere
     python3 build_example_episode.py --weeks 52 --prefix bench52 /tmp/episode-52.json
                                                 # a longer copy with other ids (benchmark data)
+    python3 build_example_episode.py --variants # also the variant episodes (Bundle-variant-*.json):
+                                                # lapse (a positive screen answered by a plan change),
+                                                # stepup (on hold at 2.5 for two weeks, then back),
+                                                # ama (left against advice after 5 weeks),
+                                                # adolescent (age group adolescent, family therapy)
+
+Each variant is another patient of the same program (ids prefixed with the variant's name); VARIANTS
+builds them; the README lists the verdict each built-in policy reaches on each, which the tests check.
 
 Missed groups are made up in the same week, a physician certifies the need for IOP before the
 first day and recertifies every 60 days, and an aftercare referral precedes discharge, so the
@@ -226,7 +234,8 @@ def practitioners():
         "name": [{"use": "official", "family": "Raman", "given": ["Priya", "N."], "prefix": ["Dr."],
                   "suffix": ["MD"]}],
         "telecom": [{"system": "phone", "value": "555-0102", "use": "work"}],
-        "qualification": [{"code": {"text": "Physician, board certified in addiction medicine"}}],
+        "qualification": [{"code": concept(coding(THO + "v2-0360", "MD", "Doctor of Medicine"),
+                                           text="Physician (MD), board certified in addiction medicine")}],
     }
     return [counselor, physician]
 
@@ -664,7 +673,7 @@ def goals():
                     "detailRange": {"high": {"value": 9}},
                     "dueDate": due}],
         "statusDate": due,
-        "outcomeReference": [ref("Observation/example-phq9-03")],
+        "outcomeReference": [ref(last_phq9())],
     })
     attendance = dict(common, **{
         "resourceType": "Goal", "id": "example-goal-attendance", "meta": meta("iop-goal"),
@@ -702,6 +711,16 @@ def careplan():
                  {"frequency": 1, "period": 2, "periodUnit": "wk", "duration": 1, "durationUnit": "h",
                   "dayOfWeek": ["tue"], "timeOfDay": ["14:00:00"]},
                  "Individual therapy every other week, 1 hour (motivational interviewing, anxiety management)."),
+        {"detail": {
+            "kind": "MedicationRequest",
+            "code": concept(coding(CS + "iop-session-type", "medication-management", "Medication management")),
+            "status": "completed",
+            "scheduledTiming": {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", "duration": 20,
+                                           "durationUnit": "min"}},
+            "performer": [ref(PHYSICIAN)],
+            "description": "Medication for alcohol use disorder offered at admission: oral naltrexone 50 mg daily, "
+                           "reviewed with the physician every 4 weeks.",
+        }},
         activity([coding(CS + "iop-session-type", "drug-testing", "Drug testing")],
                  {"frequency": 1, "period": 1, "periodUnit": "wk", "duration": 15, "durationUnit": "min"},
                  "Observed urine drug screen with ethyl glucuronide once a week, at check-in for Monday group.",
@@ -756,7 +775,8 @@ def certifications():
     """Physician certification that IOP is needed (signed before the first day), renewed every 60 days.
 
     A DocumentReference authored and authenticated by the physician; `type` says certification or
-    recertification, `context.period` is the period certified, `context.related` the episode.
+    recertification, `context.period` is the period certified, `context.related` the episode and the
+    individualized plan of care it certifies.
     """
     out = []
     start, k = ADMISSION, 0
@@ -773,7 +793,7 @@ def certifications():
                                  coding(CS + "iop-record-type", kind, title.replace(" for IOP", "")), title, text,
                                  signed, [PHYSICIAN],
                                  {"period": {"start": start.isoformat(), "end": end.isoformat()},
-                                  "related": [ref(EPISODE)]}))
+                                  "related": [ref(EPISODE), ref(CAREPLAN)]}))
         start, k = end + timedelta(days=1), k + 1
     return out
 
@@ -1096,29 +1116,121 @@ def drug_screen(k, day, encounter_id):
     }
 
 
+PHQ9 = [14, 13, 13, 12, 12, 11, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]
+GAD7 = [15, 14, 13, 13, 12, 12, 11, 11, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]
+
+
+def measurement_days():
+    """Intake, then every other Friday from the second week while the program runs."""
+    days = []
+    day = ADMISSION + timedelta(days=11)
+    while day < DISCHARGE:
+        days.append(day)
+        day += timedelta(days=14)
+    return days
+
+
+def score(oid, when, loinc, display, text, value):
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "text": narrative("%s %s: %d." % (text, when[:10], value)),
+        "status": "final",
+        "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
+        "code": concept(coding(*loinc, display), text=text),
+        "subject": ref(PATIENT),
+        "effectiveDateTime": when,
+        "performer": [ref(COUNSELOR)],
+        "valueInteger": value,
+    }
+
+
 def phq9_scores():
-    """At intake, on the Friday halfway through, and on the last Wednesday."""
-    middle = ADMISSION + timedelta(days=7 * (WEEKS // 2 - 1) + 4)
-    last = DISCHARGE - timedelta(days=2)
+    """PHQ-9 and GAD-7 at intake and every other week (measurement-based care): still moderate, so the
+    admission severity persists; days of use on a substance-use monitor at intake and monthly."""
+    times = [INTAKE_AUTHORED] + [iso(eastern(d, 12, 15)) for d in measurement_days()]
     out = []
-    for pid, when, score in [("example-phq9-01", INTAKE_AUTHORED, 14),
-                             ("example-phq9-02", iso(eastern(middle, 12, 15)), 12),
-                             ("example-phq9-03", iso(eastern(last, 12, 15)), 10)]:
-        out.append({
-            "resourceType": "Observation",
-            "id": pid,
-            "text": narrative("PHQ-9 total score %s: %d." % (when[:10], score)),
-            "status": "final",
-            "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
-            "code": concept(coding(LOINC, "44261-6",
-                                   "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
-                            text="PHQ-9 total score"),
-            "subject": ref(PATIENT),
-            "effectiveDateTime": when,
-            "performer": [ref(COUNSELOR)],
-            "valueInteger": score,
-        })
+    for k, when in enumerate(times):
+        out.append(score("example-phq9-%02d" % (k + 1), when, (LOINC, "44261-6"),
+                         "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]", "PHQ-9 total score",
+                         PHQ9[min(k, len(PHQ9) - 1)]))
+        out.append(score("example-gad7-%02d" % (k + 1), when, (LOINC, "70274-6"),
+                         "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]", "GAD-7 total score",
+                         GAD7[min(k, len(GAD7) - 1)]))
+        if k % 2 == 0:
+            out.append(score("example-use-%02d" % (k // 2 + 1), when, (CS + "iop-observation-code", "substance-use-days"),
+                             "Days of substance use, past 30 days", "Days of alcohol use in the past 30 days (BAM)",
+                             20 if k == 0 else 0))
     return out
+
+
+def last_phq9():
+    return "Observation/example-phq9-%02d" % (len(measurement_days()) + 1)
+
+
+def coverage():
+    return {
+        "resourceType": "Coverage",
+        "id": "example-coverage",
+        "text": narrative("Blue Valley Health Plan commercial coverage of the patient (fictional)."),
+        "status": "active",
+        "type": concept(coding("urn:oid:2.16.840.1.113883.3.221.5", "5", "PRIVATE HEALTH INSURANCE")),
+        "subscriberId": "BVH-55501234",
+        "beneficiary": ref(PATIENT),
+        "relationship": concept(coding(THO + "subscriber-relationship", "self", "Self")),
+        "period": {"start": "2025-01-01", "end": "2026-12-31"},
+        "payor": [ref(PAYER)],
+    }
+
+
+def authorization():
+    """The payer's prior authorization (Da Vinci PAS shape): the window and the H0015 days it covers."""
+    return {
+        "resourceType": "ClaimResponse",
+        "id": "example-preauth",
+        "text": narrative("Blue Valley Health Plan authorizes intensive outpatient care (H0015), %s to %s, up to "
+                          "60 days (authorization BV-PA-2026-0042)." % (ADMISSION, ADMISSION + timedelta(days=111))),
+        "status": "active",
+        "type": concept(coding(THO + "claim-type", "institutional", "Institutional")),
+        "use": "preauthorization",
+        "patient": ref(PATIENT),
+        "created": iso(eastern(date(2026, 1, 3), 10)),
+        "insurer": ref(PAYER),
+        "requestor": ref(PROGRAM),
+        "outcome": "complete",
+        "disposition": "Authorized after review of the intake assessment and level-of-care determination.",
+        "preAuthRef": "BV-PA-2026-0042",
+        "preAuthPeriod": {"start": ADMISSION.isoformat(), "end": (ADMISSION + timedelta(days=111)).isoformat()},
+        "addItem": [{
+            "productOrService": concept(coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient")),
+            "quantity": {"value": 60},
+            "adjudication": [{"category": concept(coding(THO + "adjudication", "eligible", "Eligible Amount"))}],
+        }],
+    }
+
+
+def safety_plan():
+    return {
+        "resourceType": "CarePlan",
+        "id": "example-safety-plan",
+        "text": narrative("Safety and crisis plan: warning signs, coping steps, supports, and 24/7 crisis access "
+                          "(988 and the program's on-call line)."),
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare",
+                       "valueReference": ref(EPISODE)}],
+        "status": "active",
+        "intent": "plan",
+        "category": [concept(coding(CS + "iop-careplan-category", "crisis-safety-plan", "Safety and crisis plan"))],
+        "title": "Safety and crisis plan",
+        "subject": ref(PATIENT),
+        "created": "2026-01-06",
+        "author": ref(COUNSELOR),
+        "contributor": [ref(PATIENT)],
+        "activity": [{"detail": {
+            "code": concept(coding(CS + "iop-session-type", "crisis-intervention", "Crisis intervention")),
+            "status": "in-progress",
+            "description": "Call or text 988, or the program's on-call clinician at 555-0199, at any hour, any day.",
+        }}],
+    }
 
 
 def discharge_summary(all_sessions):
@@ -1138,10 +1250,10 @@ def discharge_summary(all_sessions):
 
 # --------------------------------------------------------------------------- bundle
 
-def build():
+def build(variant=None):
     resources = organizations() + practitioners() + [patient()] + conditions()
     resources += [intake_response()] + dimension_ratings() + [determination(), episode()]
-    resources += goals() + [careplan(), consent()] + certifications()
+    resources += goals() + [careplan(), safety_plan(), consent(), coverage(), authorization()] + certifications()
 
     appointments, encounters, notes, outreaches, screens = [], [], [], [], []
     all_sessions = sessions()
@@ -1157,6 +1269,8 @@ def build():
             outreaches.append(outreach(n, day))
     resources += appointments + encounters + notes + outreaches + screens + phq9_scores()
     resources += [aftercare_referral(), discharge_summary(all_sessions)]
+    if variant:
+        variant(resources)
 
     ids = set()
     entries = []
@@ -1168,6 +1282,160 @@ def build():
                         "request": {"method": "PUT", "url": key}})
     return {"resourceType": "Bundle", "id": "example-episode", "type": "transaction", "entry": entries}
 
+
+
+# --------------------------------------------------------------------------- variants
+
+def by_id(resources, rtype, rid):
+    return next(r for r in resources if r["resourceType"] == rtype and r["id"] == rid)
+
+
+def observation_level(oid, day, level, display, note):
+    """A re-rating after admission: a level-of-care determination recommending (and placing at) a level."""
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "text": narrative("Re-rated %s: level %s. %s" % (day, level, note)),
+        "status": "final",
+        "category": [concept(coding(THO + "observation-category", "survey", "Survey"))],
+        "code": concept(coding(CS + "iop-observation-code", "level-of-care-determination", "Level-of-care determination")),
+        "subject": ref(PATIENT),
+        "effectiveDateTime": day,
+        "performer": [ref(PHYSICIAN)],
+        "valueCodeableConcept": concept(coding(CS + "asam-level-of-care", level, display)),
+        "note": [{"text": note}],
+    }
+
+
+def variant_lapse(resources):
+    """Week 5: a lapse. Monday's screen is EtG-positive; the next day's physician review changes the plan
+    (weekly relapse-prevention sessions). A clinical signal answered by the plan: continued stay holds."""
+    screen = by_id(resources, "Observation", "example-uds-05")
+    screen["valueString"] = "Positive (EtG)"
+    screen["interpretation"] = [concept(coding(THO + "v3-ObservationInterpretation", "POS", "Positive"))]
+    screen["text"] = narrative("Urine drug screen %s: positive for ethyl glucuronide (alcohol use)." % screen["effectiveDateTime"][:10])
+    screen["note"] = [{"text": "Observed collection; EtG immunoassay positive. Patient reports drinking on Saturday."}]
+    plan = by_id(resources, "CarePlan", "example-careplan")
+    plan["note"][0]["text"] = ("30-day review after a lapse (EtG positive on Monday): plan changed - weekly individual "
+                               "relapse-prevention sessions for four weeks, naltrexone adherence check, screens continue.")
+    episode = by_id(resources, "EpisodeOfCare", "example-episode")
+    episode["text"] = narrative("IOP episode with a lapse in week 5 answered by a plan change; program completed %s."
+                                % DISCHARGE.isoformat())
+
+
+def variant_step_up(resources):
+    """Weeks 6-7: re-rated at 2.5 after repeated use, the patient steps up to partial hospitalization (the IOP
+    episode is on hold, its sessions cancelled), then is re-rated at 2.1 and resumes IOP."""
+    hold_from = ADMISSION + timedelta(days=35)
+    hold_to = hold_from + timedelta(days=13)
+    episode = by_id(resources, "EpisodeOfCare", "example-episode")
+    episode["statusHistory"] = [
+        {"status": "planned", "period": {"start": "2026-01-02", "end": ADMISSION.isoformat()}},
+        {"status": "active", "period": {"start": ADMISSION.isoformat(), "end": hold_from.isoformat()}},
+        {"status": "onhold", "period": {"start": hold_from.isoformat(), "end": hold_to.isoformat()}},
+        {"status": "active", "period": {"start": (hold_to + timedelta(days=1)).isoformat(), "end": DISCHARGE.isoformat()}},
+    ]
+    episode["text"] = narrative("IOP episode stepped up to partial hospitalization (2.5) from %s to %s and back; "
+                                "program completed %s." % (hold_from, hold_to, DISCHARGE))
+    held = lambda when: hold_from.isoformat() <= when[:10] <= hold_to.isoformat()
+    gone = set()
+    for r in resources:
+        if r["resourceType"] == "Appointment" and held(r["start"]) and r["status"] in ("fulfilled", "noshow"):
+            r["status"] = "cancelled"
+            r["cancelationReason"] = concept(coding(THO + "appointment-cancellation-reason", "prov",
+                                                    "Provider"), text="Stepped up to partial hospitalization")
+        if r["resourceType"] == "Encounter" and held(r["period"]["start"]):
+            gone.add("Encounter/" + r["id"])
+        if r["resourceType"] == "DocumentReference" and any(e["reference"] in gone for e in
+                                                           r.get("context", {}).get("encounter", [])):
+            gone.add("DocumentReference/" + r["id"])
+        if r["resourceType"] == "Communication" and held(r["sent"]):
+            gone.add("Communication/" + r["id"])
+    resources[:] = [r for r in resources if "%s/%s" % (r["resourceType"], r["id"]) not in gone]
+    for r in resources:
+        if r["resourceType"] == "Observation" and r.get("encounter", {}).get("reference") in gone:
+            del r["encounter"]
+    resources.append(observation_level("example-rerating-up", iso(eastern(hold_from - timedelta(days=3), 16)), "2.5",
+                                       "Partial hospitalization services",
+                                       "Repeated use and rising craving (dimension 5 rated 4): step up to partial "
+                                       "hospitalization for two weeks."))
+    resources.append(observation_level("example-rerating-back", iso(eastern(hold_to, 15)), "2.1",
+                                       "Intensive outpatient services",
+                                       "Stable after two weeks of partial hospitalization: back to intensive "
+                                       "outpatient care."))
+
+
+def variant_early_discharge(resources):
+    """A five-week stay ended when the patient left against advice: no aftercare referral could be made."""
+    episode = by_id(resources, "EpisodeOfCare", "example-episode")
+    for x in episode["extension"]:
+        if x["url"].endswith("iop-discharge-reason"):
+            x["valueCodeableConcept"] = concept(coding(CS + "iop-discharge-reason", "left-against-advice",
+                                                       "Left against clinical advice"))
+    episode["text"] = narrative("IOP episode ended %s when the patient left against clinical advice." % DISCHARGE)
+    resources[:] = [r for r in resources if r["id"] != "example-aftercare-referral"]
+    for goal in (r for r in resources if r["resourceType"] == "Goal"):
+        goal["lifecycleStatus"] = "cancelled"
+        goal["achievementStatus"] = concept(coding(THO + "goal-achievement", "not-achieved", "Not Achieved"))
+        goal.pop("outcomeReference", None)
+        goal["text"] = narrative("Not achieved: the patient left the program against advice on %s." % DISCHARGE)
+    summary = by_id(resources, "DocumentReference", "example-discharge-summary")
+    text = ("Discharge summary: the patient left the intensive outpatient program against clinical advice on %s, "
+            "after %d weeks; she declined a referral to outpatient counseling. Crisis numbers were given." % (DISCHARGE, WEEKS))
+    summary["description"] = text
+    summary["content"][0]["attachment"]["data"] = b64(text)
+    summary["text"] = narrative(text)
+
+
+def variant_adolescent(resources):
+    """The adolescent track: a 15-year-old (age group adolescent, so the 6-hour threshold of the
+    commercial policy), the same after-school groups, and family therapy in place of every other
+    individual session, as the plan calls for. The intake is the example's story assessed for the
+    adolescent program (adolescent screeners, school and guardian); its ratings and determination
+    are the example's, which the adolescent table also places at 2.1."""
+    patient_ = by_id(resources, "Patient", "example-patient")
+    patient_["birthDate"] = "2010-05-14"
+    patient_["text"] = narrative("Danielle M. Harper (fictional), female, born 2010-05-14, MRN RB-004217.")
+    patient_.pop("maritalStatus", None)
+    intake = by_id(resources, "QuestionnaireResponse", "example-intake")
+    resources[resources.index(intake)] = intake_response(
+        age_group="adolescent", answers={"screening-crafft-score": 4, "screening-phqa-total": 13,
+                                         "school-enrolled": True, "guardian-involved": True},
+        summary="Intake assessment 2026-01-02 (ASAM 3rd edition, adolescent, SUD track).")
+    episode = by_id(resources, "EpisodeOfCare", "example-episode")
+    for x in episode["extension"]:
+        if x["url"].endswith("iop-age-group"):
+            x["valueCode"] = "adolescent"
+    episode["text"] = narrative("IOP episode (SUD track, adolescent, ASAM level 2.1) with family therapy; program "
+                                "completed %s." % DISCHARGE)
+    family = coding(CS + "iop-session-type", "family-therapy", "Family therapy")
+    family_snomed = coding(SCT, "108313002", "Family psychotherapy")
+    plan = by_id(resources, "CarePlan", "example-careplan")
+    plan["activity"].append({"detail": {
+        "kind": "Appointment", "code": concept(family, family_snomed), "status": "completed",
+        "scheduledTiming": {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", "duration": 1,
+                                       "durationUnit": "h", "dayOfWeek": ["tue"]}},
+        "performer": [ref(COUNSELOR)],
+        "description": "Family therapy with a parent every fourth week, 1 hour."}})
+    for r in resources:
+        if r["resourceType"] in ("Encounter", "Appointment") and re.search(r"-i0[246]$", r["id"]):
+            types = r["serviceType"] if r["resourceType"] == "Appointment" and "serviceType" in r else None
+            for concept_ in (r.get("type") or []) + (types or []):
+                # codings are shared between sessions: replace them, never change them in place
+                concept_["coding"] = [dict(family) if c.get("code") == "individual-therapy"
+                                      else dict(family_snomed) if c.get("code") == "18512000"
+                                      else dict(c, code="90847") if c.get("system") == CPT else c
+                                      for c in concept_.get("coding", [])]
+
+
+# Each variant: how to build it from the completed episode, and its length in weeks. The verdict each
+# built-in policy reaches on it is listed in the README and checked by MedicalNecessityIT over HTTP.
+VARIANTS = {
+    "lapse": (variant_lapse, 12),
+    "stepup": (variant_step_up, 12),
+    "ama": (variant_early_discharge, 5),
+    "adolescent": (variant_adolescent, 12),
+}
 
 def configure(weeks):
     global WEEKS, DISCHARGE, AFTERCARE_START
@@ -1193,12 +1461,22 @@ def main():
     parser.add_argument("out", nargs="?", default=os.path.join(here, "Bundle-example-episode.json"))
     parser.add_argument("--weeks", type=int, default=12, help="program length in weeks (at least 2)")
     parser.add_argument("--prefix", default="example", help="id prefix instead of 'example' (kebab-case)")
+    parser.add_argument("--variants", action="store_true",
+                        help="also write each variant episode (lapse, stepup, ama, adolescent) next to OUT as Bundle-variant-<name>.json")
     args = parser.parse_args()
     if args.weeks < 2 or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", args.prefix):
         parser.error("--weeks must be at least 2 and --prefix kebab-case")
     configure(args.weeks)
-    bundle = with_prefix(build(), args.prefix)
-    out = args.out
+    write(with_prefix(build(), args.prefix), args.out)
+    if args.variants:
+        for name, (variant, weeks) in VARIANTS.items():
+            if variant:
+                configure(weeks)
+                write(with_prefix(build(variant), name), os.path.join(os.path.dirname(os.path.abspath(args.out)),
+                                                                     "Bundle-variant-%s.json" % name))
+
+
+def write(bundle, out):
     with open(out, "w", encoding="utf-8", newline="\n") as f:
         json.dump(bundle, f, indent=2, ensure_ascii=False)
         f.write("\n")

@@ -66,7 +66,8 @@ public final class AttendanceRecords {
                 .toList();
     }
 
-    static long minutes(Encounter encounter) {
+    /** A session's minutes: its {@code length}, else its period. */
+    public static long minutes(Encounter encounter) {
         if (encounter.hasLength() && encounter.getLength().hasValue()) {
             String unit = encounter.getLength().hasCode() ? encounter.getLength().getCode() : encounter.getLength().getUnit();
             double value = encounter.getLength().getValue().doubleValue();

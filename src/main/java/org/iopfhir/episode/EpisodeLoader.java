@@ -5,9 +5,11 @@ import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
 import java.time.Period;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +89,25 @@ public class EpisodeLoader {
         }
         return new EpisodeRecord(episode, patient, ageGroup != null ? parseAgeGroup(ageGroup) : ageFromBirth(patient, episode),
                 byType);
+    }
+
+    /**
+     * The record with the resources of one more type that it references by id (the practitioners
+     * who signed a certification, say), read in one search with the caller's rights.
+     */
+    public EpisodeRecord withReferenced(EpisodeRecord record, Class<? extends Resource> type, Collection<String> ids,
+            RequestDetails request) {
+        Map<Class<? extends Resource>, List<Resource>> byType = new LinkedHashMap<>(record.byType());
+        List<Resource> found = List.of();
+        if (!ids.isEmpty()) {
+            TokenOrListParam any = new TokenOrListParam();
+            ids.forEach(id -> any.add(null, id));
+            SearchParameterMap map = SearchParameterMap.newSynchronous().add("_id", any);
+            found = transactions.withRequest(request).readOnly().execute(() -> daos.getResourceDao(type)
+                    .searchForResources(map, request).stream().map(Resource.class::cast).toList());
+        }
+        byType.put(type, found);
+        return new EpisodeRecord(record.episode(), record.patient(), record.ageGroup(), byType);
     }
 
     private List<Resource> search(Class<? extends Resource> type, String parameter, String reference, RequestDetails request) {

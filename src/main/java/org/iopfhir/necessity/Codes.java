@@ -19,10 +19,21 @@ public final class Codes {
     public static final String ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
     public static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
     public static final String ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+    public static final String DEGREE = "http://terminology.hl7.org/CodeSystem/v2-0360";
+    public static final String GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement";
+    public static final String INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+    public static final String VARIANCE_REASON = EpisodeLoader.BASE + "CodeSystem/iop-variance-reason";
+    /** Encounter.class of a session held by video or telephone. */
+    public static final String VIRTUAL = "VR";
+    public static final String PHQ9 = "44261-6";
+    public static final String GAD7 = "70274-6";
+    /** iop-observation-code: a substance-use monitor's days of use in the past 30 days (e.g. the Brief Addiction Monitor). */
+    public static final String USE_MONITOR = "substance-use-days";
     public static final String PROGRESS_NOTE = "11506-3";
     public static final String DISCHARGE_SUMMARY = "18842-5";
     public static final String PATIENT_CONSENT = "59284-0";
     public static final String IOP_LEVEL = "2.1";
+    public static final String SAFETY_PLAN = "crisis-safety-plan";
 
     private Codes() {
     }

@@ -17,17 +17,21 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.ClaimResponse;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Communication;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Coverage;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.QuestionnaireResponse;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -38,7 +42,7 @@ import org.iopfhir.attendance.HtmlAnswer;
 import org.iopfhir.episode.EpisodeLoader;
 import org.iopfhir.episode.EpisodeRecord;
 import org.iopfhir.fhir.FhirDates;
-import org.iopfhir.levelofcare.PlacementEngine;
+import org.iopfhir.necessity.criteria.CertificationCriterion;
 
 /**
  * {@code EpisodeOfCare/[id]/$medical-necessity}: the checklist's verdict with evidence under a
@@ -52,22 +56,22 @@ public class MedicalNecessityOperation {
     public static final String CANONICAL = EpisodeLoader.BASE + "OperationDefinition/medical-necessity";
     static final Set<Class<? extends Resource>> TYPES = Set.of(Encounter.class, Appointment.class, Communication.class,
             Condition.class, QuestionnaireResponse.class, Observation.class, CarePlan.class, Goal.class,
-            DocumentReference.class, Consent.class, ServiceRequest.class);
+            DocumentReference.class, Consent.class, ServiceRequest.class, Coverage.class, ClaimResponse.class);
     private static final List<String> OUTPUTS = List.of("parameters", "bundle");
 
     private final EpisodeLoader loader;
-    private final PlacementEngine placement;
+    private final ReviewContext context;
     private final MedicalNecessityProperties properties;
     private final Clock clock;
 
-    public MedicalNecessityOperation(EpisodeLoader loader, PlacementEngine placement, MedicalNecessityProperties properties,
+    public MedicalNecessityOperation(EpisodeLoader loader, ReviewContext context, MedicalNecessityProperties properties,
             Clock clock) {
         if (!properties.policies().containsKey(properties.defaultPolicy())) {
             throw new IllegalStateException("iop.medical-necessity.default-policy '" + properties.defaultPolicy()
                     + "' is not among the configured policies " + properties.policies().keySet());
         }
         this.loader = loader;
-        this.placement = placement;
+        this.context = context;
         this.properties = properties;
         this.clock = clock;
     }
@@ -78,6 +82,7 @@ public class MedicalNecessityOperation {
             @OperationParam(name = "asOf", max = 1) DateType asOf,
             @OperationParam(name = "policy", max = 1) CodeType policy,
             @OperationParam(name = "output", max = 1) CodeType output,
+            @OperationParam(name = "payer", max = 1) StringType payer,
             RequestDetails request) {
         String policyId = policy == null || policy.isEmpty() ? properties.defaultPolicy() : policy.getValue();
         Policy chosen = properties.policies().get(policyId);
@@ -88,38 +93,92 @@ public class MedicalNecessityOperation {
         if (!OUTPUTS.contains(shape)) {
             throw new InvalidRequestException("unknown output '" + shape + "'; use parameters or bundle");
         }
+        String payerReference = payer(payer);
         LocalDate reviewDate = asOf != null && asOf.getValue() != null ? FhirDates.localDate(asOf) : LocalDate.now(clock);
-        EpisodeRecord record = loader.load(id, TYPES, request);
+        EpisodeRecord loaded = loader.load(id, TYPES, request);
+        EpisodeRecord record = loader.withReferenced(loaded, Practitioner.class,
+                CertificationCriterion.authors(loaded.all(DocumentReference.class)), request);
         if (reviewDate.isBefore(record.admission())) {
             throw new InvalidRequestException("asOf " + reviewDate + " is before the admission on " + record.admission());
         }
-        Review review = new Review(record, chosen, reviewDate, placement);
+        Review review = new Review(record, chosen, reviewDate, context, payerReference);
         Verdict verdict = Checklist.evaluate(review);
         String title = "Medical necessity, " + record.episodeReference();
         String div = NecessityNarrative.div(title, policyId, review, verdict);
         if (HtmlAnswer.wanted(request)) {
             return HtmlAnswer.page(title, div);
         }
-        Parameters parameters = output(record, policyId, reviewDate, verdict, div);
+        Parameters parameters = output(review, policyId, verdict, div);
         return shape.equals("bundle") ? documentation(parameters, record, verdict, request.getFhirServerBase()) : parameters;
     }
 
-    static Parameters output(EpisodeRecord record, String policyId, LocalDate asOf, Verdict verdict, String div) {
+    /** The payer parameter as a relative Organization reference, or null when absent. */
+    private static String payer(StringType payer) {
+        if (payer == null || payer.isEmpty()) {
+            return null;
+        }
+        IdType id = new IdType(payer.getValue());
+        if (!"Organization".equals(id.getResourceType()) || id.getIdPart() == null || id.hasBaseUrl()) {
+            throw new InvalidRequestException("payer must reference an Organization (Organization/[id]), not '"
+                    + payer.getValue() + "'");
+        }
+        return id.toUnqualifiedVersionless().getValue();
+    }
+
+    /**
+     * The answer, its three kinds apart: {@code outcome} is the clinical verdict alone;
+     * {@code documentation} and {@code quality} summarize the deficiencies and program-quality findings;
+     * each {@code criterion} says which kind it is and the public source of the rule; {@code payment}
+     * holds the payer's payment facts for the days reviewed.
+     */
+    static Parameters output(Review review, String policyId, Verdict verdict, String div) {
         Parameters out = new Parameters();
         out.addParameter().setName("outcome").setValue(new CodeType(verdict.outcome().code()));
-        out.addParameter().setName("episode").setValue(new Reference(record.episodeReference()));
+        out.addParameter().setName("documentation").setValue(new CodeType(verdict.documentation().code()));
+        out.addParameter().setName("quality").setValue(new CodeType(verdict.quality().code()));
+        out.addParameter().setName("episode").setValue(new Reference(review.record().episodeReference()));
         out.addParameter().setName("policy").setValue(new CodeType(policyId));
-        out.addParameter().setName("asOf").setValue(new DateType(asOf.toString()));
+        if (review.payer() != null) {
+            out.addParameter().setName("payer").setValue(new Reference(review.payer()));
+        }
+        out.addParameter().setName("asOf").setValue(new DateType(review.asOf().toString()));
         for (Verdict.Result result : verdict.results()) {
             Parameters.ParametersParameterComponent criterion = out.addParameter().setName("criterion");
             criterion.addPart().setName("id").setValue(new StringType(result.id()));
             criterion.addPart().setName("status").setValue(new CodeType(result.finding().status().code()));
             criterion.addPart().setName("detail").setValue(new StringType(result.finding().detail()));
+            criterion.addPart().setName("kind").setValue(new CodeType(result.kind().code()));
+            if (result.rule() != null && !result.rule().source().isEmpty()) {
+                criterion.addPart().setName("source").setValue(new StringType(result.rule().source()));
+            }
+            if (result.rule() != null && !result.rule().difference().isEmpty()) {
+                criterion.addPart().setName("difference").setValue(new StringType(result.rule().difference()));
+            }
             result.finding().evidence().forEach(e ->
                     criterion.addPart().setName("evidence").setValue(new Reference(AttendanceRecords.reference(e))));
         }
+        out.addParameter(payment(verdict.payment()));
         out.addParameter().setName("narrative").setValue(new StringType(div));
         return out;
+    }
+
+    private static Parameters.ParametersParameterComponent payment(PaymentFacts facts) {
+        Parameters.ParametersParameterComponent payment = new Parameters.ParametersParameterComponent().setName("payment");
+        payment.addPart().setName("model").setValue(new CodeType(facts.model()));
+        facts.billTypes().forEach(t -> payment.addPart().setName("billType").setValue(new StringType(t)));
+        facts.conditionCodes().forEach(c -> payment.addPart().setName("conditionCode").setValue(new StringType(c)));
+        if (facts.revenueCode() != null) {
+            payment.addPart().setName("revenueCode").setValue(new StringType(facts.revenueCode()));
+        }
+        for (PaymentFacts.Line line : facts.lines()) {
+            Parameters.ParametersParameterComponent part = payment.addPart().setName("line");
+            part.addPart().setName("code").setValue(new StringType(line.code()));
+            part.addPart().setName("days").setValue(new IntegerType(line.days()));
+        }
+        if (!facts.source().isEmpty()) {
+            payment.addPart().setName("source").setValue(new StringType(facts.source()));
+        }
+        return payment;
     }
 
     /** CDex-shaped documentation package: the verdict first, then the episode and each evidence resource once. */

@@ -12,16 +12,22 @@ public final class NecessityNarrative {
     public static String div(String title, String policyId, Review review, Verdict verdict) {
         StringBuilder html = new StringBuilder("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
         html.append("<h2>").append(Html.escape(title)).append("</h2>");
-        html.append("<p>Outcome: <b>").append(verdict.outcome().code()).append("</b> under policy <code>")
+        html.append("<p>Outcome: <b>").append(verdict.outcome().code()).append("</b> (clinical criteria only; documentation ")
+                .append(verdict.documentation().code()).append(", program quality ").append(verdict.quality().code())
+                .append(") under policy <code>")
                 .append(Html.escape(policyId)).append("</code> (").append(Html.escape(review.policy().title()))
                 .append("), as of ").append(review.asOf()).append("; ").append(review.record().ageGroup().code())
                 .append(" episode from ").append(review.admission()).append(" to ").append(review.lastDay()).append(".</p>");
-        html.append("<table><tr><th>Criterion</th><th>Status</th><th>Finding</th><th>Evidence</th></tr>");
+        html.append("<table><tr><th>Criterion</th><th>Kind</th><th>Status</th><th>Finding</th><th>Evidence</th><th>Source</th></tr>");
         for (Verdict.Result result : verdict.results()) {
-            html.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td></tr>",
-                    Html.escape(result.id()), result.finding().status().code(), Html.escape(result.finding().detail()),
-                    result.finding().evidence().size()));
+            html.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td></tr>",
+                    Html.escape(result.id()), result.kind().code(), result.finding().status().code(),
+                    Html.escape(result.finding().detail()), result.finding().evidence().size(),
+                    result.rule() == null ? "" : Html.escape(result.rule().source())));
         }
-        return html.append("</table></div>").toString();
+        html.append("</table><p>Payment (").append(Html.escape(verdict.payment().model())).append("): ");
+        html.append(Html.escape(String.join(", ", verdict.payment().lines().stream()
+                .map(l -> l.code() + " x " + l.days() + " days").toList())));
+        return html.append("</p></div>").toString();
     }
 }

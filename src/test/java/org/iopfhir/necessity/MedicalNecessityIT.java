@@ -18,8 +18,10 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 import org.iopfhir.attendance.AttendanceOperation;
 import org.iopfhir.testsupport.ExampleEpisodeServerTest;
+import org.iopfhir.testsupport.IgValidator;
 import org.iopfhir.testsupport.RawHttp;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +31,7 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
     private static final IdType EPISODE = new IdType("EpisodeOfCare/example-episode");
 
     @Test
-    void theExampleEpisodeIsMetUnderBothPoliciesWithEvidenceForEveryCriterion() {
+    void theExampleEpisodeIsClinicallyMetUnderBothPoliciesWithEvidenceAndASourceForEveryRule() {
         String version = client().read().resource(EpisodeOfCare.class).withId("example-episode").execute()
                 .getMeta().getVersionId();
 
@@ -39,15 +41,34 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
             assertThat(out.getParameterValue("outcome").primitiveValue()).as(policy).isEqualTo("met");
             assertThat(out.getParameterValue("policy").primitiveValue()).isEqualTo(policy);
             List<Parameters.ParametersParameterComponent> criteria = out.getParameters("criterion");
-            assertThat(criteria).hasSize(16);
+            assertThat(criteria).hasSize(Checklist.CRITERIA.size());
             assertThat(criteria).allSatisfy(c -> {
                 assertThat(c.getPart()).extracting(Parameters.ParametersParameterComponent::getName)
-                        .startsWith("id", "status", "detail");
-                assertThat(part(c, "status")).isIn("met", "not-applicable");
+                        .startsWith("id", "status", "detail", "kind");
+                assertThat(part(c, "kind")).isIn("clinical", "documentation", "quality");
+                if (!part(c, "status").equals("not-applicable")) {
+                    assertThat(part(c, "source")).as(part(c, "id")).isNotBlank();
+                }
+                if (part(c, "kind").equals("clinical")) {
+                    assertThat(part(c, "status")).isIn("met", "not-applicable");
+                }
             });
             assertThat(out.getParameterValue("narrative").primitiveValue()).contains("<table>", "plan-of-care");
         }
+        Parameters commercial = necessity(new Parameters());
+        Parameters otherPayer = necessity(new Parameters().addParameter("payer", new StringType("Organization/other-plan")));
+        assertThat(List.of(otherPayer.getParameterValue("outcome").primitiveValue(),
+                otherPayer.getParameterValue("documentation").primitiveValue())).containsExactly("met", "not-met");
+        assertThat(commercial.getParameterValue("documentation").primitiveValue()).isEqualTo("met");
+        assertThat(((Reference) commercial.getParameterValue("payer")).getReference()).isEqualTo("Organization/example-payer");
+        Parameters.ParametersParameterComponent payment = commercial.getParameter("payment");
+        assertThat(payment.getPart()).filteredOn(p -> p.getName().equals("line"))
+                .anyMatch(l -> part(l, "code").equals("H0015") && Integer.parseInt(part(l, "days")) > 30);
         Parameters medicare = necessity(new Parameters().addParameter("policy", new CodeType("medicare-2024")));
+        assertThat(medicare.getParameterValue("documentation").primitiveValue()).isEqualTo("not-met");
+        assertThat(part(criterion(medicare, "consent"), "status")).isEqualTo("not-met");
+        assertThat(medicare.getParameter("payment").getPart()).filteredOn(p -> p.getName().equals("conditionCode"))
+                .extracting(p -> p.getValue().primitiveValue()).containsExactly("92");
         Parameters.ParametersParameterComponent certification = criterion(medicare, "certification");
         assertThat(certification.getPart()).filteredOn(p -> p.getName().equals("evidence"))
                 .extracting(p -> ((Reference) p.getValue()).getReference())
@@ -77,6 +98,64 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
     }
 
     @Test
+    void asOfADateThePackageHoldsNothingDocumentedLater() {
+        Bundle bundle = client().operation().onInstance(EPISODE).named("$medical-necessity")
+                .withParameters(new Parameters().addParameter("output", new CodeType("bundle"))
+                        .addParameter("asOf", new DateType("2026-01-20")))
+                .returnResourceType(Bundle.class).useHttpGet().execute();
+
+        List<String> packaged = bundle.getEntry().stream().skip(1)
+                .map(e -> e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart()).toList();
+        assertThat(packaged).contains("Observation/example-uds-01", "Observation/example-uds-03")
+                .doesNotContain("Observation/example-uds-04", "Observation/example-phq9-03", "DocumentReference/example-discharge-summary",
+                        "DocumentReference/example-note-g10");
+        bundle.getEntry().stream().skip(1).map(e -> (org.hl7.fhir.r4.model.Resource) e.getResource())
+                .forEach(r -> assertThat(Documented.date(r) == null || !Documented.date(r).isAfter(java.time.LocalDate.of(2026, 1, 20)))
+                        .as(r.getIdElement().getIdPart()).isTrue());
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} under {1}: {2} / {3} / {4}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "episode, commercial-default, met, met,     met",
+            "episode, medicare-2024,      met, not-met, met",
+            "lapse,   commercial-default, met, met,     met",
+            "lapse,   medicare-2024,      met, not-met, met",
+            "stepup,  commercial-default, met, met,     met",
+            "stepup,  medicare-2024,      met, not-met, met",
+            "ama,     commercial-default, met, not-met, met",
+            "ama,     medicare-2024,      met, not-met, met",
+            "adolescent, commercial-default, met, met, met",
+            "adolescent, medicare-2024,   met, not-met, met"})
+    void eachExampleVariantReachesItsExpectedVerdictUnderEachPolicy(String variant, String policy, String outcome,
+            String documentation, String quality) {
+        String episode = variant.equals("episode") ? "example-episode" : variant + "-episode";
+        if (!variant.equals("episode")) {
+            client().transaction().withBundle(IgValidator.example("Bundle-variant-" + variant + ".json").copy()).execute();
+        }
+        Parameters out = client().operation().onInstance(new IdType("EpisodeOfCare/" + episode)).named("$medical-necessity")
+                .withParameters(new Parameters().addParameter("policy", new CodeType(policy))).useHttpGet().execute();
+
+        assertThat(List.of(out.getParameterValue("outcome").primitiveValue(),
+                out.getParameterValue("documentation").primitiveValue(), out.getParameterValue("quality").primitiveValue()))
+                .as(variant + " " + policy + ": " + out.getParameters("criterion").stream()
+                        .map(c -> part(c, "id") + "=" + part(c, "status")).toList())
+                .containsExactly(outcome, documentation, quality);
+        if (variant.equals("ama") && policy.equals("commercial-default")) {
+            assertThat(part(criterion(out, "discharge"), "status")).isEqualTo("not-met");
+        }
+        if (variant.equals("lapse")) {
+            assertThat(part(criterion(out, "continued-stay"), "detail")).contains("positive screen lapse-uds-05");
+        }
+        if (variant.equals("adolescent")) {
+            assertThat(part(criterion(out, "service-mix"), "detail")).contains("family therapy (family therapy is in the plan)");
+        }
+        if (variant.equals("stepup")) {
+            assertThat(part(criterion(out, "hours-delivered"), "detail")).contains("on hold");
+            assertThat(part(criterion(out, "continued-stay"), "detail")).contains("re-rated", "2.1");
+        }
+    }
+
+    @Test
     void aBrowserGetsTheSummaryPage() {
         HttpResponse<String> page = RawHttp.get(baseUrl() + "/EpisodeOfCare/example-episode/$medical-necessity?policy=medicare-2024",
                 "text/html");
@@ -92,6 +171,8 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
                 "unknown policy 'no-such-payer'");
         assertRefused(new Parameters().addParameter("output", new CodeType("pdf")), InvalidRequestException.class,
                 "unknown output 'pdf'");
+        assertRefused(new Parameters().addParameter("payer", new StringType("Patient/example-patient")),
+                InvalidRequestException.class, "payer must reference an Organization");
         assertRefused(new Parameters().addParameter("asOf", new DateType("2025-12-01")), InvalidRequestException.class,
                 "before the admission on 2026-01-05");
         assertThatThrownBy(() -> client().operation().onInstance(new IdType("EpisodeOfCare/no-such-episode"))

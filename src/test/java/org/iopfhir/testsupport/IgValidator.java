@@ -36,8 +36,13 @@ public final class IgValidator {
 
     /** The example episode as shipped: a transaction of PUTs, safe to post more than once. */
     public static org.hl7.fhir.r4.model.Bundle exampleEpisode() {
+        return example("Bundle-example-episode.json");
+    }
+
+    /** An example Bundle of the guide by file name, e.g. {@code Bundle-variant-lapse.json}. */
+    public static org.hl7.fhir.r4.model.Bundle example(String file) {
         return (org.hl7.fhir.r4.model.Bundle) GUIDE.examples().stream()
-                .filter(e -> e.file().endsWith("Bundle-example-episode.json"))
+                .filter(e -> e.file().endsWith("/" + file) || e.file().equals(file))
                 .findFirst().orElseThrow().resource();
     }
 

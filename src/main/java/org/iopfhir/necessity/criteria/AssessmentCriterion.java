@@ -12,13 +12,20 @@ import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
  * A multidimensional assessment within the policy's window before admission, every dimension
- * rated, and a determination recommending level 2.1, or placing there with a documented variance.
+ * rated, and a determination recommending level 2.1, or a more intensive level with IOP as the next
+ * available one for a documented reason of that kind (see {@link #variance}).
  */
 public class AssessmentCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.CLINICAL;
+    }
 
     @Override
     public String id() {
@@ -53,15 +60,40 @@ public class AssessmentCriterion implements Criterion {
         }
         evidence.add(determination.get());
         String recommended = level(determination.get().hasValueCodeableConcept() ? determination.get().getValueCodeableConcept() : null);
-        String actual = level(component(determination.get(), "actual-level"));
-        boolean variance = component(determination.get(), "variance-reason") != null;
         if (Codes.IOP_LEVEL.equals(recommended)) {
             return Finding.met("intake of " + authored + " (" + daysBefore + " days before admission) rates every dimension; "
                     + "the determination recommends level 2.1", evidence);
         }
-        return Finding.metIf(Codes.IOP_LEVEL.equals(actual) && variance,
-                "the determination recommends level " + recommended + " and places at 2.1 with a documented variance",
-                "the determination recommends level " + recommended + ", not 2.1, without a documented variance", evidence);
+        return variance(review, determination.get(), recommended, evidence);
+    }
+
+    /**
+     * Placement away from the recommendation has a direction: IOP above a less intensive
+     * recommendation is not medically necessary, whatever the reason; IOP below a more intensive one
+     * is acceptable only when the indicated level was unavailable or refused, and documented so.
+     */
+    private static Finding variance(Review review, Observation determination, String recommended, List<Resource> evidence) {
+        CodeableConcept reason = component(determination, "variance-reason");
+        String why = reason == null ? null : reason.getCoding().stream().filter(c -> Codes.VARIANCE_REASON.equals(c.getSystem()))
+                .map(c -> c.getCode()).findFirst().orElse(null);
+        if (review.context().moreIntensive(Codes.IOP_LEVEL, recommended)) {
+            return Finding.notMet("the determination recommends level " + recommended + ", less intensive than IOP: "
+                    + "placement above the recommended level is not medically necessary"
+                    + (why == null ? "" : " (variance reason " + why + " does not change that)"), evidence);
+        }
+        if (!review.context().moreIntensive(recommended, Codes.IOP_LEVEL)) {
+            return Finding.notMet("the determination recommends level " + recommended + ", not an IOP level", evidence);
+        }
+        if (why == null) {
+            return Finding.notMet("the determination recommends the more intensive level " + recommended
+                    + " and places in IOP without a documented variance reason", evidence);
+        }
+        return Finding.metIf(review.policy().belowLevelVarianceReasons().contains(why),
+                "the determination recommends level " + recommended + "; IOP is the next available level, documented as "
+                        + why,
+                "the determination recommends level " + recommended + " and places in IOP for '" + why + "': only an "
+                        + "unavailable or refused level justifies care below the recommendation "
+                        + review.policy().belowLevelVarianceReasons(), evidence);
     }
 
     private static CodeableConcept component(Observation observation, String code) {
@@ -70,7 +102,7 @@ public class AssessmentCriterion implements Criterion {
                 .map(Observation.ObservationComponentComponent::getValueCodeableConcept).findFirst().orElse(null);
     }
 
-    private static String level(CodeableConcept concept) {
+    static String level(CodeableConcept concept) {
         return concept == null ? null : concept.getCoding().stream().filter(c -> Codes.LEVEL.equals(c.getSystem()))
                 .map(c -> c.getCode()).findFirst().orElse(null);
     }

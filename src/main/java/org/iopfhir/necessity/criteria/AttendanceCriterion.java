@@ -12,6 +12,7 @@ import org.iopfhir.attendance.AttendanceReport;
 import org.iopfhir.attendance.NoShow;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
@@ -19,6 +20,11 @@ import org.iopfhir.necessity.Review;
  * in advance excluded), and every no-show was followed by documented outreach. From the attendance core.
  */
 public class AttendanceCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.QUALITY;
+    }
 
     @Override
     public String id() {

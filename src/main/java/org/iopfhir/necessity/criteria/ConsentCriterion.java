@@ -1,23 +1,30 @@
 package org.iopfhir.necessity.criteria;
 
-import java.time.LocalDate;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.List;
-import java.util.Set;
 import org.hl7.fhir.r4.model.Consent;
-import org.iopfhir.fhir.FhirDates;
-import org.iopfhir.necessity.Codes;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
+import org.iopfhir.privacy.part2.Decision;
+import org.iopfhir.privacy.part2.Part2ConsentPolicy;
+import org.iopfhir.privacy.part2.SecurityLabels;
 
 /**
- * Before any SUD evidence leaves: an active 42 CFR Part 2 consent, in force on the review date,
- * permitting disclosure to a named recipient for payment or coverage purposes. Not applicable to a
- * mental-health-only track, whose records Part 2 does not cover.
+ * Before SUD evidence leaves for this payer: a Part 2 consent that permits disclosing the episode's
+ * SUD records to the payer under review for payment on the review date. Decided by the privacy
+ * layer's own rule ({@link Part2ConsentPolicy}), on the episode labelled as the server labels SUD
+ * records, so the review and the disclosure guard never disagree. A missing consent is a
+ * documentation deficiency to fix before submission, not a clinical finding. Not applicable when
+ * the episode holds no SUD record (Part 2 does not cover it).
  */
 public class ConsentCriterion implements Criterion {
 
-    private static final List<String> PAYMENT_PURPOSES = List.of("HPAYMT", "COVAUTH", "TREAT-HPAYMT-HOPERAT");
+    static final String PAYMENT = "HPAYMT";
 
     @Override
     public String id() {
@@ -25,36 +32,31 @@ public class ConsentCriterion implements Criterion {
     }
 
     @Override
-    public Finding evaluate(Review review) {
-        if (review.tracks().equals(Set.of("mental-health"))) {
-            return Finding.notApplicable("a mental-health track: 42 CFR Part 2 does not cover its records");
-        }
-        List<Consent> part2 = review.all(Consent.class).stream()
-                .filter(c -> c.getStatus() == Consent.ConsentState.ACTIVE)
-                .filter(c -> Codes.hasAny(c.getCategory(), Codes.LOINC, Codes.PATIENT_CONSENT)
-                        || c.getPolicyRule().getCoding().stream().anyMatch(k -> "42CFRPart2".equals(k.getCode())))
-                .toList();
-        List<Consent> permitting = part2.stream().filter(c -> permitsPayment(c, review.asOf())).toList();
-        if (permitting.isEmpty()) {
-            return Finding.notMet(part2.isEmpty() ? "no active 42 CFR Part 2 consent"
-                    : "no active Part 2 consent in force on " + review.asOf() + " permits disclosure to a named recipient "
-                            + "for payment", part2);
-        }
-        Consent consent = permitting.get(0);
-        String recipient = consent.getProvision().getActor().stream().map(a -> a.getReference().hasDisplay()
-                ? a.getReference().getDisplay() : a.getReference().getReference()).findFirst().orElse("");
-        return Finding.met("active Part 2 consent of " + FhirDates.localDate(consent.getDateTimeElement())
-                + " permits disclosure to " + recipient + " for payment", permitting);
+    public Kind kind() {
+        return Kind.DOCUMENTATION;
     }
 
-    private static boolean permitsPayment(Consent consent, LocalDate on) {
-        var provision = consent.getProvision();
-        LocalDate from = FhirDates.localDate(provision.getPeriod().getStartElement());
-        LocalDate to = FhirDates.localDate(provision.getPeriod().getEndElement());
-        return provision.getType() == Consent.ConsentProvisionType.PERMIT
-                && (from == null || !on.isBefore(from)) && (to == null || !on.isAfter(to))
-                && provision.getActor().stream().anyMatch(a -> a.getReference().hasReference())
-                && provision.getPurpose().stream().anyMatch(p -> Codes.ACT_REASON.equals(p.getSystem())
-                        && PAYMENT_PURPOSES.contains(p.getCode()));
+    @Override
+    public Finding evaluate(Review review) {
+        EpisodeOfCare episode = review.record().episode();
+        if (!review.substanceUse()) {
+            return Finding.notApplicable("no substance use disorder record: 42 CFR Part 2 does not cover this episode");
+        }
+        List<Consent> consents = review.all(Consent.class).stream().filter(Part2ConsentPolicy::isPart2Consent).toList();
+        if (review.payer() == null) {
+            return Finding.notMet("no payer under review: name it (payer=Organization/...) or record the patient's Coverage "
+                    + "of this payer type, so the consent can be checked against it", consents);
+        }
+        EpisodeOfCare labelled = episode.copy();
+        SecurityLabels.PART2.forEach(label -> SecurityLabels.add(labelled, label));
+        Instant on = review.asOf().atTime(LocalTime.NOON).atZone(ZoneId.systemDefault()).toInstant();
+        Decision decision = Part2ConsentPolicy.decide(consents, review.payer(), PAYMENT, labelled, on);
+        if (!decision.permitted()) {
+            return Finding.notMet("no Part 2 consent permits disclosing the SUD record to " + review.payer()
+                    + " for payment on " + review.asOf() + ": " + decision.reason(), consents);
+        }
+        List<Consent> permitting = consents.stream()
+                .filter(c -> Part2ConsentPolicy.decide(List.of(c), review.payer(), PAYMENT, labelled, on).permitted()).toList();
+        return Finding.met(decision.reason() + " to " + review.payer() + " on " + review.asOf(), permitting);
     }
 }

@@ -11,6 +11,7 @@ import org.iopfhir.episode.EpisodeLoader;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
@@ -19,6 +20,11 @@ import org.iopfhir.necessity.Review;
  * category {@code iop-record-type#aftercare-referral}). Not applicable while the episode runs.
  */
 public class DischargeCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.DOCUMENTATION;
+    }
 
     private static final String REASON = EpisodeLoader.BASE + "StructureDefinition/iop-discharge-reason";
 

@@ -4,20 +4,28 @@ import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
-import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Observation;
 import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Intervals;
 import org.iopfhir.necessity.Review;
 
 /**
- * SUD and co-occurring tracks: a drug test near admission and no longer gap between tests than the
- * policy allows. Tests are Observations coded {@code iop-session-type#drug-testing}.
+ * A program-quality rule, never a condition of necessity: payers expect testing to be individualized
+ * (a baseline, then as clinically indicated; no standing orders), so a program's own cadence - a test
+ * near admission and no longer gap between tests than the policy's - is reported as quality. Results
+ * are clinical signals read by continued stay. SUD episodes only (the Part 2 SUD rule). Tests are
+ * Observations coded {@code iop-session-type#drug-testing}.
  */
 public class DrugTestingCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.QUALITY;
+    }
 
     @Override
     public String id() {
@@ -26,13 +34,10 @@ public class DrugTestingCriterion implements Criterion {
 
     @Override
     public Finding evaluate(Review review) {
-        if (!substanceUse(review)) {
+        if (!review.substanceUse()) {
             return Finding.notApplicable("not a substance-use-disorder track and no SUD diagnosis");
         }
-        List<Observation> tests = review.all(Observation.class).stream()
-                .filter(o -> Codes.has(o.getCode(), Codes.SESSION_TYPE, "drug-testing") && o.hasEffectiveDateTimeType())
-                .filter(o -> o.getStatus() == Observation.ObservationStatus.FINAL || o.getStatus() == Observation.ObservationStatus.AMENDED)
-                .sorted(Comparator.comparing(o -> o.getEffectiveDateTimeType().getValue())).toList();
+        List<Observation> tests = tests(review);
         List<LocalDate> dates = tests.stream().map(o -> FhirDates.localDate(o.getEffectiveDateTimeType())).toList();
         int window = review.policy().admissionDrugTestDays();
         boolean atAdmission = dates.stream().anyMatch(d -> Math.abs(ChronoUnit.DAYS.between(review.admission(), d)) <= window);
@@ -44,13 +49,24 @@ public class DrugTestingCriterion implements Criterion {
                 .map(gap -> Finding.notMet("no drug test from " + gap.from() + " to " + gap.to() + " (" + gap.days()
                         + " days; at most " + interval + ")", tests))
                 .orElseGet(() -> Finding.met(tests.size() + " drug tests, the first at admission, none more than " + interval
-                        + " days apart", tests));
+                        + " days apart; " + tests.stream().filter(DrugTestingCriterion::positive).count() + " positive", tests));
     }
 
-    private static boolean substanceUse(Review review) {
-        return review.tracks().contains("sud") || review.tracks().contains("co-occurring")
-                || review.tracks().isEmpty() && review.all(Condition.class).stream().anyMatch(c -> c.getCode().getCoding()
-                        .stream().anyMatch(k -> Codes.ICD10CM.equals(k.getSystem()) && k.getCode() != null
-                                && k.getCode().startsWith("F1")));
+    /** Final drug tests documented by the review date, oldest first. */
+    static List<Observation> tests(Review review) {
+        return review.all(Observation.class).stream()
+                .filter(o -> Codes.has(o.getCode(), Codes.SESSION_TYPE, "drug-testing") && o.hasEffectiveDateTimeType())
+                .filter(o -> o.getStatus() == Observation.ObservationStatus.FINAL || o.getStatus() == Observation.ObservationStatus.AMENDED)
+                .sorted(Comparator.comparing(o -> o.getEffectiveDateTimeType().getValue())).toList();
+    }
+
+    /** A positive result: interpretation POS/A/H/DET, or a value that says so. */
+    static boolean positive(Observation test) {
+        if (test.getInterpretation().stream().anyMatch(i -> Codes.hasAnyOf(i, Codes.INTERPRETATION, List.of("POS", "A", "H", "DET")))) {
+            return true;
+        }
+        String value = test.hasValueStringType() ? test.getValueStringType().getValue()
+                : test.hasValueCodeableConcept() ? test.getValueCodeableConcept().getText() : null;
+        return value != null && value.toLowerCase(java.util.Locale.ROOT).startsWith("positive");
     }
 }

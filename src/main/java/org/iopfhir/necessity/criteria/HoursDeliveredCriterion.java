@@ -3,15 +3,17 @@ package org.iopfhir.necessity.criteria;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Encounter;
-import org.iopfhir.attendance.AttendanceReport;
-import org.iopfhir.attendance.Week;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.HoursPattern;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
- * Every complete rolling 7-day window delivers the age group's minimum hours and stays below
- * partial-hospital intensity (hours at PHP intensity are not IOP either). From the attendance core.
+ * Intensity of service delivered: hours of qualifying therapeutic services (session types that count
+ * toward hours; not drug-test collection, case management or discharge paperwork; video sessions only
+ * where the policy counts them), judged as a pattern over complete weeks with the per-day rule of the
+ * code billed ({@link HoursPattern}).
  */
 public class HoursDeliveredCriterion implements Criterion {
 
@@ -21,33 +23,50 @@ public class HoursDeliveredCriterion implements Criterion {
     }
 
     @Override
-    public Finding evaluate(Review review) {
-        AttendanceReport report = review.attendance();
-        List<Encounter> evidence = review.attendedEncounters();
-        long complete = report.completeWeeks();
-        if (complete == 0) {
-            return Finding.insufficient("no complete 7-day window yet", evidence);
-        }
-        List<Week> below = report.weeksWith(Week.Status.BELOW);
-        List<Week> php = report.weeksWith(Week.Status.PARTIAL_HOSPITAL);
-        String threshold = report.rules().minimumWeeklyHours().stripTrailingZeros().toPlainString();
-        if (below.isEmpty() && php.isEmpty()) {
-            return Finding.met("all " + complete + " complete 7-day windows reach " + threshold + " h ("
-                    + report.totalHours().stripTrailingZeros().toPlainString() + " h attended)", evidence);
-        }
-        StringBuilder detail = new StringBuilder();
-        if (!below.isEmpty()) {
-            detail.append(below.size()).append(" of ").append(complete).append(" windows below ").append(threshold)
-                    .append(" h: ").append(describe(below));
-        }
-        if (!php.isEmpty()) {
-            detail.append(detail.length() > 0 ? "; " : "").append(php.size()).append(" at partial-hospital intensity: ")
-                    .append(describe(php));
-        }
-        return Finding.notMet(detail.toString(), evidence);
+    public Kind kind() {
+        return Kind.CLINICAL;
     }
 
-    private static String describe(List<Week> weeks) {
+    @Override
+    public Finding evaluate(Review review) {
+        List<Encounter> attended = review.attendedEncounters();
+        List<Encounter> qualifying = attended.stream().filter(review::qualifying).toList();
+        HoursPattern pattern = review.hours();
+        String excluded = attended.size() == qualifying.size() ? ""
+                : "; " + (attended.size() - qualifying.size()) + " attended sessions not counted (not a qualifying service"
+                        + (review.policy().virtualSessionsCount() ? "" : ", or held by video") + ")";
+        if (!review.onHold().isEmpty()) {
+            excluded += "; weeks with the episode on hold (" + review.onHold().stream().min(java.util.Comparator.naturalOrder())
+                    .orElseThrow() + " to " + review.onHold().stream().max(java.util.Comparator.naturalOrder()).orElseThrow()
+                    + ") not judged";
+        }
+        if (pattern.weeks().isEmpty()) {
+            return Finding.insufficient("no complete week yet" + excluded, qualifying);
+        }
+        int complete = pattern.weeks().size();
+        List<HoursPattern.Week> below = pattern.with(HoursPattern.Status.BELOW);
+        List<HoursPattern.Week> php = pattern.with(HoursPattern.Status.PARTIAL_HOSPITAL);
+        String rule = review.rules().minimumWeeklyHours().stripTrailingZeros().toPlainString() + " h a week"
+                + (review.policy().minimumDaysPerWeek() > 0 ? " with " + review.policy().minimumDailyHours().stripTrailingZeros()
+                        .toPlainString() + " h on " + review.policy().minimumDaysPerWeek() + " days" : "");
+        String total = pattern.totalHours().stripTrailingZeros().toPlainString() + " qualifying h in " + complete
+                + " complete weeks";
+        if (pattern.pattern(HoursPattern.Status.PARTIAL_HOSPITAL)) {
+            return Finding.notMet(php.size() + " of " + complete + " weeks at partial-hospital intensity ("
+                    + review.rules().partialHospitalHours().toPlainString() + " h or more): " + describe(php) + "; " + total
+                    + excluded, qualifying);
+        }
+        if (pattern.pattern(HoursPattern.Status.BELOW)) {
+            return Finding.notMet("a pattern of short weeks: " + below.size() + " of " + complete + " below " + rule + ": "
+                    + describe(below) + "; " + total + excluded, qualifying);
+        }
+        String exceptions = below.isEmpty() && php.isEmpty() ? ""
+                : "; isolated exceptions, not a pattern: " + describe(below.isEmpty() ? php : below);
+        return Finding.met(complete - below.size() - php.size() + " of " + complete + " complete weeks reach " + rule + " ("
+                + total + ")" + exceptions + excluded, qualifying);
+    }
+
+    static String describe(List<HoursPattern.Week> weeks) {
         return weeks.stream().map(w -> "week " + w.number() + " (" + w.start() + ", "
                 + w.hours().stripTrailingZeros().toPlainString() + " h)").collect(Collectors.joining(", "));
     }

@@ -9,10 +9,16 @@ import org.hl7.fhir.r4.model.Resource;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /** No imminent danger calling for a higher level: neither the determination nor the intake's ratings show one. */
 public class ImminentDangerCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.CLINICAL;
+    }
 
     @Override
     public String id() {

@@ -6,10 +6,16 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Goal;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /** The plan's goals are measurable: each has a target measure, a target value and a due date. */
 public class MeasurableGoalsCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.DOCUMENTATION;
+    }
 
     @Override
     public String id() {
@@ -20,7 +26,7 @@ public class MeasurableGoalsCriterion implements Criterion {
     public Finding evaluate(Review review) {
         Optional<CarePlan> plan = review.plan();
         if (plan.isEmpty()) {
-            return Finding.notMet("no treatment plan, so no goals", List.of());
+            return NoPlan.finding(review, "no treatment plan, so no goals");
         }
         List<Goal> goals = review.goalsOf(plan.get());
         if (goals.isEmpty()) {

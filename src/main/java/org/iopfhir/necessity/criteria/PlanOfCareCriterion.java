@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
@@ -18,6 +19,11 @@ import org.iopfhir.necessity.Review;
  * addressing the episode's diagnoses, with the patient taking part.
  */
 public class PlanOfCareCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.DOCUMENTATION;
+    }
 
     @Override
     public String id() {
@@ -28,7 +34,7 @@ public class PlanOfCareCriterion implements Criterion {
     public Finding evaluate(Review review) {
         Optional<CarePlan> found = review.plan();
         if (found.isEmpty()) {
-            return Finding.notMet("no IOP treatment plan (CarePlan of category iop-treatment-plan) for this episode", List.of());
+            return NoPlan.finding(review, "no IOP treatment plan (CarePlan of category iop-treatment-plan) for this episode");
         }
         CarePlan plan = found.get();
         LocalDate created = FhirDates.localDate(plan.getCreatedElement());

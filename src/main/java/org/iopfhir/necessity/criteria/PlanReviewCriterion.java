@@ -8,6 +8,7 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Intervals;
 import org.iopfhir.necessity.Review;
 
@@ -18,6 +19,11 @@ import org.iopfhir.necessity.Review;
 public class PlanReviewCriterion implements Criterion {
 
     @Override
+    public Kind kind() {
+        return Kind.DOCUMENTATION;
+    }
+
+    @Override
     public String id() {
         return "plan-review";
     }
@@ -26,7 +32,7 @@ public class PlanReviewCriterion implements Criterion {
     public Finding evaluate(Review review) {
         Optional<CarePlan> found = review.plan();
         if (found.isEmpty()) {
-            return Finding.notMet("no treatment plan to review", List.of());
+            return NoPlan.finding(review, "no treatment plan to review");
         }
         CarePlan plan = found.get();
         List<LocalDate> reviews = reviewDates(plan);

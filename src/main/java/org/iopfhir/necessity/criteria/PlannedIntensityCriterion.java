@@ -8,6 +8,7 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Timing;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
@@ -18,6 +19,11 @@ import org.iopfhir.necessity.Review;
 public class PlannedIntensityCriterion implements Criterion {
 
     @Override
+    public Kind kind() {
+        return Kind.CLINICAL;
+    }
+
+    @Override
     public String id() {
         return "planned-intensity";
     }
@@ -26,7 +32,7 @@ public class PlannedIntensityCriterion implements Criterion {
     public Finding evaluate(Review review) {
         Optional<CarePlan> plan = review.plan();
         if (plan.isEmpty()) {
-            return Finding.notMet("no treatment plan, so no planned intensity", List.of());
+            return NoPlan.finding(review, "no treatment plan, so no planned intensity");
         }
         BigDecimal hours = weeklyHours(plan.get());
         BigDecimal minimum = review.rules().minimumWeeklyHours();

@@ -15,13 +15,20 @@ import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
  * Every attended session has a final progress note (LOINC 11506-3, {@code context.encounter} the
- * session) signed ({@code date}) within the policy's days of the session's end.
+ * session) signed ({@code date}), within the policy's days of the session's end where the policy
+ * sets a deadline. A missing or late note is a documentation deficiency, never a clinical finding.
  */
 public class ProgressNotesCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.DOCUMENTATION;
+    }
 
     @Override
     public String id() {
@@ -54,13 +61,13 @@ public class ProgressNotesCriterion implements Criterion {
             evidence.add(note);
             Instant ended = FhirDates.instant(session.getPeriod().hasEnd() ? session.getPeriod().getEndElement()
                     : session.getPeriod().getStartElement());
-            if (ChronoUnit.HOURS.between(ended, note.getDate().toInstant()) > 24L * days) {
+            if (days > 0 && ChronoUnit.HOURS.between(ended, note.getDate().toInstant()) > 24L * days) {
                 late.add(AttendanceRecords.reference(session));
             }
         }
         String counts = (sessions.size() - missing.size()) + " of " + sessions.size() + " attended sessions have a signed "
                 + "progress note";
-        return Finding.metIf(missing.isEmpty() && late.isEmpty(), counts + ", each within " + days + " days",
+        return Finding.metIf(missing.isEmpty() && late.isEmpty(), counts + (days > 0 ? ", each within " + days + " days" : ""),
                 counts + (missing.isEmpty() ? "" : "; without a note: " + String.join(", ", missing))
                         + (late.isEmpty() ? "" : "; signed after " + days + " days: " + String.join(", ", late)), evidence);
     }

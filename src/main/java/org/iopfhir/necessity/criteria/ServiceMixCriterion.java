@@ -8,6 +8,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.iopfhir.necessity.Codes;
 import org.iopfhir.necessity.Criterion;
 import org.iopfhir.necessity.Finding;
+import org.iopfhir.necessity.Kind;
 import org.iopfhir.necessity.Review;
 
 /**
@@ -16,6 +17,11 @@ import org.iopfhir.necessity.Review;
  * first complete week a missing service is a lack of data, not a failure.
  */
 public class ServiceMixCriterion implements Criterion {
+
+    @Override
+    public Kind kind() {
+        return Kind.CLINICAL;
+    }
 
     enum Service {
         GROUP("group therapy", "76168009", "group-therapy", "multi-family-group"),
