@@ -381,7 +381,7 @@ class FaultsIT {
 
     /** A value from /actuator/prometheus (the sum over its series). */
     private static double metric(ServerProcess server, String name) throws IOException {
-        HttpResponse<String> response = RawHttp.send("GET", server.root() + "/actuator/prometheus", null, null);
+        HttpResponse<String> response = RawHttp.get(server.root() + "/actuator/prometheus", "text/plain");
         assertThat(response.statusCode()).isEqualTo(200);
         Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(response.body());
         double sum = 0;
