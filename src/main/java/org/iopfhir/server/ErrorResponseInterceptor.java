@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * its log line. Every answer carries an OperationOutcome, which keeps HAPI's own exception handler
  * from logging the exception (with its message, which can quote the request: PHI).
  * <ul>
- * <li>A statement stopped by the statement timeout, a search HAPI stopped waiting for, or no free
- * database connection in time: 503, the server is too busy for this request now.</li>
+ * <li>A statement stopped by the statement timeout, a search HAPI stopped waiting for, no free
+ * database connection in time, or the database unreachable (connection refused or lost, database shutting
+ * down): 503, the server cannot serve this request now.</li>
  * <li>Unparseable input: 400 with the parser's message, as HAPI answers.</li>
  * <li>An answer the code chose (4xx, 501...): as it is.</li>
  * <li>Anything else is a server fault: 500 with no details, which could describe the database or
@@ -54,7 +55,9 @@ public class ErrorResponseInterceptor {
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
     public BaseServerResponseException toResponse(RequestDetails request, Throwable thrown) {
         String requestId = request != null && request.getRequestId() != null ? request.getRequestId() : "-";
-        BaseServerResponseException answer = answer(thrown, requestId);
+        BaseServerResponseException answer = isSubsumesWithoutItsInputs(request, thrown)
+                ? new InvalidRequestException("$subsumes needs codeA and codeB with system, or codingA and codingB")
+                : answer(thrown, requestId);
         if (answer.getStatusCode() >= 500) {
             if (answer.getStatusCode() == 503) {
                 LOG.warn("{} {} {}", requestId, answer.getStatusCode(), LogSafety.describe(thrown));
@@ -83,12 +86,43 @@ public class ErrorResponseInterceptor {
         if (thrown instanceof DataFormatException) {
             return new InvalidRequestException(thrown.getMessage());
         }
+        if (isMalformedPercentEncoding(thrown)) {
+            return new InvalidRequestException("The URL has a malformed percent-encoding (a % must be followed by two "
+                    + "hexadecimal digits; send a literal % as %25)");
+        }
         if (thrown instanceof BaseServerResponseException chosen
                 && (chosen.getStatusCode() != 500 || chosen.getOperationOutcome() != null)) {
             return chosen;
         }
         return new InternalErrorException("Internal server error: the server log has the details under request id "
                 + requestId);
+    }
+
+    /**
+     * HAPI's CodeSystem {@code $subsumes} dereferences the codes it is given without checking that they were
+     * given: its NullPointerException is the caller's missing input, not a server fault.
+     */
+    static boolean isSubsumesWithoutItsInputs(RequestDetails request, Throwable thrown) {
+        if (request == null || !"$subsumes".equals(request.getOperation())) {
+            return false;
+        }
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof NullPointerException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** HAPI decodes query strings itself with {@link java.net.URLDecoder}, which throws on "%", "%zz" and the like. */
+    static boolean isMalformedPercentEncoding(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IllegalArgumentException && t.getMessage() != null
+                    && t.getMessage().startsWith("URLDecoder:")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The statement timeout, or another sign the database could not serve the request in time. */
@@ -104,8 +138,12 @@ public class ErrorResponseInterceptor {
                     || t instanceof org.hibernate.QueryTimeoutException) {
                 return true;
             }
-            if (t instanceof SQLException sql && QUERY_CANCELED.equals(sql.getSQLState())) {
+            if (t instanceof SQLException sql && (QUERY_CANCELED.equals(sql.getSQLState()) || isConnectionLoss(sql))) {
                 return true;
+            }
+            if (t instanceof java.net.ConnectException || t instanceof java.sql.SQLNonTransientConnectionException
+                    || t instanceof org.hibernate.exception.JDBCConnectionException) {
+                return true; // the database is unreachable (stopped, restarting, network): the request may be retried
             }
             String message = t.getMessage();
             if (message != null) {
@@ -116,6 +154,17 @@ public class ErrorResponseInterceptor {
             }
         }
         return false;
+    }
+
+    /**
+     * SQLSTATE class 08 (connection exception: refused, broken while in use) and PostgreSQL's 57P01-57P03
+     * (the server is shutting down, crashed, or cannot accept connections yet): the database is unavailable,
+     * which is no fault of this request and passes when it is back.
+     */
+    private static boolean isConnectionLoss(SQLException sql) {
+        String state = sql.getSQLState();
+        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                || state.equals("57P03"));
     }
 
     private static OperationOutcome outcome(OperationOutcome.IssueType type, String diagnostics, List<String> more) {

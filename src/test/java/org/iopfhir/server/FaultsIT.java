@@ -49,6 +49,7 @@ class FaultsIT {
     private static final String OUTAGE_SYSTEM = "urn:iop-faults:outage";
     private static final int OBSERVATIONS_PER_BUNDLE = 4;
     private static final int INGEST_THREADS = 4;
+    private static final int LOAD_THREADS = 4;
     private static final Duration OUTAGE = Duration.ofSeconds(8);
     private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(120);
 
@@ -110,18 +111,22 @@ class FaultsIT {
 
             // 2. PostgreSQL stopped under load, started again on the same data directory and port.
             Load load = new Load(server);
-            Thread loadThread = new Thread(load, "outage-load");
-            loadThread.start();
+            List<Thread> loadThreads = new ArrayList<>();
+            for (int i = 0; i < LOAD_THREADS; i++) {
+                Thread t = new Thread(load, "outage-load-" + i);
+                loadThreads.add(t);
+                t.start();
+            }
             Instant outageStart;
             Instant down = null;
             Instant pgBack;
             Instant up = null;
             try {
                 load.awaitAcknowledged(20);
+                load.markOutage(true);
                 TestPostgres.close(postgres[0]);
                 postgres[0] = null;
                 outageStart = Instant.now();
-                load.markOutage(true);
                 while (Duration.between(outageStart, Instant.now()).compareTo(OUTAGE) < 0) {
                     if (down == null && readiness(server) == 503) {
                         down = Instant.now();
@@ -149,13 +154,18 @@ class FaultsIT {
                 load.awaitAcknowledgedAfter(pgBack, 20, RECOVERY_LIMIT);
             } finally {
                 load.running.set(false);
-                loadThread.join(Duration.ofMinutes(2).toMillis());
+                for (Thread t : loadThreads) {
+                    t.join(Duration.ofMinutes(2).toMillis());
+                }
             }
             assertThat(load.firstSuccessAfterOutage).as("a write succeeded after the outage").isNotNull();
             assertThat(server.isAlive()).as("the server was not restarted").isTrue();
-            // Every answer is a success or the server saying it cannot serve now; never a hang or a lost reply.
-            assertThat(load.statuses.keySet()).as("answers under the outage: %s", load.statuses)
-                    .allMatch(s -> s == 201 || s == 500 || s == 503);
+            // Every answer is a success or the server saying it cannot serve now (503, so clients may retry):
+            // never a 500, a hang or a lost reply.
+            assertThat(load.statusesBefore.keySet()).as("answers before the outage: %s", load.statusesBefore)
+                    .containsOnly(201);
+            assertThat(load.statusesDuring.keySet()).as("answers during the outage: %s", load.statusesDuring)
+                    .isNotEmpty().allMatch(s -> s == 201 || s == 503);
             assertThat(load.statusesAfter).as("answers once the database is back (first failures while the pool "
                     + "renews its connections excepted)").containsKey(201);
             for (int i = 0; i < 10; i++) {
@@ -184,14 +194,14 @@ class FaultsIT {
                     + "%d bundles sent, %d acknowledged, %d in flight at the kill, after restart (%ds) %d found whole, "
                     + "%d acknowledged missing, %d partial, %d committed without acknowledgement; "
                     + "PostgreSQL stopped %ds under load: readiness DOWN after %d ms, database back -> readiness UP "
-                    + "after %d ms, first write after %d ms; answers during the outage %s, after %s; "
+                    + "after %d ms, first write after %d ms; answers before the outage %s, during %s, after %s; "
                     + "audit: %d writes acknowledged around the outage, %d without AuditEvent, %.0f events counted "
                     + "as dropped; suite %ds%n",
                     INGEST_THREADS, OBSERVATIONS_PER_BUNDLE, attempted, acknowledged.size(), inFlight, restart.toSeconds(),
                     stored.size(), lost.size(), partial.size(), committedUnacknowledged, OUTAGE.toSeconds(),
                     Duration.between(outageStart, down).toMillis(), Duration.between(pgBack, up).toMillis(),
-                    Duration.between(pgBack, load.firstSuccessAfterOutage).toMillis(), load.statuses,
-                    load.statusesAfter, load.acknowledgedIds.size(), unaudited.size(), dropped,
+                    Duration.between(pgBack, load.firstSuccessAfterOutage).toMillis(), load.statusesBefore,
+                    load.statusesDuring, load.statusesAfter, load.acknowledgedIds.size(), unaudited.size(), dropped,
                     Duration.between(suiteStart, Instant.now()).toSeconds());
         } catch (Throwable failure) {
             throw new AssertionError(failure.getMessage() + server.logTail(), failure);
@@ -259,12 +269,14 @@ class FaultsIT {
                 + "\"}],\"name\":[{\"family\":\"Faults\"}]}";
     }
 
-    /** One client creating patients every 50 ms, recording each answer's status and the ids acknowledged. */
+    /** Clients creating patients every 50 ms, recording each answer's status and the ids acknowledged. */
     private static final class Load implements Runnable {
         final ServerProcess server;
         final AtomicBoolean running = new AtomicBoolean(true);
         final List<String> acknowledgedIds = java.util.Collections.synchronizedList(new ArrayList<>());
-        final Map<Integer, Integer> statuses = new ConcurrentSkipListMap<>();
+        final AtomicInteger sequence = new AtomicInteger();
+        final Map<Integer, Integer> statusesBefore = new ConcurrentSkipListMap<>();
+        final Map<Integer, Integer> statusesDuring = new ConcurrentSkipListMap<>();
         final Map<Integer, Integer> statusesAfter = new ConcurrentSkipListMap<>();
         final ConcurrentSkipListMap<Instant, String> acknowledgedAt = new ConcurrentSkipListMap<>();
         volatile boolean outage;
@@ -284,22 +296,23 @@ class FaultsIT {
 
         @Override
         public void run() {
-            int n = 0;
             while (running.get()) {
+                boolean sentDuring = outage;
+                boolean sentAfter = afterOutage;
                 int status;
                 String body = "";
                 try {
                     HttpResponse<String> response = RawHttp.send("POST", server.fhirBase() + "/Patient", JSON,
-                            patient(OUTAGE_SYSTEM, "o" + n++));
+                            patient(OUTAGE_SYSTEM, "o" + sequence.incrementAndGet()));
                     status = response.statusCode();
                     body = response.body();
                 } catch (IOException e) {
                     status = -1;
                 }
-                statuses.merge(status, 1, Integer::sum);
-                if (afterOutage) {
-                    statusesAfter.merge(status, 1, Integer::sum);
-                }
+                // A request sent before the database stopped and answered after counts as during the outage.
+                Map<Integer, Integer> period = sentAfter ? statusesAfter
+                        : sentDuring || outage ? statusesDuring : statusesBefore;
+                period.merge(status, 1, Integer::sum);
                 if (status == 201) {
                     try {
                         String id = MAPPER.readTree(body).path("id").asText();
@@ -308,7 +321,7 @@ class FaultsIT {
                     } catch (IOException e) {
                         throw new IllegalStateException(e);
                     }
-                    if (afterOutage && firstSuccessAfterOutage == null) {
+                    if (sentAfter && firstSuccessAfterOutage == null) {
                         firstSuccessAfterOutage = Instant.now();
                     }
                 }
