@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * <li>A statement stopped by the statement timeout, a search HAPI stopped waiting for, no free
  * database connection in time, or the database unreachable (connection refused or lost, database shutting
  * down): 503, the server cannot serve this request now.</li>
- * <li>Unparseable input: 400 with the parser's message, as HAPI answers.</li>
+ * <li>Unparseable input: 400 with the parser's message, as HAPI answers; a body that is not FHIR JSON or
+ * XML by its Content-Type: 415.</li>
  * <li>An answer the code chose (4xx, 501...): as it is.</li>
  * <li>Anything else is a server fault: 500 with no details, which could describe the database or
  * quote data, but with the request id, under which the server log has the exception.</li>
@@ -50,14 +51,29 @@ public class ErrorResponseInterceptor {
             "canceling statement due to statement timeout", // PostgreSQL
             "statement was canceled or the session timed out", // H2
             "hapi-1163", // HAPI stopped waiting for a search's first results
-            "connection is not available, request timed out"); // Hikari: no free connection in time
+            "connection is not available, request timed out", // Hikari: no free connection in time
+            // The PostgreSQL driver's words for a database gone (stopped, restarting), as a search reports them.
+            "an i/o error occurred while sending to the backend",
+            "this connection has been closed",
+            "terminating connection due to administrator command");
+
+    /**
+     * HAPI refuses a body whose Content-Type is not FHIR JSON or XML with 400; HTTP's status for it, and what
+     * a client can act on, is 415 Unsupported Media Type.
+     */
+    private static final List<String> UNSUPPORTED_CONTENT_TYPE = List.of("HAPI-0446: ", "HAPI-0449: ");
 
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
     public BaseServerResponseException toResponse(RequestDetails request, Throwable thrown) {
         String requestId = request != null && request.getRequestId() != null ? request.getRequestId() : "-";
-        BaseServerResponseException answer = isSubsumesWithoutItsInputs(request, thrown)
-                ? new InvalidRequestException("$subsumes needs codeA and codeB with system, or codingA and codingB")
-                : answer(thrown, requestId);
+        BaseServerResponseException answer;
+        if (isSubsumesWithoutItsInputs(request, thrown)) {
+            answer = new InvalidRequestException("$subsumes needs codeA and codeB with system, or codingA and codingB");
+        } else if (isOperationGivenAnotherResource(request, thrown)) {
+            answer = new InvalidRequestException("The body of an operation request must be a Parameters resource");
+        } else {
+            answer = answer(thrown, requestId);
+        }
         if (answer.getStatusCode() >= 500) {
             if (answer.getStatusCode() == 503) {
                 LOG.warn("{} {} {}", requestId, answer.getStatusCode(), LogSafety.describe(thrown));
@@ -86,6 +102,11 @@ public class ErrorResponseInterceptor {
         if (thrown instanceof DataFormatException) {
             return new InvalidRequestException(thrown.getMessage());
         }
+        if (thrown instanceof InvalidRequestException refused && refused.getMessage() != null
+                && UNSUPPORTED_CONTENT_TYPE.stream().anyMatch(refused.getMessage()::startsWith)) {
+            return new UnclassifiedServerFailureException(415, refused.getMessage(),
+                    outcome(OperationOutcome.IssueType.NOTSUPPORTED, refused.getMessage(), null));
+        }
         if (isMalformedPercentEncoding(thrown)) {
             return new InvalidRequestException("The URL has a malformed percent-encoding (a % must be followed by two "
                     + "hexadecimal digits; send a literal % as %25)");
@@ -108,6 +129,23 @@ public class ErrorResponseInterceptor {
         }
         for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof NullPointerException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * HAPI casts the body of an operation to Parameters (or the resource an operation takes, e.g. $expand a
+     * ValueSet) without checking its type: posting another resource makes a ClassCastException that is the
+     * caller's mistake.
+     */
+    static boolean isOperationGivenAnotherResource(RequestDetails request, Throwable thrown) {
+        if (request == null || request.getOperation() == null || !request.getOperation().startsWith("$")) {
+            return false;
+        }
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ClassCastException) {
                 return true;
             }
         }

@@ -48,6 +48,18 @@ class ErrorResponseInterceptorTest {
     }
 
     @Test
+    void aBodyThatIsNotFhirByItsContentTypeIs415() {
+        BaseServerResponseException answer = answer(new InvalidRequestException("HAPI-0449: Incorrect Content-Type "
+                + "header value of \"text/plain\" was provided in the request. A FHIR Content-Type is required for "
+                + "\"CREATE\" operation"));
+
+        assertThat(answer.getStatusCode()).isEqualTo(415);
+        assertThat(issue(answer).getCode()).isEqualTo(OperationOutcome.IssueType.NOTSUPPORTED);
+        assertThat(answer(new InvalidRequestException("HAPI-0450: Failed to parse request body")).getStatusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
     void aMalformedPercentEncodingIsTheClientsMistake() {
         // What HAPI's query decoding throws for ?_id=% or ?_id=%zz (MalformedInputCorpusIT).
         IllegalArgumentException decoding = new IllegalArgumentException(

@@ -204,7 +204,8 @@ class FaultsIT {
                     load.statusesDuring, load.statusesAfter, load.acknowledgedIds.size(), unaudited.size(), dropped,
                     Duration.between(suiteStart, Instant.now()).toSeconds());
         } catch (Throwable failure) {
-            throw new AssertionError(failure.getMessage() + server.logTail(), failure);
+            throw new AssertionError(failure.getMessage() + server.logLines("ErrorResponseInterceptor", 40)
+                    + server.logTail(), failure);
         } finally {
             server.close();
             if (postgres[0] != null) {

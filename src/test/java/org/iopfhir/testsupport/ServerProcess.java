@@ -162,6 +162,17 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** The log's lines (all starts) containing {@code text}, at most {@code max}. */
+    public String logLines(String text, int max) {
+        try {
+            List<String> lines = Files.readAllLines(log(), StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.contains(text)).limit(max).toList();
+            return "\n--- " + name + " log lines with \"" + text + "\" ---\n" + String.join("\n", lines);
+        } catch (IOException | UncheckedIOException e) {
+            return "\n(no log: " + e + ")";
+        }
+    }
+
     public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log(), StandardCharsets.UTF_8);
