@@ -180,7 +180,9 @@ public class ErrorResponseInterceptor {
                 return true;
             }
             if (t instanceof java.net.ConnectException || t instanceof java.sql.SQLNonTransientConnectionException
-                    || t instanceof org.hibernate.exception.JDBCConnectionException) {
+                    || t instanceof org.hibernate.exception.JDBCConnectionException
+                    // Committing or rolling back failed on the connection itself (closed under it by the database).
+                    || t instanceof org.hibernate.TransactionException) {
                 return true; // the database is unreachable (stopped, restarting, network): the request may be retried
             }
             String message = t.getMessage();

@@ -42,6 +42,8 @@ class ErrorResponseInterceptorTest {
                 new java.net.ConnectException("Connection refused")))).getStatusCode()).isEqualTo(503);
         assertThat(answer(new RuntimeException(new SQLException("terminating connection due to administrator command",
                 "57P01"))).getStatusCode()).isEqualTo(503);
+        assertThat(answer(new RuntimeException(new org.hibernate.TransactionException("Unable to rollback against JDBC "
+                + "Connection", new SQLException("This connection has been closed.")))).getStatusCode()).isEqualTo(503);
         // Other database errors stay server faults.
         assertThat(answer(new RuntimeException(new SQLException("duplicate key value", "23505"))).getStatusCode())
                 .isEqualTo(500);
