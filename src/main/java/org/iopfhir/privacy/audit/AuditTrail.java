@@ -45,6 +45,8 @@ public class AuditTrail implements SmartLifecycle {
     private final Counter dropped;
     private volatile boolean running;
     private volatile long stopDeadline = Long.MAX_VALUE;
+    /** Whether a write still waits for an unreachable database; once per batch. */
+    private boolean waitForDatabase;
     private Thread writer;
 
     public AuditTrail(IFhirSystemDao<Bundle, ?> systemDao, SecurityProperties.Audit settings, MeterRegistry meters) {
@@ -120,6 +122,7 @@ public class AuditTrail implements SmartLifecycle {
     }
 
     private synchronized void write(List<AuditEvent> batch) {
+        waitForDatabase = true;
         double droppedBefore = dropped.count();
         writeHalving(batch);
         long lost = Math.round(dropped.count() - droppedBefore);
@@ -176,7 +179,11 @@ public class AuditTrail implements SmartLifecycle {
                 return true;
             } catch (RuntimeException e) {
                 LOG.debug("Writing {} AuditEvents failed: {}", events.size(), e.getClass().getSimpleName());
-                if (!databaseUnreachable(e) || System.currentTimeMillis() > Math.min(giveUp, stopDeadline)) {
+                if (!databaseUnreachable(e) || !waitForDatabase) {
+                    return false;
+                }
+                if (System.currentTimeMillis() > Math.min(giveUp, stopDeadline)) {
+                    waitForDatabase = false; // the rest of this batch fails fast and is counted as dropped
                     return false;
                 }
                 try {
