@@ -18,6 +18,11 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StructureDefinition;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import javax.sql.DataSource;
 import org.iopfhir.server.Database;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +34,10 @@ import org.springframework.stereotype.Component;
  * web server accepts requests: every conformance resource is stored under its own id (profiles
  * with generated snapshots); a restart with unchanged files changes nothing and an edited file
  * becomes a new version. The example episode follows when enabled.
+ *
+ * <p>Replicas starting together on one PostgreSQL database take turns: the installation runs under a
+ * session-level advisory lock, so the first installs and the others, once it is done, find everything
+ * installed and skip it (two concurrent installs would both create the same ids and one would fail).
  */
 @Component
 public class ImplementationGuideInstaller implements SmartInitializingSingleton {
@@ -41,23 +50,89 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
     private final DefaultProfileValidationSupport coreDefinitions;
     private final ImplementationGuide guide;
     private final boolean loadExamples;
+    private final DataSource dataSource;
+    private final Database database;
+
+    /** The advisory lock key the installation runs under ("IOPIG" in ASCII): one per database. */
+    static final long INSTALL_LOCK = 0x494F504947L;
+    private static final long LOCK_POLL_MILLIS = 500;
 
     public ImplementationGuideInstaller(FhirContext fhirContext, DaoRegistry daoRegistry,
             IFhirSystemDao<Bundle, ?> systemDao, DefaultProfileValidationSupport coreDefinitions,
-            ImplementationGuide guide, IgProperties properties, Database database) {
+            ImplementationGuide guide, IgProperties properties, Database database, DataSource dataSource) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
         this.systemDao = systemDao;
         this.coreDefinitions = coreDefinitions;
         this.guide = guide;
         this.loadExamples = properties.loadExamples() != null ? properties.loadExamples() : database == Database.H2;
+        this.dataSource = dataSource;
+        this.database = database;
     }
 
     @Override
     public void afterSingletonsInstantiated() {
+        if (database != Database.POSTGRESQL) {
+            install(); // H2 is embedded: one server per database
+            return;
+        }
+        try (Connection lock = dataSource.getConnection()) {
+            acquire(lock);
+            try {
+                install();
+            } finally {
+                release(lock);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not take the guide installation lock", e);
+        }
+    }
+
+    private void install() {
         installConformanceResources();
         if (loadExamples) {
             guide.examples().forEach(this::loadExample);
+        }
+    }
+
+    /**
+     * Polls with {@code pg_try_advisory_lock} rather than blocking in {@code pg_advisory_lock}: the wait
+     * for another replica's installation may rightly outlast the statement timeout.
+     */
+    private static void acquire(Connection connection) throws SQLException {
+        long started = System.nanoTime();
+        boolean logged = false;
+        while (true) {
+            try (PreparedStatement statement = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                statement.setLong(1, INSTALL_LOCK);
+                try (ResultSet result = statement.executeQuery()) {
+                    result.next();
+                    if (result.getBoolean(1)) {
+                        if (logged) {
+                            log.info("Guide installation lock taken after {} ms",
+                                    (System.nanoTime() - started) / 1_000_000);
+                        }
+                        return;
+                    }
+                }
+            }
+            if (!logged) {
+                log.info("Another server is installing the implementation guide into this database: waiting");
+                logged = true;
+            }
+            try {
+                Thread.sleep(LOCK_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted waiting for the guide installation lock", e);
+            }
+        }
+    }
+
+    private static void release(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+            statement.setLong(1, INSTALL_LOCK);
+            statement.execute();
         }
     }
 

@@ -128,6 +128,13 @@ public class FhirEndpointConfig {
         return registration;
     }
 
+    /** Refusals by Tomcat itself (malformed URLs) answered as OperationOutcomes, not HTML pages. */
+    @Bean
+    public static org.springframework.boot.web.server.WebServerFactoryCustomizer<
+            org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory> operationOutcomeErrorReports() {
+        return OperationOutcomeErrorReportValve.installer();
+    }
+
     /** One line per request, without query strings or bodies, which may carry PHI. */
     private static LoggingInterceptor requestLog() {
         LoggingInterceptor logging = new LoggingInterceptor();

@@ -40,6 +40,10 @@ public class SearchParameterLimitsInterceptor {
             if (name.indexOf('\0') >= 0 || containsNul(parameter.getValue())) {
                 throw new InvalidRequestException("Search parameters must not contain NUL characters");
             }
+            if (name.equals(Constants.PARAM_OFFSET) && isNegative(parameter.getValue())) {
+                // The database refuses a negative row offset, which would otherwise surface as a server fault.
+                throw new InvalidRequestException("_offset must be zero or a positive number");
+            }
             if (isSort(name) && parameter.getValue() != null) {
                 for (String value : parameter.getValue()) {
                     sortKeys += countKeys(value);
@@ -67,6 +71,17 @@ public class SearchParameterLimitsInterceptor {
             }
         }
         return keys;
+    }
+
+    private static boolean isNegative(String[] values) {
+        if (values != null) {
+            for (String value : values) {
+                if (value != null && value.trim().startsWith("-")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean containsNul(String[] values) {

@@ -34,6 +34,43 @@ class ErrorResponseInterceptorTest {
     }
 
     @Test
+    void aDatabaseThatIsGoneIs503NotAServerFault() {
+        // What a request meets while PostgreSQL is stopped or restarting (FaultsIT).
+        assertThat(answer(new RuntimeException(new SQLException("An I/O error occurred while sending to the backend.",
+                "08006"))).getStatusCode()).isEqualTo(503);
+        assertThat(answer(new RuntimeException(new SQLException("Connection to localhost:5432 refused.", "08001",
+                new java.net.ConnectException("Connection refused")))).getStatusCode()).isEqualTo(503);
+        assertThat(answer(new RuntimeException(new SQLException("terminating connection due to administrator command",
+                "57P01"))).getStatusCode()).isEqualTo(503);
+        assertThat(answer(new RuntimeException(new org.hibernate.TransactionException("Unable to rollback against JDBC "
+                + "Connection", new SQLException("This connection has been closed.")))).getStatusCode()).isEqualTo(503);
+        // Other database errors stay server faults.
+        assertThat(answer(new RuntimeException(new SQLException("duplicate key value", "23505"))).getStatusCode())
+                .isEqualTo(500);
+    }
+
+    @Test
+    void aBodyThatIsNotFhirByItsContentTypeIs415() {
+        BaseServerResponseException answer = answer(new InvalidRequestException("HAPI-0449: Incorrect Content-Type "
+                + "header value of \"text/plain\" was provided in the request. A FHIR Content-Type is required for "
+                + "\"CREATE\" operation"));
+
+        assertThat(answer.getStatusCode()).isEqualTo(415);
+        assertThat(issue(answer).getCode()).isEqualTo(OperationOutcome.IssueType.NOTSUPPORTED);
+        assertThat(answer(new InvalidRequestException("HAPI-0450: Failed to parse request body")).getStatusCode())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void aMalformedPercentEncodingIsTheClientsMistake() {
+        // What HAPI's query decoding throws for ?_id=% or ?_id=%zz (MalformedInputCorpusIT).
+        IllegalArgumentException decoding = new IllegalArgumentException(
+                "URLDecoder: Illegal hex characters in escape (%) pattern - Error at index 0 in: \"zz\"");
+        assertThat(answer(decoding).getStatusCode()).isEqualTo(400);
+        assertThat(answer(new IllegalArgumentException("something else")).getStatusCode()).isEqualTo(500);
+    }
+
+    @Test
     void timeoutsThatReachTheRequestAsMessagesOnlyAre503Too() {
         // HAPI's search thread reports a failed search by the root cause's message alone.
         assertThat(answer(new InternalErrorException("ERROR: canceling statement due to statement timeout"))

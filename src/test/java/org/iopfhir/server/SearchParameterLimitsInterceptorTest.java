@@ -44,6 +44,14 @@ class SearchParameterLimitsInterceptorTest {
     }
 
     @Test
+    void aNegativeOffsetIsABadRequest() {
+        assertThatThrownBy(() -> check(Map.of("_offset", new String[] {"-5"})))
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("_offset");
+        check(Map.of("_offset", new String[] {"0"}));
+        check(Map.of("_offset", new String[] {"20"}));
+    }
+
+    @Test
     void aNulCharacterInAParameterIsABadRequest() {
         assertThatThrownBy(() -> check(Map.of("name", new String[] {"Ri\0vera"})))
                 .isInstanceOf(InvalidRequestException.class);

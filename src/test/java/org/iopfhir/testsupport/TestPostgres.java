@@ -52,6 +52,26 @@ public final class TestPostgres {
         }
     }
 
+    /**
+     * A private server on a data directory and port of the caller's choosing, kept when it stops: starting
+     * it again on the same directory and port is the same database coming back (what an outage or a
+     * database restart looks like to a client). The first start initialises the directory.
+     */
+    public static EmbeddedPostgres startAt(java.nio.file.Path dataDirectory, int port) {
+        try {
+            return EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDirectory)
+                    .setCleanDataDirectory(false)
+                    .setPort(port)
+                    .setServerConfig("fsync", "off")
+                    .setServerConfig("synchronous_commit", "off")
+                    .setServerConfig("full_page_writes", "off")
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start embedded PostgreSQL on " + dataDirectory, e);
+        }
+    }
+
     /** Creates an empty database and returns its JDBC URL. */
     public static String createDatabase(EmbeddedPostgres server, String name) {
         try (Connection c = server.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {

@@ -25,14 +25,18 @@ import org.springframework.context.SmartLifecycle;
  * back-pressure rather than silent loss; after that the event is dropped, counted in
  * {@code iop.audit.events.dropped} and logged as an error. A failed batch is written again in halves: an
  * event naming a patient deleted since its request is kept with the patient named by identifier instead
- * of a reference; when an event cannot be stored even so (the database failed), it and the rest of the
- * batch are counted as dropped. On shutdown the writer stops after the web server (no new requests) and
+ * of a reference. While the database is unreachable the writer waits for it (up to two minutes) and
+ * writes the same batch again; when an event cannot be stored even so (the database failed), it and the
+ * rest of the batch are counted as dropped. On shutdown the writer stops after the web server (no new requests) and
  * flushes what is queued before the database goes.
  */
 public class AuditTrail implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditTrail.class);
     private static final long POLL_MILLIS = 200;
+    static final long OUTAGE_RETRY_MILLIS = 120_000;
+    private static final long OUTAGE_PAUSE_MILLIS = 1_000;
+    private static final long STOP_GRACE_MILLIS = 20_000;
 
     private final IFhirSystemDao<Bundle, ?> systemDao;
     private final BlockingQueue<AuditEvent> queue;
@@ -40,6 +44,9 @@ public class AuditTrail implements SmartLifecycle {
     private final Counter written;
     private final Counter dropped;
     private volatile boolean running;
+    private volatile long stopDeadline = Long.MAX_VALUE;
+    /** Whether a write still waits for an unreachable database; once per batch. */
+    private boolean waitForDatabase;
     private Thread writer;
 
     public AuditTrail(IFhirSystemDao<Bundle, ?> systemDao, SecurityProperties.Audit settings, MeterRegistry meters) {
@@ -73,6 +80,8 @@ public class AuditTrail implements SmartLifecycle {
 
     @Override
     public void stop() {
+        // Waiting for an unreachable database ends before the join below gives up on the writer.
+        stopDeadline = System.currentTimeMillis() + STOP_GRACE_MILLIS;
         running = false;
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
@@ -113,6 +122,7 @@ public class AuditTrail implements SmartLifecycle {
     }
 
     private synchronized void write(List<AuditEvent> batch) {
+        waitForDatabase = true;
         double droppedBefore = dropped.count();
         writeHalving(batch);
         long lost = Math.round(dropped.count() - droppedBefore);
@@ -152,17 +162,56 @@ public class AuditTrail implements SmartLifecycle {
         return writeHalving(tail);
     }
 
-    /** Stores copies: a transaction may give what it stores ids even when it then fails, and events are retried. */
+    /**
+     * Stores copies: a transaction may give what it stores ids even when it then fails, and events are retried.
+     * While the database is unreachable (stopped, restarting) the same events are tried again every second for
+     * up to {@link #OUTAGE_RETRY_MILLIS}, so that a short outage loses nothing and events keep their patient
+     * references; events still queued meanwhile wait (and a full queue pushes back on requests).
+     */
     private boolean store(List<AuditEvent> events) {
-        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        events.forEach(e -> transaction.addEntry().setResource(e.copy()).getRequest()
-                .setMethod(Bundle.HTTPVerb.POST).setUrl("AuditEvent"));
-        try {
-            systemDao.transaction(new SystemRequestDetails(), transaction);
-            return true;
-        } catch (RuntimeException e) {
-            LOG.debug("Writing {} AuditEvents failed: {}", events.size(), e.getClass().getSimpleName());
-            return false;
+        long giveUp = System.currentTimeMillis() + OUTAGE_RETRY_MILLIS;
+        while (true) {
+            Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+            events.forEach(e -> transaction.addEntry().setResource(e.copy()).getRequest()
+                    .setMethod(Bundle.HTTPVerb.POST).setUrl("AuditEvent"));
+            try {
+                systemDao.transaction(new SystemRequestDetails(), transaction);
+                return true;
+            } catch (RuntimeException e) {
+                LOG.debug("Writing {} AuditEvents failed: {}", events.size(), e.getClass().getSimpleName());
+                if (!databaseUnreachable(e) || !waitForDatabase) {
+                    return false;
+                }
+                if (System.currentTimeMillis() > Math.min(giveUp, stopDeadline)) {
+                    waitForDatabase = false; // the rest of this batch fails fast and is counted as dropped
+                    return false;
+                }
+                try {
+                    Thread.sleep(OUTAGE_PAUSE_MILLIS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
         }
+    }
+
+    /** No connection to the database, or the one in use was closed under the transaction. */
+    static boolean databaseUnreachable(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException
+                    || t instanceof java.net.ConnectException
+                    || t instanceof org.springframework.transaction.CannotCreateTransactionException
+                    || t instanceof org.hibernate.exception.JDBCConnectionException
+                    || t instanceof org.hibernate.TransactionException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

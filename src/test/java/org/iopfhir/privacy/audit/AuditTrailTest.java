@@ -70,6 +70,29 @@ class AuditTrailTest {
     }
 
     @Test
+    void aShortDatabaseOutageLosesNothingAndKeepsThePatientReferences() {
+        when(dao.transaction(any(), any())).thenAnswer(call -> {
+            if (++transactions <= 2) {
+                throw new org.springframework.transaction.CannotCreateTransactionException("no connection",
+                        new java.sql.SQLTransientConnectionException("Connection is not available"));
+            }
+            Bundle transaction = call.getArgument(1);
+            transaction.getEntry().forEach(e -> stored.add((AuditEvent) e.getResource()));
+            return new Bundle();
+        });
+        List<AuditEvent> events = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            events.add(about("Patient/p" + i));
+        }
+
+        writeAll(events);
+
+        assertThat(stored).hasSize(5).allMatch(e -> e.getEntityFirstRep().getWhat().hasReference());
+        assertThat(counter("iop.audit.events.written")).isEqualTo(5);
+        assertThat(counter("iop.audit.events.dropped")).isZero();
+    }
+
+    @Test
     void whenTheDatabaseFailsTheBatchIsDroppedAfterAFewAttempts() {
         when(dao.transaction(any(), any())).thenAnswer(call -> {
             transactions++;
