@@ -130,7 +130,16 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
             String documentation, String quality) {
         String episode = variant.equals("episode") ? "example-episode" : variant + "-episode";
         if (!variant.equals("episode")) {
-            client().transaction().withBundle(IgValidator.example("Bundle-variant-" + variant + ".json").copy()).execute();
+            try {
+                client().transaction().withBundle(IgValidator.example("Bundle-variant-" + variant + ".json").copy()).execute();
+            } catch (ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException refused) {
+                // Name every error, not only the first issue the client puts in the message.
+                throw new AssertionError("the " + variant + " variant was refused: " + (refused.getOperationOutcome() == null
+                        ? refused.getMessage()
+                        : ((org.hl7.fhir.r4.model.OperationOutcome) refused.getOperationOutcome()).getIssue().stream()
+                                .filter(i -> i.getSeverity().ordinal() <= org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity.ERROR.ordinal())
+                                .map(i -> i.getLocation() + ": " + i.getDiagnostics()).toList()), refused);
+            }
         }
         Parameters out = client().operation().onInstance(new IdType("EpisodeOfCare/" + episode)).named("$medical-necessity")
                 .withParameters(new Parameters().addParameter("policy", new CodeType(policy))).useHttpGet().execute();
