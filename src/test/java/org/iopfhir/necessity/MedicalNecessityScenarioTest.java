@@ -59,6 +59,20 @@ class MedicalNecessityScenarioTest {
         assertThat(List.of(verdict.outcome(), verdict.documentation(), verdict.quality())).containsOnly(Status.MET);
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource({"commercial-default, MET, MET, MET", "medicare-2024, MET, NOT_MET, MET"})
+    void theAdolescentVariantReachesItsVerdictUnderEachPolicy(String policy, Status outcome, Status documentation,
+            Status quality) {
+        Verdict verdict = new ExampleReview(org.iopfhir.testsupport.IgValidator.example("Bundle-variant-adolescent.json"))
+                .verdict(policy);
+
+        assertThat(List.of(verdict.outcome(), verdict.documentation(), verdict.quality())).as(policy + ": "
+                + verdict.results().stream().map(r -> r.id() + "=" + r.finding().status()).toList())
+                .containsExactly(outcome, documentation, quality);
+        assertThat(verdict.finding("service-mix").detail()).contains("family therapy (family therapy is in the plan)");
+        assertThat(verdict.finding("assessment").status()).isEqualTo(Status.MET);
+    }
+
     @Test
     void underMedicareTheEpisodeIsClinicallyMetButTheConsentNamesNoMedicarePayer() {
         Verdict verdict = new ExampleReview().verdict(MEDICARE);
