@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import java.util.HashSet;
 import java.util.List;
@@ -250,6 +251,22 @@ class FhirApiIT extends PostgresServerTest {
 
     private IdType createPatient(String mrn) {
         return (IdType) client().create().resource(patient(mrn)).execute().getId();
+    }
+
+    @Test
+    void wholeDatabaseReindexingIsNotOfferedToClients() {
+        CapabilityStatement capabilities = client().capabilities().ofType(CapabilityStatement.class).execute();
+        assertThat(capabilities.getRestFirstRep().getOperation()).extracting(op -> op.getName())
+                .contains("get-resource-counts")
+                .doesNotContain("mark-all-resources-for-reindexing", "perform-reindexing-pass", "reindex-terminology");
+        for (String operation : List.of("$mark-all-resources-for-reindexing", "$perform-reindexing-pass",
+                "$reindex-terminology")) {
+            assertThatThrownBy(() -> client().operation().onServer().named(operation)
+                    .withNoParameters(Parameters.class).execute())
+                    .as(operation).isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(
+                            ((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
+                            .contains("does not offer " + operation));
+        }
     }
 
     private Bundle searchByMrn(String mrn) {
