@@ -249,6 +249,8 @@ public class LoadDriver {
         long[] latencies = new long[count];
         AtomicInteger errors = new AtomicInteger();
         long started = System.nanoTime();
+        // Wall-clock bounds of the measured calls on stderr, to cut a server-side profile (JFR) by phase.
+        System.err.printf(Locale.ROOT, "phase %s measured from %s%n", name, java.time.Instant.now());
         runAll(count, i -> {
             long t0 = System.nanoTime();
             HttpResponse<String> r;
@@ -269,6 +271,7 @@ public class LoadDriver {
             return r;
         });
         double seconds = (System.nanoTime() - started) / 1e9;
+        System.err.printf(Locale.ROOT, "phase %s measured until %s%n", name, java.time.Instant.now());
         Arrays.sort(latencies);
         System.out.printf(Locale.ROOT, "%-15s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f%n", name, count, errors.get(),
                 count / seconds, ms(latencies, 0.50), ms(latencies, 0.95), ms(latencies, 0.99),

@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -48,6 +49,9 @@ import org.springframework.security.web.access.intercept.AuthorizationFilter;
  */
 @Configuration
 public class WebSecurityConfig {
+
+    /** Distinct live tokens remembered after their signature check (a few hundred bytes each). */
+    private static final long VERIFIED_TOKENS = 10_000;
 
     @Bean
     SecurityFilterChain fhirSecurity(HttpSecurity http, SecurityMode mode, SecurityProperties properties,
@@ -91,8 +95,9 @@ public class WebSecurityConfig {
         } else {
             decoder = NimbusJwtDecoder.withIssuerLocation(properties.issuerUri()).build();
         }
-        decoder.setJwtValidator(claimValidator(properties.issuerUri(), audiences));
-        return decoder;
+        OAuth2TokenValidator<Jwt> claims = claimValidator(properties.issuerUri(), audiences);
+        decoder.setJwtValidator(claims);
+        return new VerifiedTokenCache(decoder, claims, VERIFIED_TOKENS, Clock.systemUTC());
     }
 
     /**
