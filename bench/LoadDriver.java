@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * Load driver for any FHIR R4 server: IOP-shaped data over plain HTTP, so the figures measure
  * the server and not a client library. Single-file program, no dependencies:
  *
- *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop [--review-only]]
+ *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop [--review-only]] [--core-only]
  *                              [--episode WEEKS=BUNDLE.json ...] [--token-key private.pem --issuer URL]
  *
  * Phases run one after another, each with a warm-up that is not counted:
@@ -40,6 +40,10 @@ import java.util.regex.Pattern;
  *                attended group sessions (36 Encounters of 180 min), 39 entries
  *   search       GET Encounter?subject=Patient/{id}&_count=50 (a patient's 36 sessions)
  *   read         GET Patient/{id}
+ *   ingest       POST one transaction per patient shaped like a Synthea patient file (about 450
+ *                resources: 40 visits with vitals, claims and explanations of benefit, conditions,
+ *                prescriptions, procedures, immunizations, lab panels), 60 patients, 4 clients
+ *   unprofiled   (with --iop) POST the Encounter of the next phase without claiming its profile
  *   profiled     (with --iop) POST Encounter claiming the iop-encounter profile, which this
  *                server validates on write; the example episode is loaded first for its references
  *   loc-inline   (with --iop) POST $level-of-care with six inline ratings
@@ -47,8 +51,10 @@ import java.util.regex.Pattern;
  *   attendance-Nw, necessity-Nw (with --iop) GET EpisodeOfCare/{id}/$attendance and
  *                $medical-necessity on the 12-week example episode and on each --episode Bundle
  *                (e.g. 26=/tmp/episode-26.json from build_example_episode.py --weeks 26), loaded first;
- *                --review-only runs only these
- * and prints count, errors, throughput and p50/p95/p99/max latency per phase.
+ *                --review-only runs only these; --core-only runs none of the --iop phases
+ * and prints count, errors, throughput and p50/p95/p99/max latency per phase (transactions also
+ * stored resources per second); on stderr the wall-clock bounds of each measured phase, which
+ * bench/JfrPhases.java uses to cut a server-side JFR recording by phase.
  *
  * With --token-key every request carries a bearer JWT (RS256) signed with that PKCS#8 PEM key: a
  * program clinician with user/*.cruds and purpose TREAT, as an EHR interface of the program would
@@ -81,6 +87,7 @@ public class LoadDriver {
         double scale = 1.0;
         boolean iop = false;
         boolean reviewOnly = false;
+        boolean coreOnly = false;
         Map<Integer, Path> episodes = new TreeMap<>(Map.of(12, EXAMPLE_EPISODE));
         String tokenKey = null;
         String issuer = "https://login.iop-fhir.test";
@@ -88,6 +95,7 @@ public class LoadDriver {
             switch (args[i]) {
                 case "--iop" -> iop = true;
                 case "--review-only" -> reviewOnly = true;
+                case "--core-only" -> coreOnly = true;
                 case "--episode" -> {
                     String[] weeksAndFile = args[++i].split("=", 2);
                     episodes.put(Integer.parseInt(weeksAndFile[0]), Path.of(weeksAndFile[1]));
@@ -103,6 +111,7 @@ public class LoadDriver {
         LoadDriver driver = tokenKey == null ? new LoadDriver(base, threads, null, null)
                 : new LoadDriver(base, threads, token(Path.of(tokenKey), issuer, CLINICIAN),
                         token(Path.of(tokenKey), issuer, PRIVACY_OFFICER));
+        iop &= !coreOnly;
         driver.start();
         if (!reviewOnly) {
             driver.run(scale, iop);
@@ -175,7 +184,7 @@ public class LoadDriver {
         phase("create", n(500, scale), 50, i -> post("Patient", patient()));
 
         ConcurrentLinkedQueue<String> patients = new ConcurrentLinkedQueue<>();
-        phase("transaction", n(150, scale), 10, i -> {
+        phase("transaction", n(150, scale), 10, threads, EPISODE_RESOURCES, i -> {
             HttpResponse<String> r = post("", episodeTransaction());
             Matcher m = LOCATION_ID.matcher(r.body());
             if (r.statusCode() == 200 && m.find()) {
@@ -191,12 +200,19 @@ public class LoadDriver {
         phase("search", n(1500, scale), 100,
                 i -> get("Encounter?subject=Patient/" + ids[i % ids.length] + "&_count=50"));
         phase("read", n(3000, scale), 200, i -> get("Patient/" + ids[i % ids.length]));
+        int perPatient = ingestResources();
+        phase("ingest", n(INGEST_PATIENTS, scale), 2, INGEST_THREADS, perPatient, i -> post("",
+                "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+                        + String.join(",", historyEntries(i)) + "]}"));
 
         if (iop) {
             HttpResponse<String> loaded = load(Files.readString(EXAMPLE_EPISODE));
             if (loaded.statusCode() != 200) {
                 throw new IllegalStateException("example episode not loaded: HTTP " + loaded.statusCode());
             }
+            // The same Encounter without claiming the profile: the difference between the two phases is validation.
+            phase("unprofiled", n(500, scale), 50, i -> post("Encounter", profiledSession(i).replace(
+                    "\"meta\":{\"profile\":[\"http://iop-fhir.org/fhir/StructureDefinition/iop-encounter\"]},", "")));
             phase("profiled", n(500, scale), 50, i -> post("Encounter", profiledSession(i)));
             phase("loc-inline", n(2000, scale), 200, i -> post("$level-of-care", inlineRatings(i)));
             phase("loc-stored", n(2000, scale), 200,
@@ -245,13 +261,18 @@ public class LoadDriver {
 
     /** Runs warm-up calls, then {@code count} measured calls spread over the client threads. */
     private void phase(String name, int count, int warmup, Call call) throws Exception {
-        runAll(warmup, i -> call.apply(i + count));
+        phase(name, count, warmup, threads, 1, call);
+    }
+
+    /** {@code resourcesPerCall} above 1 (transactions) adds the rate of stored resources to the line. */
+    private void phase(String name, int count, int warmup, int clients, int resourcesPerCall, Call call) throws Exception {
+        runAll(warmup, clients, i -> call.apply(i + count));
         long[] latencies = new long[count];
         AtomicInteger errors = new AtomicInteger();
         long started = System.nanoTime();
         // Wall-clock bounds of the measured calls on stderr, to cut a server-side profile (JFR) by phase.
         System.err.printf(Locale.ROOT, "phase %s measured from %s%n", name, java.time.Instant.now());
-        runAll(count, i -> {
+        runAll(count, clients, i -> {
             long t0 = System.nanoTime();
             HttpResponse<String> r;
             try {
@@ -273,15 +294,17 @@ public class LoadDriver {
         double seconds = (System.nanoTime() - started) / 1e9;
         System.err.printf(Locale.ROOT, "phase %s measured until %s%n", name, java.time.Instant.now());
         Arrays.sort(latencies);
-        System.out.printf(Locale.ROOT, "%-15s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f%n", name, count, errors.get(),
+        System.out.printf(Locale.ROOT, "%-15s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f%s%n", name, count, errors.get(),
                 count / seconds, ms(latencies, 0.50), ms(latencies, 0.95), ms(latencies, 0.99),
-                latencies[latencies.length - 1] / 1e6);
+                latencies[latencies.length - 1] / 1e6, resourcesPerCall > 1
+                        ? String.format(Locale.ROOT, "   %.1f resources/s (%d per call, %d clients)",
+                                count * resourcesPerCall / seconds, resourcesPerCall, clients) : "");
     }
 
-    private void runAll(int count, Call call) throws InterruptedException {
+    private void runAll(int count, int clients, Call call) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        for (int t = 0; t < threads; t++) {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        for (int t = 0; t < clients; t++) {
             pool.submit(() -> {
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                     try {
@@ -343,6 +366,128 @@ public class LoadDriver {
     }
 
     /** One IOP admission: 12 weeks, Monday/Wednesday/Friday 3-hour group sessions. */
+    /** Patients in the {@code ingest} phase at scale 1, each one transaction like a Synthea patient file. */
+    static final int INGEST_PATIENTS = 60;
+    static final int INGEST_THREADS = 4;
+
+    /**
+     * A Synthea-shaped patient history as one transaction of POSTs with {@code urn:uuid} references (the shape of
+     * Synthea's FHIR R4 output; Synthea itself is not available here): the patient, 40 visits over ten years,
+     * each with its vital signs, a claim and an explanation of benefit, and every few visits a condition, a
+     * prescription, a procedure, an immunization or a lab panel (DiagnosticReport with its results). About 450
+     * resources; {@link #ingestResources} counts them.
+     */
+    static List<String> historyEntries(int seed) {
+        String patient = "urn:uuid:" + UUID.randomUUID();
+        List<String> entries = new ArrayList<>();
+        entries.add(entry(patient, "Patient", patient().replace("\n", "")));
+        LocalDate first = LocalDate.of(2016, 1, 4).plusDays(seed % 300);
+        String[][] vitals = {{"8302-2", "Body height", "172.4", "cm"}, {"29463-7", "Body weight", "81.2", "kg"},
+                {"39156-5", "Body mass index", "27.3", "kg/m2"}, {"8867-4", "Heart rate", "72", "/min"},
+                {"9279-1", "Respiratory rate", "14", "/min"}};
+        for (int visit = 0; visit < 40; visit++) {
+            String encounter = "urn:uuid:" + UUID.randomUUID();
+            String day = first.plusDays(visit * 91L).toString();
+            entries.add(entry(encounter, "Encounter", """
+                    {"resourceType":"Encounter","status":"finished",
+                     "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+                     "type":[{"coding":[{"system":"http://snomed.info/sct","code":"162673000","display":"General examination of patient"}]}],
+                     "subject":{"reference":"%s"},"period":{"start":"%sT09:00:00Z","end":"%sT09:30:00Z"}}"""
+                    .formatted(patient, day, day)));
+            for (String[] v : vitals) {
+                entries.add(entry(null, "Observation", """
+                        {"resourceType":"Observation","status":"final",
+                         "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],
+                         "code":{"coding":[{"system":"http://loinc.org","code":"%s","display":"%s"}]},
+                         "subject":{"reference":"%s"},"encounter":{"reference":"%s"},"effectiveDateTime":"%sT09:10:00Z",
+                         "valueQuantity":{"value":%s,"unit":"%s","system":"http://unitsofmeasure.org","code":"%s"}}"""
+                        .formatted(v[0], v[1], patient, encounter, day, v[2], v[3], v[3])));
+            }
+            if (visit % 5 == 0) {
+                List<String> results = new ArrayList<>();
+                for (String[] lab : new String[][] {{"2339-0", "Glucose", "92"}, {"2947-0", "Sodium", "140"},
+                        {"6298-4", "Potassium", "4.2"}, {"38483-4", "Creatinine", "0.9"}}) {
+                    String result = "urn:uuid:" + UUID.randomUUID();
+                    results.add("{\"reference\":\"" + result + "\"}");
+                    entries.add(entry(result, "Observation", """
+                            {"resourceType":"Observation","status":"final",
+                             "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],
+                             "code":{"coding":[{"system":"http://loinc.org","code":"%s","display":"%s"}]},
+                             "subject":{"reference":"%s"},"encounter":{"reference":"%s"},"effectiveDateTime":"%sT09:15:00Z",
+                             "valueQuantity":{"value":%s,"unit":"mg/dL","system":"http://unitsofmeasure.org","code":"mg/dL"}}"""
+                            .formatted(lab[0], lab[1], patient, encounter, day, lab[2])));
+                }
+                entries.add(entry(null, "DiagnosticReport", """
+                        {"resourceType":"DiagnosticReport","status":"final",
+                         "code":{"coding":[{"system":"http://loinc.org","code":"51990-0","display":"Basic metabolic panel"}]},
+                         "subject":{"reference":"%s"},"encounter":{"reference":"%s"},"effectiveDateTime":"%sT09:15:00Z",
+                         "issued":"%sT12:00:00Z","result":[%s]}"""
+                        .formatted(patient, encounter, day, day, String.join(",", results))));
+            }
+            if (visit % 4 == 1) {
+                entries.add(entry(null, "Condition", """
+                        {"resourceType":"Condition",
+                         "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"resolved"}]},
+                         "code":{"coding":[{"system":"http://snomed.info/sct","code":"444814009","display":"Viral sinusitis"}]},
+                         "subject":{"reference":"%s"},"encounter":{"reference":"%s"},"onsetDateTime":"%sT09:00:00Z"}"""
+                        .formatted(patient, encounter, day)));
+            }
+            if (visit % 3 == 2) {
+                entries.add(entry(null, "MedicationRequest", """
+                        {"resourceType":"MedicationRequest","status":"completed","intent":"order",
+                         "medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"313782","display":"Acetaminophen 325 MG Oral Tablet"}]},
+                         "subject":{"reference":"%s"},"encounter":{"reference":"%s"},"authoredOn":"%sT09:20:00Z"}"""
+                        .formatted(patient, encounter, day)));
+            }
+            if (visit % 8 == 3) {
+                entries.add(entry(null, "Procedure", """
+                        {"resourceType":"Procedure","status":"completed",
+                         "code":{"coding":[{"system":"http://snomed.info/sct","code":"430193006","display":"Medication reconciliation"}]},
+                         "subject":{"reference":"%s"},"encounter":{"reference":"%s"},"performedDateTime":"%sT09:25:00Z"}"""
+                        .formatted(patient, encounter, day)));
+            }
+            if (visit % 4 == 0) {
+                entries.add(entry(null, "Immunization", """
+                        {"resourceType":"Immunization","status":"completed",
+                         "vaccineCode":{"coding":[{"system":"http://hl7.org/fhir/sid/cvx","code":"140","display":"Influenza, seasonal, injectable, preservative free"}]},
+                         "patient":{"reference":"%s"},"encounter":{"reference":"%s"},"occurrenceDateTime":"%sT09:05:00Z",
+                         "primarySource":true}"""
+                        .formatted(patient, encounter, day)));
+            }
+            String claim = "urn:uuid:" + UUID.randomUUID();
+            entries.add(entry(claim, "Claim", """
+                    {"resourceType":"Claim","status":"active","use":"claim",
+                     "type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/claim-type","code":"professional"}]},
+                     "patient":{"reference":"%s"},"created":"%sT09:30:00Z","provider":{"display":"Benchmark clinic"},
+                     "priority":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/processpriority","code":"normal"}]},
+                     "insurance":[{"sequence":1,"focal":true,"coverage":{"display":"Benchmark health plan"}}],
+                     "item":[{"sequence":1,"productOrService":{"coding":[{"system":"http://snomed.info/sct","code":"162673000"}]},
+                              "encounter":[{"reference":"%s"}],"net":{"value":136.8,"currency":"USD"}}],
+                     "total":{"value":136.8,"currency":"USD"}}"""
+                    .formatted(patient, day, encounter)));
+            entries.add(entry(null, "ExplanationOfBenefit", """
+                    {"resourceType":"ExplanationOfBenefit","status":"active","use":"claim","outcome":"complete",
+                     "type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/claim-type","code":"professional"}]},
+                     "patient":{"reference":"%s"},"created":"%sT09:30:00Z","insurer":{"display":"Benchmark health plan"},
+                     "provider":{"display":"Benchmark clinic"},"claim":{"reference":"%s"},
+                     "insurance":[{"focal":true,"coverage":{"display":"Benchmark health plan"}}],
+                     "item":[{"sequence":1,"productOrService":{"coding":[{"system":"http://snomed.info/sct","code":"162673000"}]},
+                              "encounter":[{"reference":"%s"}],"adjudication":[{"category":{"coding":[{"system":
+                              "http://terminology.hl7.org/CodeSystem/adjudication","code":"submitted"}]},"amount":{"value":136.8,"currency":"USD"}}]}],
+                     "total":[{"category":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/adjudication","code":"submitted"}]},
+                               "amount":{"value":136.8,"currency":"USD"}}]}"""
+                    .formatted(patient, day, claim, encounter)));
+        }
+        return entries;
+    }
+
+    static int ingestResources() {
+        return historyEntries(0).size();
+    }
+
+    /** Entries of {@link #episodeTransaction}: the patient, the episode, its care plan and 36 sessions. */
+    static final int EPISODE_RESOURCES = 39;
+
     private static String episodeTransaction() {
         String patient = "urn:uuid:" + UUID.randomUUID();
         String episode = "urn:uuid:" + UUID.randomUUID();

@@ -2,7 +2,7 @@ package org.iopfhir.privacy;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import io.micrometer.core.instrument.MeterRegistry;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import org.iopfhir.privacy.part2.WriteAccessInterceptor;
 import org.iopfhir.server.FhirEndpointFeature;
 import java.time.Clock;
 import java.util.Optional;
-import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.AuditEvent;
 import org.iopfhir.ig.ImplementationGuide;
 import org.iopfhir.privacy.audit.AuditEnabled;
 import org.iopfhir.privacy.audit.AuditEventFactory;
@@ -93,8 +93,9 @@ public class PrivacyConfig {
 
     @Bean
     @Conditional(AuditEnabled.class)
-    AuditTrail auditTrail(IFhirSystemDao<Bundle, ?> systemDao, SecurityProperties properties, MeterRegistry meters) {
-        return new AuditTrail(systemDao, properties.audit(), meters);
+    AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions, SecurityProperties properties,
+            MeterRegistry meters) {
+        return AuditTrail.inJpaStorage(daos.getResourceDao(AuditEvent.class), transactions, properties.audit(), meters);
     }
 
     @Bean

@@ -1,17 +1,12 @@
 package org.iopfhir.privacy.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
-import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.r4.model.AuditEvent;
-import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.privacy.SecurityProperties;
 import org.junit.jupiter.api.Test;
@@ -19,8 +14,8 @@ import org.junit.jupiter.api.Test;
 /** The writer keeps what it can: an event about a patient deleted meanwhile must not take its batch down. */
 class AuditTrailTest {
 
-    @SuppressWarnings("unchecked")
-    private final IFhirSystemDao<Bundle, ?> dao = mock(IFhirSystemDao.class);
+    /** The database, as the writer sees it: one call per transaction. */
+    private AuditTrail.Store database;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final List<AuditEvent> stored = new ArrayList<>();
     private int transactions;
@@ -32,7 +27,7 @@ class AuditTrailTest {
     }
 
     private void writeAll(List<AuditEvent> events) {
-        AuditTrail trail = new AuditTrail(dao, new SecurityProperties.Audit(true, 100, 200, 100), meters);
+        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100), meters);
         events.forEach(trail::record);
         trail.start();
         trail.stop();
@@ -44,16 +39,13 @@ class AuditTrailTest {
 
     @Test
     void anEventAboutADeletedPatientIsKeptByIdentifierAndTheRestOfItsBatchAsIs() {
-        when(dao.transaction(any(), any())).thenAnswer(call -> {
+        database = events -> {
             transactions++;
-            Bundle transaction = call.getArgument(1);
-            List<AuditEvent> events = transaction.getEntry().stream().map(e -> (AuditEvent) e.getResource()).toList();
             if (events.stream().anyMatch(e -> "Patient/deleted".equals(e.getEntityFirstRep().getWhat().getReference()))) {
                 throw new InvalidRequestException("Resource Patient/deleted is deleted");
             }
             stored.addAll(events);
-            return new Bundle();
-        });
+        };
         List<AuditEvent> events = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             events.add(about(i == 13 ? "Patient/deleted" : "Patient/p" + i));
@@ -71,15 +63,13 @@ class AuditTrailTest {
 
     @Test
     void aShortDatabaseOutageLosesNothingAndKeepsThePatientReferences() {
-        when(dao.transaction(any(), any())).thenAnswer(call -> {
+        database = events -> {
             if (++transactions <= 2) {
                 throw new org.springframework.transaction.CannotCreateTransactionException("no connection",
                         new java.sql.SQLTransientConnectionException("Connection is not available"));
             }
-            Bundle transaction = call.getArgument(1);
-            transaction.getEntry().forEach(e -> stored.add((AuditEvent) e.getResource()));
-            return new Bundle();
-        });
+            stored.addAll(events);
+        };
         List<AuditEvent> events = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             events.add(about("Patient/p" + i));
@@ -94,10 +84,10 @@ class AuditTrailTest {
 
     @Test
     void whenTheDatabaseFailsTheBatchIsDroppedAfterAFewAttempts() {
-        when(dao.transaction(any(), any())).thenAnswer(call -> {
+        database = events -> {
             transactions++;
             throw new IllegalStateException("database down");
-        });
+        };
         List<AuditEvent> events = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
             events.add(about("Patient/p" + i));

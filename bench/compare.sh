@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# One command for the side-by-side comparison: the stock HAPI JPA starter, this server with security
+# off, and this server in production configuration (security, Part 2 labelling and audit on), one after
+# another on the same PostgreSQL and machine, with the same load; then a Markdown table of the ratios,
+# written to bench/results/<date>-<commit>.md (machine, date, commit and every raw line included).
+#
+#   mvn package -DskipTests
+#   STARTER_WAR=/path/to/hapi-fhir-jpaserver-starter/target/ROOT.war bench/compare.sh
+#
+# DRIVER_ARGS go to every run (e.g. "--scale 0.5"); JVM_OPTS to every server (default -Xmx1g: the
+# memory target is 1 GiB resident after the load). Without STARTER_WAR the starter run is skipped and
+# the table shows this server only. PROFILE=1 records a JFR profile of each of this server's runs and
+# prints its cost centres per phase (bench/JfrPhases.java).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JVM_OPTS=${JVM_OPTS:-"-Xmx1g"}
+stamp=$(date -u +%Y-%m-%dT%H%MZ)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+out_dir=bench/results
+mkdir -p "$out_dir"
+work=$(mktemp -d -t bench-compare-XXXX)
+
+run() { # name, then environment assignments for bench.sh
+  local name=$1; shift
+  local jvm=$JVM_OPTS
+  if [ "${PROFILE:-0}" = 1 ] && [ "$name" != starter ]; then
+    jvm="$jvm -XX:StartFlightRecording=filename=$work/$name.jfr,settings=profile,dumponexit=true"
+  fi
+  echo "== $name" >&2
+  env "$@" JVM_OPTS="$jvm" bench/bench.sh >"$work/$name.out" 2>"$work/$name.err"
+  cat "$work/$name.out" >&2
+}
+
+if [ -n "${STARTER_WAR:-}" ]; then
+  run starter SERVER=starter STARTER_WAR="$STARTER_WAR" DRIVER_ARGS="${DRIVER_ARGS:-}"
+fi
+run off SECURITY=off DRIVER_ARGS="--core-only ${DRIVER_ARGS:-}"
+run production SECURITY=on DRIVER_ARGS="${DRIVER_ARGS:-}"
+
+report="$out_dir/$stamp-$commit.md"
+python3 - "$work" "$report" "$stamp" "$commit" <<'PY'
+import os, platform, re, subprocess, sys
+work, report, stamp, commit = sys.argv[1:5]
+
+def parse(name):
+    path = os.path.join(work, name + ".out")
+    if not os.path.exists(path):
+        return None
+    text = open(path).read()
+    phases = {}
+    for line in text.splitlines():
+        m = re.match(r"^(\S+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)(?:\s+([\d.]+) resources/s)?", line)
+        if m:
+            phases[m.group(1)] = {"errors": int(m.group(3)), "ops": float(m.group(4)), "p95": float(m.group(6)),
+                                  "res": float(m.group(9)) if m.group(9) else None}
+    start = re.search(r"start-up to first /metadata: ([\d.]+)s", text)
+    rss = re.search(r"RSS after load: (\d+) MiB", text)
+    return {"phases": phases, "startup": float(start.group(1)) if start else None,
+            "rss": int(rss.group(1)) if rss else None, "raw": text}
+
+runs = {n: parse(n) for n in ("starter", "off", "production")}
+def rate(run, phase):
+    p = run and run["phases"].get(phase)
+    if not p:
+        return None
+    return p["res"] if p["res"] is not None else p["ops"]
+def ratio(a, b):
+    return "%.2f" % (a / b) if a and b else "-"
+def fmt(v):
+    return "-" if v is None else ("%.1f" % v)
+
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+lines = [f"# Side by side, {stamp}, commit {commit}", "",
+         f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
+         f"load average at the end {os.getloadavg()[0]:.1f}; same PostgreSQL for every run; JVM options "
+         f"`{os.environ.get('JVM_OPTS', '')}`; driver arguments `{os.environ.get('DRIVER_ARGS', '')}`.", "",
+         "Throughput (operations/s; transaction and ingest: stored resources/s). Production = security, "
+         "Part 2 labelling and audit on, a program clinician's token.", "",
+         "| workload | starter | ours, security off | ours, production | production / starter | production / off |",
+         "|---|---:|---:|---:|---:|---:|"]
+for phase in ("create", "transaction", "search", "read", "ingest"):
+    s, o, p = (rate(runs[n], phase) for n in ("starter", "off", "production"))
+    lines.append(f"| {phase} | {fmt(s)} | {fmt(o)} | {fmt(p)} | {ratio(p, s)} | {ratio(p, o)} |")
+prod = runs["production"]["phases"] if runs["production"] else {}
+lines += ["", "This server in production configuration, p95 latency (ms):", "", "| phase | ops/s | p95 ms |", "|---|---:|---:|"]
+for phase, v in prod.items():
+    if phase not in ("create", "transaction", "search", "read", "ingest"):
+        lines.append(f"| {phase} | {v['ops']:.1f} | {v['p95']:.1f} |")
+if "profiled" in prod and "unprofiled" in prod:
+    lines += ["", f"Profiled create (validated) / the same create unvalidated: "
+              f"**{prod['profiled']['ops'] / prod['unprofiled']['ops']:.2f}**"]
+lines += ["", "| | starter | ours, security off | ours, production |", "|---|---:|---:|---:|"]
+lines.append("| start-up to first /metadata (s) | " + " | ".join(fmt(runs[n] and runs[n]["startup"]) for n in ("starter", "off", "production")) + " |")
+lines.append("| resident memory after the load (MiB) | " + " | ".join(str(runs[n]["rss"]) if runs[n] and runs[n]["rss"] else "-" for n in ("starter", "off", "production")) + " |")
+errors = {n: sum(v["errors"] for v in r["phases"].values()) for n, r in runs.items() if r}
+lines += ["", "Errors per run: " + ", ".join(f"{n} {e}" for n, e in errors.items()), "", "## Raw output", ""]
+for n, r in runs.items():
+    if r:
+        lines += [f"### {n}", "", "```", r["raw"].rstrip(), "```", ""]
+open(report, "w").write("\n".join(lines) + "\n")
+print("\n".join(lines[:lines.index("## Raw output")]))
+print("written to " + report)
+PY
+
+if [ "${PROFILE:-0}" = 1 ]; then
+  for name in off production; do
+    echo "== where $name spent its CPU"
+    java bench/JfrPhases.java "$work/$name.jfr" "$work/$name.err"
+  done
+fi
