@@ -33,17 +33,16 @@ public class LogRedactionFilter extends TurboFilter {
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-        if (level == null || !isRedacted(logger.getName())) {
+        // Most calls are level queries and events below the logger's level (HAPI and Hibernate ask for DEBUG
+        // and TRACE many times per request): nothing will be logged, so nothing to withhold.
+        if (level == null || !level.isGreaterOrEqual(logger.getEffectiveLevel()) || !isRedacted(logger.getName())) {
             return FilterReply.NEUTRAL;
         }
         if (format == null && t == null) {
             // A level query (isWarnEnabled()): the event itself, if logged, comes through here again.
             return FilterReply.NEUTRAL;
         }
-        if (level.isGreaterOrEqual(logger.getEffectiveLevel())) {
-            Throwable thrown = t != null ? t : trailingThrowable(params);
-            replace(logger, level, thrown);
-        }
+        replace(logger, level, t != null ? t : trailingThrowable(params));
         return FilterReply.DENY;
     }
 

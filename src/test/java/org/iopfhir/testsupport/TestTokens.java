@@ -59,12 +59,16 @@ public final class TestTokens {
         return new Token();
     }
 
-    /** A token under construction: valid for five minutes from the trusted issuer, for {@link #AUDIENCE}, unless changed. */
+    /**
+     * A token under construction: valid for thirty minutes from the trusted issuer, for {@link #AUDIENCE}, unless
+     * changed. Tests sign tokens in field initializers, before the shared server has started: on a busy machine that
+     * start alone can outlast a five-minute token.
+     */
     public static final class Token {
         private final Map<String, Object> claims = new LinkedHashMap<>();
         private String issuer = ISSUER;
         private List<String> audience = List.of(AUDIENCE);
-        private Instant expires = Instant.now().plus(Duration.ofMinutes(5));
+        private Instant expires = Instant.now().plus(Duration.ofMinutes(30));
         private Instant notBefore;
         private RSAKey key = KEY;
 

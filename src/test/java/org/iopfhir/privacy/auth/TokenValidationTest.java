@@ -29,6 +29,19 @@ class TokenValidationTest {
     }
 
     @Test
+    void theSameTokenIsAcceptedOnEveryRequestAndAnExpiredOneNever() {
+        JwtDecoder decoder = decoder(List.of(TestTokens.AUDIENCE));
+        String token = TestTokens.token().sign();
+        for (int request = 0; request < 3; request++) {
+            assertThatCode(() -> decoder.decode(token)).doesNotThrowAnyException();
+        }
+        String expired = TestTokens.token().expired().sign();
+        for (int request = 0; request < 2; request++) {
+            assertThatThrownBy(() -> decoder.decode(expired)).isInstanceOf(JwtException.class);
+        }
+    }
+
+    @Test
     void aTokenWithoutExpiryIsRefused() {
         String forever = TestTokens.token().withoutExpiry().sign();
         assertThatThrownBy(() -> decoder(List.of()).decode(forever)).isInstanceOf(JwtException.class);
