@@ -12,6 +12,7 @@ import java.util.List;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -21,6 +22,7 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.hl7.fhir.r4.model.UriType;
 import org.hl7.fhir.r4.model.ValueSet;
+import org.iopfhir.privacy.part2.RecordOwner;
 import org.iopfhir.testsupport.IgValidator;
 import org.iopfhir.testsupport.PostgresServerTest;
 import org.junit.jupiter.api.Test;
@@ -106,6 +108,10 @@ class ImplementationGuideIT extends PostgresServerTest {
         Bundle first = client().transaction().withBundle(example.copy()).execute();
         assertThat(first.getEntry()).hasSameSizeAs(example.getEntry())
                 .allSatisfy(e -> assertThat(e.getResponse().getStatus()).matches("20[01].*"));
+        // The records about the patient belong to the program from their first version on (the Patient is
+        // stored in the same transaction, before them).
+        Condition diagnosis = client().read().resource(Condition.class).withId("example-dx-aud").execute();
+        assertThat(RecordOwner.of(diagnosis)).contains("Organization/example-program");
         Bundle second = client().transaction().withBundle(example.copy()).execute();
 
         assertThat(second.getEntry()).allSatisfy(e -> assertThat(e.getResponse().getStatus()).startsWith("200"));

@@ -9,6 +9,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -128,6 +129,16 @@ public class PatientRecords {
                 return Optional.empty();
             }
         });
+    }
+
+    /**
+     * A record as a write in progress sees it: as written earlier in the same FHIR transaction, else as
+     * stored. HAPI writes a transaction's entries without flushing them, so reading the database during
+     * the transaction does not see them; it keeps what each entry wrote in its {@link TransactionDetails}.
+     */
+    public Optional<IBaseResource> stored(String reference, RequestDetails request, TransactionDetails transaction) {
+        IBaseResource written = transaction == null ? null : transaction.getResolvedResource(new IdType(reference));
+        return written != null ? Optional.of(written) : stored(reference, request);
     }
 
     public List<EpisodeOfCare> episodes(String patient, RequestDetails request) {

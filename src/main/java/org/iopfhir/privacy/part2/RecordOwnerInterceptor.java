@@ -4,6 +4,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -38,15 +39,16 @@ public class RecordOwnerInterceptor {
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = ORDER)
-    public void created(IBaseResource resource, RequestDetails request) {
+    public void created(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
         if (!(resource instanceof AuditEvent)) {
             RecordOwner.clear(resource);
-            owner(resource, request).ifPresent(owner -> RecordOwner.set(resource, owner));
+            owner(resource, request, transaction).ifPresent(owner -> RecordOwner.set(resource, owner));
         }
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = ORDER)
-    public void updated(IBaseResource previous, IBaseResource updated, RequestDetails request) {
+    public void updated(IBaseResource previous, IBaseResource updated, RequestDetails request,
+            TransactionDetails transaction) {
         if (updated instanceof AuditEvent) {
             return;
         }
@@ -54,13 +56,17 @@ public class RecordOwnerInterceptor {
         if (owner.isEmpty()) {
             // Not owned yet: a record stored before ownership, or a transaction entry stored again once its
             // references are resolved (HAPI passes no previous version then).
-            owner = owner(updated, request);
+            owner = owner(updated, request, transaction);
         }
         RecordOwner.clear(updated);
         owner.ifPresent(o -> RecordOwner.set(updated, o));
     }
 
-    Optional<String> owner(IBaseResource resource, RequestDetails request) {
+    /**
+     * The program a record belongs to. Its session, episode or patient may have been written earlier in the
+     * same transaction (the example episode: the Patient first, then the records about them).
+     */
+    Optional<String> owner(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
         CallerContext caller = request == null ? CallerContext.ANONYMOUS : CallerContext.of(request);
         if (caller.has(Role.CLINICIAN) && caller.organization().isPresent()) {
             return caller.organization();
@@ -72,13 +78,15 @@ public class RecordOwnerInterceptor {
             return organization(patient.getManagingOrganization());
         }
         for (String link : records.linksOf(resource)) {
-            Optional<String> owner = records.stored(link, request).flatMap(RecordOwnerInterceptor::ownerOfStored);
+            Optional<String> owner = records.stored(link, request, transaction)
+                    .flatMap(RecordOwnerInterceptor::ownerOfStored);
             if (owner.isPresent()) {
                 return owner;
             }
         }
         for (String patient : records.patientsOf(resource)) {
-            Optional<String> owner = records.stored(patient, request).flatMap(RecordOwnerInterceptor::ownerOfStored);
+            Optional<String> owner = records.stored(patient, request, transaction)
+                    .flatMap(RecordOwnerInterceptor::ownerOfStored);
             if (owner.isPresent()) {
                 return owner;
             }
