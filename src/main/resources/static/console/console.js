@@ -18,6 +18,7 @@ const ASAM_RATINGS = "http://iop-fhir.org/fhir/CodeSystem/asam-risk-rating";
 
 let client = null;
 let charts = [];
+let dimensionNames = null;
 /** Page timings for whoever measures the console (the browser tests print them). */
 window.consoleTimings = [];
 
@@ -128,6 +129,19 @@ async function problem(error) {
     } catch (ignored) { /* not JSON */ }
   }
   return error && error.status ? `${error.status} ${error.statusText || ""}` : String(error && error.message || error);
+}
+
+/** The dimensions' names from the server's asam-dimension CodeSystem (code only if it cannot be read). */
+function dimensionName(code) {
+  return dimensionNames && dimensionNames.get(code.code) ? `${dimensionNames.get(code.code)} (${code.code})` : code.code;
+}
+
+async function loadDimensionNames() {
+  if (!dimensionNames) {
+    const found = await api(`CodeSystem?url=${encodeURIComponent(ASAM_DIMENSIONS)}`).catch(() => ({}));
+    dimensionNames = new Map((((found.entry || [])[0] || {}).resource?.concept || []).map(c => [c.code, c.display]));
+  }
+  return dimensionNames;
 }
 
 /* ---------- connecting: open server or SMART standalone launch ---------- */
@@ -246,8 +260,8 @@ async function reviewView(id, query) {
   if (query.get("policy")) necessityQuery.set("policy", query.get("policy"));
   const attendanceQuery = new URLSearchParams();
   if (query.get("asOf")) attendanceQuery.set("end", query.get("asOf"));
-  const [patient, necessity, attendance, level] = await Promise.all([
-    api(patientReference).catch(() => null),
+  const [patient, , necessity, attendance, level] = await Promise.all([
+    api(patientReference).catch(() => null), loadDimensionNames(),
     api(`EpisodeOfCare/${id}/$medical-necessity?${necessityQuery}`),
     api(`EpisodeOfCare/${id}/$attendance?${attendanceQuery}`),
     post(`${patientReference}/$level-of-care`, { resourceType: "Parameters" }).catch(async e => ({ error: await problem(e) }))]);
@@ -318,7 +332,7 @@ function levelDetails(level, placed) {
       reason ? ` (${coding(reason.coding && reason.coding[0]) || reason.text})` : "", "."));
   }
   details.push(table({ text: "Per-dimension ratings and rationale" }, ["Dimension", "Rating", "Minimum level", "Rationale"],
-    params(level, "dimension").map(d => [coding(part(d, "code")), part(d, "rating"), coding(part(d, "minimumLevel")),
+    params(level, "dimension").map(d => [dimensionName(part(d, "code")), part(d, "rating"), coding(part(d, "minimumLevel")),
       part(d, "rationale") || ""])));
   const composite = param(level, "composite");
   if (composite) details.push(h("p", {}, `Composite score ${part(composite, "score")}: ${part(composite, "rationale") || ""}`));
@@ -486,10 +500,11 @@ function attention(attendance, necessity) {
 async function placementView(query) {
   const [intakes, dimensions, ratings] = await Promise.all([
     api("QuestionnaireResponse?status=completed&_count=100&_sort=-authored&_elements=subject,authored"),
-    api(`CodeSystem?url=${encodeURIComponent(ASAM_DIMENSIONS)}`),
+    loadDimensionNames(),
     api(`CodeSystem?url=${encodeURIComponent(ASAM_RATINGS)}`)]);
   const edition = query.get("edition") === "4" ? "4" : "3";
-  const dimensionConcepts = ((dimensions.entry || [])[0]?.resource.concept || []).filter(c => c.code.startsWith(`e${edition}-`));
+  const dimensionConcepts = [...dimensions].map(([code, display]) => ({ code, display }))
+    .filter(c => c.code.startsWith(`e${edition}-`));
   const ratingConcepts = (ratings.entry || [])[0]?.resource.concept || [];
   const result = h("div", { id: "placement-result", "aria-live": "polite" });
   const show = async (call) => {

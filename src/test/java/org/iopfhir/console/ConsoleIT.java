@@ -2,6 +2,13 @@ package org.iopfhir.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.swagger.v3.core.util.Yaml;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.parameters.Parameter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -192,5 +199,45 @@ class ConsoleIT extends ExampleEpisodeServerTest {
         HttpResponse<String> fhir = RawHttp.get(baseUrl() + "/EpisodeOfCare/example-episode/$attendance", "application/fhir+json");
         assertThat(fhir.headers().firstValue("Content-Type")).get().asString().startsWith("application/fhir+json");
         assertThat(fhir.body()).contains("\"resourceType\":\"Parameters\"");
+    }
+
+    @Test
+    void swaggerUiDescribesOurOperationsWithExamplesThatRun() throws Exception {
+        long started = System.nanoTime();
+        HttpResponse<String> first = RawHttp.get(baseUrl() + "/api-docs", "*/*");
+        long firstMillis = (System.nanoTime() - started) / 1_000_000;
+        started = System.nanoTime();
+        HttpResponse<String> second = RawHttp.get(baseUrl() + "/api-docs", "*/*");
+        System.out.println("[page load] /fhir/api-docs: " + firstMillis + " ms first call, "
+                + (System.nanoTime() - started) / 1_000_000 + " ms second call");
+        assertThat(second.body()).isEqualTo(first.body());
+
+        OpenAPI api = Yaml.mapper().readValue(first.body(), OpenAPI.class);
+        Operation attendance = api.getPaths().get("/EpisodeOfCare/{id}/$attendance").getGet();
+        assertThat(attendance.getSummary()).isNotBlank().doesNotStartWith("GET:");
+        assertThat(attendance.getDescription()).contains("7-day");
+        assertThat(attendance.getParameters()).filteredOn(p -> p.getName().equals("start"))
+                .allSatisfy(p -> assertThat(p.getDescription()).isNotBlank());
+        // every example of our operations runs as given
+        for (String path : List.of("/EpisodeOfCare/{id}/$attendance", "/EpisodeOfCare/{id}/$medical-necessity",
+                "/Patient/{id}/$level-of-care", "/QuestionnaireResponse/{id}/$level-of-care", "/$level-of-care")) {
+            Operation post = api.getPaths().get(path).getPost();
+            String url = baseUrl() + path;
+            for (Parameter parameter : post.getParameters() == null ? List.<Parameter>of() : post.getParameters()) {
+                url = url.replace("{" + parameter.getName() + "}", String.valueOf(parameter.getExample()));
+            }
+            String body = String.valueOf(post.getRequestBody().getContent().get("application/fhir+json").getExample());
+            HttpResponse<String> ran = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                    .header("Content-Type", "application/fhir+json").header("Accept", "application/fhir+json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(ran.statusCode()).as("%s with %s: %s", url, body, ran.body()).isEqualTo(200);
+        }
+
+        browser.open(baseUrl() + "/swagger-ui/");
+        browser.loadTimes("Swagger UI");
+        assertThat(browser.text(".banner h1")).startsWith("FHIR R4 server for Intensive Outpatient Programs")
+                .doesNotContain("SECURITY IS OFF");
+        browser.find("#swagger-ui .info, .swagger-ui .info");
+        browser.screenshot("swagger-ui");
     }
 }

@@ -1,0 +1,18 @@
+package org.iopfhir.apidocs;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.util.List;
+import org.iopfhir.ig.ImplementationGuide;
+import org.iopfhir.server.FhirEndpointFeature;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The OpenAPI document and Swagger UI of the FHIR endpoint, described by the implementation guide. */
+@Configuration
+public class ApiDocsConfig {
+
+    @Bean
+    FhirEndpointFeature apiDocsFeature(FhirContext fhirContext, ImplementationGuide guide) {
+        return new FhirEndpointFeature(List.of(), List.of(new ApiDocs(fhirContext, guide)), List.of());
+    }
+}
