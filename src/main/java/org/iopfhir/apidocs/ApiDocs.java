@@ -1,27 +1,26 @@
 package org.iopfhir.apidocs;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
-import ca.uhn.fhir.util.ExtensionConstants;
 import ca.uhn.fhir.util.HapiExtensions;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.parameters.Parameter;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Extension;
@@ -43,9 +42,8 @@ import org.iopfhir.ig.ImplementationGuide;
  * as {@code {id}}, and as the request body the parameters whose definition gives an example value
  * (extension {@value HapiExtensions#EXT_OP_PARAMETER_EXAMPLE_VALUE}) - none for an instance-level call,
  * which runs on its defaults.</li>
- * <li>The document is built once per page, server address and CapabilityStatement, not per call (it costs
- * seconds of CPU): the cache key holds a digest of the CapabilityStatement without its resource counts and
- * date, so a change to what the server offers (a new SearchParameter, a new operation) builds it anew.</li>
+ * <li>The document is built once per page and server address, not per call (it costs seconds of CPU), and
+ * built anew only after a write that can change the CapabilityStatement ({@link Invalidation}).</li>
  * </ul>
  */
 public class ApiDocs extends OpenApiInterceptor {
@@ -78,23 +76,44 @@ public class ApiDocs extends OpenApiInterceptor {
     @Override
     protected OpenAPI generateOpenApi(ServletRequestDetails request) {
         String[] page = request.getParameters().get("page");
-        String key = (page == null || page.length == 0 ? "" : page[0]) + "\n" + capabilities(request);
+        String key = (page == null || page.length == 0 ? "" : page[0]) + "\n" + request.getFhirServerBase();
         synchronized (built) {
             return built.computeIfAbsent(key, k -> describe(super.generateOpenApi(request)));
         }
     }
 
-    /** A digest of what the server offers at this address: the CapabilityStatement without counts and date. */
-    private String capabilities(ServletRequestDetails request) {
-        CapabilityStatement statement = ((CapabilityStatement) request.getServer().getCapabilityStatement(request)).copy();
-        statement.setDateElement(null);
-        statement.getRest().forEach(rest -> rest.getResource().forEach(resource ->
-                resource.getExtension().removeIf(e -> ExtensionConstants.CONF_RESOURCE_COUNT.equals(e.getUrl()))));
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(json.encodeResourceToString(statement).getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /**
+     * Forgets what was built when a resource that the CapabilityStatement is made from is written: a
+     * SearchParameter (search parameters), a StructureDefinition (supported profiles), an OperationDefinition
+     * or the CapabilityStatement itself. Resource counts and the statement's date do not appear in the document.
+     */
+    @Interceptor
+    public final class Invalidation {
+
+        private static final Set<String> SHAPING = Set.of("SearchParameter", "StructureDefinition", "OperationDefinition",
+                "CapabilityStatement");
+
+        @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+        public void created(IBaseResource resource) {
+            written(resource);
+        }
+
+        @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+        public void updated(IBaseResource previous, IBaseResource resource) {
+            written(resource);
+        }
+
+        @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+        public void deleted(IBaseResource resource) {
+            written(resource);
+        }
+
+        private void written(IBaseResource resource) {
+            if (resource != null && SHAPING.contains(resource.fhirType())) {
+                synchronized (built) {
+                    built.clear();
+                }
+            }
         }
     }
 

@@ -13,6 +13,7 @@ public class ApiDocsConfig {
 
     @Bean
     FhirEndpointFeature apiDocsFeature(FhirContext fhirContext, ImplementationGuide guide) {
-        return new FhirEndpointFeature(List.of(), List.of(new ApiDocs(fhirContext, guide)), List.of());
+        ApiDocs apiDocs = new ApiDocs(fhirContext, guide);
+        return new FhirEndpointFeature(List.of(), List.of(apiDocs), List.of(apiDocs.new Invalidation()));
     }
 }
