@@ -3,12 +3,13 @@ package org.iopfhir.attendance;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import java.time.Clock;
+import java.util.List;
 import org.iopfhir.episode.EpisodeLoader;
 import org.iopfhir.server.FhirEndpointFeature;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The episode loader both review operations read through, and {@code $attendance}. */
+/** The episode loader both review operations read through, {@code $attendance}, and the review pages for browsers. */
 @Configuration
 public class AttendanceConfig {
 
@@ -19,6 +20,9 @@ public class AttendanceConfig {
 
     @Bean
     FhirEndpointFeature attendanceFeature(EpisodeLoader episodeLoader, AttendanceProperties properties) {
-        return FhirEndpointFeature.providers(new AttendanceOperation(episodeLoader, properties, Clock.systemDefaultZone()));
+        // HtmlAnswer sends the review operations' pages (this one's and $medical-necessity's) to browsers.
+        return new FhirEndpointFeature(
+                List.of(new AttendanceOperation(episodeLoader, properties, Clock.systemDefaultZone())),
+                List.of(new HtmlAnswer()), List.of());
     }
 }

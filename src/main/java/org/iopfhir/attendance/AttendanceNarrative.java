@@ -11,16 +11,23 @@ import java.util.Locale;
  */
 public final class AttendanceNarrative {
 
-    private static final int WIDTH = 640;
-    private static final int HEIGHT = 220;
-    private static final int MARGIN = 36;
+    private static final int WIDTH = 720;
+    private static final int HEIGHT = 260;
+    /** Room for the y-axis and its tick labels. */
+    private static final int LEFT = 56;
+    /** Room for the threshold lines' labels, so that "20 h PHP" is not clipped. */
+    private static final int RIGHT = 80;
+    private static final int TOP = 16;
+    /** Room for the window numbers and the x-axis title. */
+    private static final int BOTTOM = 44;
 
     private AttendanceNarrative() {
     }
 
-    public static String div(String title, String ageGroup, AttendanceReport report) {
+    /** The page's body; {@code patient} is the identity line of {@link Html#patient}. */
+    public static String div(String title, String patient, String ageGroup, AttendanceReport report) {
         StringBuilder html = new StringBuilder("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
-        html.append("<h2>").append(Html.escape(title)).append("</h2>");
+        html.append("<h2>").append(Html.escape(title)).append("</h2>").append(patient);
         html.append("<p>").append(Html.escape(summary(ageGroup, report))).append("</p>");
         html.append(chart(report));
         html.append("<table><tr><th>Week</th><th>From</th><th>To</th><th>Hours</th><th>Scheduled</th><th>Status</th></tr>");
@@ -34,7 +41,7 @@ public final class AttendanceNarrative {
         if (!report.noShowsWithoutOutreach().isEmpty()) {
             html.append("<p>No-shows without documented outreach:</p><ul>");
             report.noShowsWithoutOutreach().forEach(n -> html.append("<li>").append(n.date()).append(" (")
-                    .append(Html.escape(n.session())).append(")</li>"));
+                    .append(Html.link(n.session())).append(")</li>"));
             html.append("</ul>");
         }
         return html.append("</div>").toString();
@@ -59,44 +66,61 @@ public final class AttendanceNarrative {
         for (Week week : report.weeks()) {
             top = top.max(week.hours());
         }
-        double scale = (HEIGHT - 2.0 * MARGIN) / top.doubleValue();
+        int step = top.doubleValue() > 20 ? 10 : 5;
+        int axisTop = (int) Math.ceil(top.doubleValue() / step) * step;
+        double plotHeight = HEIGHT - TOP - BOTTOM;
+        double scale = plotHeight / axisTop;
         int n = Math.max(1, report.weeks().size());
-        double slot = (WIDTH - 2.0 * MARGIN) / n;
-        double baseline = HEIGHT - MARGIN;
+        double slot = (WIDTH - LEFT - RIGHT) / (double) n;
+        double baseline = HEIGHT - BOTTOM;
         StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
                         + "<title>Hours attended per 7-day window against the %s h threshold</title>",
                 WIDTH, HEIGHT, WIDTH, HEIGHT, plain(report.rules().minimumWeeklyHours())));
+        for (int tick = 0; tick <= axisTop; tick += step) {
+            double y = baseline - tick * scale;
+            svg.append(String.format(Locale.ROOT,
+                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                            + "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%d</text>",
+                    LEFT, y, WIDTH - RIGHT, y, LEFT - 6, y + 4, tick));
+        }
+        svg.append(String.format(Locale.ROOT,
+                "<text x=\"14\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">"
+                        + "hours per window</text>", TOP + plotHeight / 2, TOP + plotHeight / 2));
         for (int i = 0; i < report.weeks().size(); i++) {
             Week week = report.weeks().get(i);
             double h = week.hours().doubleValue() * scale;
-            double x = MARGIN + i * slot + slot * 0.15;
+            double x = LEFT + i * slot + slot * 0.15;
             svg.append(String.format(Locale.ROOT,
                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>Week %d: %s h</title></rect>",
                     x, baseline - h, slot * 0.7, h, colour(week.status()), week.number(), plain(week.hours())));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">%d</text>",
-                    x + slot * 0.35, baseline + 14, week.number()));
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">%d</text>",
+                    x + slot * 0.35, baseline + 16, week.number()));
         }
-        line(svg, baseline - report.rules().minimumWeeklyHours().doubleValue() * scale, "#c62828",
+        svg.append(String.format(Locale.ROOT,
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">7-day window from admission</text>",
+                LEFT + (WIDTH - LEFT - RIGHT) / 2.0, HEIGHT - 6));
+        line(svg, baseline - report.rules().minimumWeeklyHours().doubleValue() * scale, "#b71c1c",
                 plain(report.rules().minimumWeeklyHours()) + " h");
         line(svg, baseline - report.rules().partialHospitalHours().doubleValue() * scale, "#6a1b9a",
                 plain(report.rules().partialHospitalHours()) + " h PHP");
-        svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>",
-                MARGIN, baseline, WIDTH - MARGIN, baseline));
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>"
+                        + "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>",
+                LEFT, baseline, WIDTH - RIGHT, baseline, LEFT, TOP, LEFT, baseline));
         return svg.append("</svg>").toString();
     }
 
     private static void line(StringBuilder svg, double y, String colour, String label) {
         svg.append(String.format(Locale.ROOT,
                 "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"6 4\"/>"
-                        + "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">%s</text>",
-                MARGIN, y, WIDTH - MARGIN, y, colour, WIDTH - MARGIN + 2, y + 3, colour, Html.escape(label)));
+                        + "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" fill=\"%s\">%s</text>",
+                LEFT, y, WIDTH - RIGHT, y, colour, WIDTH - RIGHT + 4, y + 4, colour, Html.escape(label)));
     }
 
     private static String colour(Week.Status status) {
         return switch (status) {
             case MEETS -> "#2e7d32";
-            case BELOW -> "#c62828";
+            case BELOW -> "#b71c1c";
             case PARTIAL_HOSPITAL -> "#6a1b9a";
             case INCOMPLETE -> "#9e9e9e";
         };

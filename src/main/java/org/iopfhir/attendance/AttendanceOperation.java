@@ -8,7 +8,6 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.LocalDate;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.DecimalType;
 import org.hl7.fhir.r4.model.IdType;
@@ -43,7 +42,7 @@ public class AttendanceOperation {
     }
 
     @Operation(name = "$attendance", typeName = "EpisodeOfCare", idempotent = true, canonicalUrl = CANONICAL)
-    public IBaseResource attendance(
+    public Parameters attendance(
             @IdParam IdType id,
             @OperationParam(name = "start", max = 1) DateType start,
             @OperationParam(name = "end", max = 1) DateType end,
@@ -57,8 +56,10 @@ public class AttendanceOperation {
         AttendanceReport report = AttendanceRecords.report(record, properties.rules(record.ageGroup()), from, to,
                 LocalDate.now(clock));
         String title = "Attendance, " + record.episodeReference();
-        String div = AttendanceNarrative.div(title, record.ageGroup().code(), report);
-        return HtmlAnswer.wanted(request) ? HtmlAnswer.page(title, div) : output(record, report, div);
+        String div = AttendanceNarrative.div(title, Html.patient(record.patient(), record.patientReference()),
+                record.ageGroup().code(), report);
+        HtmlAnswer.offer(request, title);
+        return output(record, report, div);
     }
 
     static Parameters output(EpisodeRecord record, AttendanceReport report, String div) {

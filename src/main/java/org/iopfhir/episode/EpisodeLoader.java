@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
 import java.time.Period;
@@ -83,9 +84,16 @@ public class EpisodeLoader {
             byType.put(type, found);
         }
         String ageGroup = ageGroupCode(episode);
-        Patient patient = null;
-        if (ageGroup == null) {
+        // The patient: for the age from the birth date when the episode states no age group, and for the
+        // identity line of the review pages, read like any other record (consent and audit apply).
+        Patient patient;
+        try {
             patient = daos.getResourceDao(Patient.class).read(new IdType(patientRef).toUnqualifiedVersionless(), request);
+        } catch (BaseServerResponseException notDisclosed) {
+            if (ageGroup == null) {
+                throw notDisclosed;
+            }
+            patient = null;
         }
         return new EpisodeRecord(episode, patient, ageGroup != null ? parseAgeGroup(ageGroup) : ageFromBirth(patient, episode),
                 byType);

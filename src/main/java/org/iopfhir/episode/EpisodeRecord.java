@@ -15,7 +15,7 @@ import org.iopfhir.levelofcare.AgeGroup;
  * evaluate it never write back.
  *
  * @param episode  the admission
- * @param patient  the patient, or null when it was not needed (or may not be read)
+ * @param patient  the patient, or null when the caller may not read it (and the episode states its age group)
  * @param ageGroup the program's age group (recorded on the episode, else from the birth date): it picks the thresholds
  * @param byType   the loaded resources of each requested type; a type not requested is absent
  */

@@ -38,6 +38,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ServiceRequest;
 import org.hl7.fhir.r4.model.StringType;
 import org.iopfhir.attendance.AttendanceRecords;
+import org.iopfhir.attendance.Html;
 import org.iopfhir.attendance.HtmlAnswer;
 import org.iopfhir.episode.EpisodeLoader;
 import org.iopfhir.episode.EpisodeRecord;
@@ -94,8 +95,8 @@ public class MedicalNecessityOperation {
             throw new InvalidRequestException("unknown output '" + shape + "'; use parameters or bundle");
         }
         String payerReference = payer(payer);
-        LocalDate reviewDate = asOf != null && asOf.getValue() != null ? FhirDates.localDate(asOf) : LocalDate.now(clock);
         EpisodeRecord loaded = loader.load(id, TYPES, request);
+        LocalDate reviewDate = asOf != null && asOf.getValue() != null ? FhirDates.localDate(asOf) : defaultAsOf(loaded);
         EpisodeRecord record = loader.withReferenced(loaded, Practitioner.class,
                 CertificationCriterion.authors(loaded.all(DocumentReference.class)), request);
         if (reviewDate.isBefore(record.admission())) {
@@ -104,12 +105,18 @@ public class MedicalNecessityOperation {
         Review review = new Review(record, chosen, reviewDate, context, payerReference);
         Verdict verdict = Checklist.evaluate(review);
         String title = "Medical necessity, " + record.episodeReference();
-        String div = NecessityNarrative.div(title, policyId, review, verdict);
-        if (HtmlAnswer.wanted(request)) {
-            return HtmlAnswer.page(title, div);
-        }
+        String div = NecessityNarrative.div(title, Html.patient(record.patient(), record.patientReference()), policyId,
+                review, verdict);
+        HtmlAnswer.offer(request, title);
         Parameters parameters = output(review, policyId, verdict, div);
         return shape.equals("bundle") ? documentation(parameters, record, verdict, request.getFhirServerBase()) : parameters;
+    }
+
+    /** Without {@code asOf}: the episode's last day once it has ended, else today. */
+    private LocalDate defaultAsOf(EpisodeRecord record) {
+        LocalDate today = LocalDate.now(clock);
+        LocalDate discharge = record.discharge();
+        return discharge != null && discharge.isBefore(today) ? discharge : today;
     }
 
     /** The payer parameter as a relative Organization reference, or null when absent. */

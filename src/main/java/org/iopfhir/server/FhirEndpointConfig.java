@@ -10,7 +10,6 @@ import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.rest.api.EncodingEnum;
-import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.LoggingInterceptor;
@@ -30,8 +29,8 @@ import org.springframework.web.cors.CorsConfiguration;
 
 /**
  * The FHIR REST endpoint at {@code /fhir}: HAPI's RestfulServer with the JPA resource providers, what
- * every feature package contributes ({@link FhirEndpointFeature}), and the endpoint's own interceptors
- * (request log, id syntax, OpenAPI, CORS).
+ * every feature package contributes ({@link FhirEndpointFeature}, e.g. the OpenAPI document of
+ * {@code apidocs}), and the endpoint's own interceptors (request log, id syntax, CORS).
  */
 @Configuration
 public class FhirEndpointConfig {
@@ -92,7 +91,6 @@ public class FhirEndpointConfig {
         server.registerInterceptor(new SearchParameterLimitsInterceptor(properties.maxSortKeys()));
         server.registerInterceptor(new ErrorResponseInterceptor());
         server.registerInterceptor(new ResponseHighlighterInterceptor());
-        server.registerInterceptor(new OpenApiInterceptor());
         if (!properties.corsAllowedOrigins().isEmpty()) {
             server.registerInterceptor(cors(properties.corsAllowedOrigins()));
         }

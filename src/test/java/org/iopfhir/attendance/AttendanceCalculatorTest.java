@@ -152,10 +152,11 @@ class AttendanceCalculatorTest {
         AttendanceReport report = AttendanceCalculator.calculate(MONDAY, MONDAY.plusDays(13), null, null,
                 List.of(attended("a", MONDAY, 600), attended("b", MONDAY.plusDays(7), 180)), List.of(), List.of(), ADOLESCENT);
 
-        String div = AttendanceNarrative.div("Attendance <test>", "adolescent", report);
+        String div = AttendanceNarrative.div("Attendance <test>", "<p>who</p>", "adolescent", report);
 
         assertThat(div).startsWith("<div xmlns=\"http://www.w3.org/1999/xhtml\">").contains("<svg", "Attendance &lt;test&gt;")
-                .contains("6 h</text>", "20 h PHP</text>");
+                .contains("6 h</text>", "20 h PHP</text>", "<p>who</p>");
+        assertThat(div).as("the y-axis ticks and its title").contains(">0</text>", ">10</text>", ">20</text>", "hours per window");
         assertThat(div.split("<rect ", -1)).hasSize(3);
         assertThat(div).contains("2 windows, 1 below the threshold");
     }

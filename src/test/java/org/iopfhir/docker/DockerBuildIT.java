@@ -134,6 +134,9 @@ class DockerBuildIT {
         Path workdir = Files.createDirectories(container(rootfs, stage.workdir()));
         int packaged = 0;
         for (List<String> run : stage.runs()) {
+            if (run.get(0).equals("apt-get")) {
+                continue; // the build's tools (npm), which this machine has: .ci/run installs them
+            }
             assertThat(run.get(0)).as("build stage RUN is a Maven command: %s", run).isEqualTo("mvn");
             List<String> goals = run.stream().skip(1).filter(a -> !a.startsWith("-")).toList();
             if (!goals.isEmpty() && goals.stream().allMatch(g -> g.startsWith("dependency:"))) {

@@ -6,6 +6,7 @@ import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.iopfhir.testsupport.SecuredServerTest;
+import org.iopfhir.testsupport.TestAuthorizationServer;
 import org.iopfhir.testsupport.TestTokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,7 +55,7 @@ class AuthenticationIT extends SecuredServerTest {
         assertThat(cs.getRestFirstRep().getSecurity().getServiceFirstRep().getCodingFirstRep().getCode())
                 .isEqualTo("SMART-on-FHIR");
         assertThat(cs.getRestFirstRep().getSecurity().getExtensionFirstRep().getExtensionString("token"))
-                .isEqualTo(TestTokens.ISSUER + "/token");
+                .isEqualTo(TestAuthorizationServer.shared().url() + "/token");
     }
 
     @Test

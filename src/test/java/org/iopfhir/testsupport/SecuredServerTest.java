@@ -45,8 +45,9 @@ public abstract class SecuredServerTest {
         registry.add("iop.security.issuer-uri", () -> TestTokens.ISSUER);
         registry.add("iop.security.audience", () -> TestTokens.AUDIENCE);
         registry.add("iop.security.public-key-location", TestTokens::publicKeyLocation);
-        registry.add("iop.security.token-endpoint", () -> TestTokens.ISSUER + "/token");
-        registry.add("iop.security.authorization-endpoint", () -> TestTokens.ISSUER + "/authorize");
+        // Browser tests sign in through the test authorization server, which issues TestTokens' tokens.
+        registry.add("iop.security.token-endpoint", () -> TestAuthorizationServer.shared().url() + "/token");
+        registry.add("iop.security.authorization-endpoint", () -> TestAuthorizationServer.shared().url() + "/authorize");
         registry.add("iop.ig.load-examples", () -> "true");
     }
 

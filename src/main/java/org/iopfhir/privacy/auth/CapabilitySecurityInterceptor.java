@@ -16,7 +16,7 @@ import org.iopfhir.privacy.SecurityProperties;
 /**
  * The CapabilityStatement says how this server is secured ({@code rest.security}: SMART on FHIR
  * and its OAuth endpoints) - or, running open, says so in the security description and the
- * implementation description, where every client and developer console shows it.
+ * statement's description, where every client and developer console shows it.
  */
 @Interceptor
 public class CapabilitySecurityInterceptor {
@@ -37,7 +37,9 @@ public class CapabilitySecurityInterceptor {
         CapabilityStatementRestSecurityComponent security = cs.getRestFirstRep().getSecurity();
         security.setCors(true).setDescription(mode.description());
         if (!mode.secured()) {
-            cs.getImplementation().setDescription(mode.description() + " " + cs.getImplementation().getDescription());
+            // The statement's own description, which developer consoles show (Swagger UI under its title);
+            // the implementation description stays the server's name for itself, the page title there.
+            cs.setDescription(mode.description());
             return;
         }
         security.addService(new CodeableConcept(new Coding(

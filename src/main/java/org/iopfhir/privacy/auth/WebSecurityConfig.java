@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.iopfhir.console.ConsoleConfig;
 import org.iopfhir.privacy.SecurityMode;
 import org.iopfhir.privacy.SecurityProperties;
 import org.iopfhir.privacy.audit.AuditRecorder;
@@ -69,6 +70,8 @@ public class WebSecurityConfig {
         http.authorizeHttpRequests(a -> a
                         .requestMatchers("/fhir/metadata", SmartConfigurationFilter.PATH).permitAll()
                         .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info").permitAll()
+                        // The console's static files: it signs in as a SMART app and calls /fhir with its token.
+                        .requestMatchers(ConsoleConfig.PUBLIC_PATHS).permitAll()
                         // Error pages render the status of a request that was already authorized (or refused).
                         .requestMatchers("/error").permitAll()
                         // Browsers send CORS pre-flights without credentials.
