@@ -52,6 +52,8 @@ CPT = "http://www.ama-assn.org/go/cpt"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 NPI = "http://hl7.org/fhir/sid/us-npi"
 THO = "http://terminology.hl7.org/CodeSystem/"
+US_CORE_CAREPLAN_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
+US_CORE_DOCUMENT_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
 MRN_SYSTEM = "http://riverbend.example.org/mrn"
 QUESTIONNAIRE = BASE + "/Questionnaire/iop-intake|0.2.0"
 
@@ -271,7 +273,9 @@ def conditions():
             "text": narrative("%s %s (confirmed, active). %s" % (code, display, note)),
             "clinicalStatus": concept(coding(THO + "condition-clinical", "active", "Active")),
             "verificationStatus": concept(coding(THO + "condition-ver-status", "confirmed", "Confirmed")),
-            "category": [concept(coding(THO + "condition-category", "encounter-diagnosis", "Encounter Diagnosis"))],
+            # An episode's diagnosis is on the problem list (as US Core's Condition Problems and Health Concerns),
+            # not the diagnosis of one encounter.
+            "category": [concept(coding(THO + "condition-category", "problem-list-item", "Problem List Item"))],
             "code": concept(coding(ICD10CM, code, display), text=display),
             "subject": ref(PATIENT),
             "onsetDateTime": onset,
@@ -555,7 +559,8 @@ def dimension_ratings(ratings=None, rationale=None, edition="3", id_prefix="exam
                                                           rationale.get(code, ""))),
             "extension": [{"url": SD + "asam-edition", "valueCode": edition}],
             "status": "final",
-            "category": [concept(coding(CS + "iop-observation-code", "asam-dimension-rating",
+            "category": [concept(coding(THO + "observation-category", "survey", "Survey")),
+                         concept(coding(CS + "iop-observation-code", "asam-dimension-rating",
                                         "ASAM dimension risk rating"))],
             "code": concept(coding(CS + "asam-dimension", code, DIMENSION_DISPLAY[code])),
             "subject": ref(subject),
@@ -737,7 +742,9 @@ def careplan():
                        "valueReference": ref(EPISODE)}],
         "status": "completed",
         "intent": "plan",
-        "category": [concept(coding(CS + "iop-careplan-category", "iop-treatment-plan", "IOP treatment plan"))],
+        # assess-plan is US Core's category for the assessment and plan of treatment.
+        "category": [concept(coding(CS + "iop-careplan-category", "iop-treatment-plan", "IOP treatment plan")),
+                     concept(coding(US_CORE_CAREPLAN_CATEGORY, "assess-plan", "Assessment and Plan of Treatment"))],
         "title": "Intensive outpatient treatment plan",
         "description": "Individualized plan for alcohol dependence with co-occurring generalized anxiety: build "
                        "coping and relapse-prevention skills, reduce anxiety and low mood, and step down to "
@@ -1066,6 +1073,7 @@ def text_document(rid, doc_type, title, text, signed, authors, context, summary=
         "status": "current",
         "docStatus": "final",
         "type": concept(doc_type),
+        "category": [concept(coding(US_CORE_DOCUMENT_CATEGORY, "clinical-note", "Clinical Note"))],
         "subject": ref(PATIENT),
         "date": iso(signed),
         "author": [ref(a) for a in authors],
@@ -1219,7 +1227,8 @@ def safety_plan():
                        "valueReference": ref(EPISODE)}],
         "status": "active",
         "intent": "plan",
-        "category": [concept(coding(CS + "iop-careplan-category", "crisis-safety-plan", "Safety and crisis plan"))],
+        "category": [concept(coding(CS + "iop-careplan-category", "crisis-safety-plan", "Safety and crisis plan")),
+                     concept(coding(US_CORE_CAREPLAN_CATEGORY, "assess-plan", "Assessment and Plan of Treatment"))],
         "title": "Safety and crisis plan",
         "subject": ref(PATIENT),
         "created": "2026-01-06",
