@@ -34,7 +34,7 @@ public final class ImplementationGuide {
 
     private static final Map<String, Integer> INSTALL_ORDER = Map.of(
             "CodeSystem", 0, "ValueSet", 1, "ConceptMap", 2, "StructureDefinition", 3,
-            "SearchParameter", 4, "Questionnaire", 5, "OperationDefinition", 6, "ImplementationGuide", 7);
+            "SearchParameter", 4, "Questionnaire", 5, "OperationDefinition", 6);
 
     /** A resource as read from the guide, with a digest of its file so unchanged content is skipped. */
     public record Entry(String file, IBaseResource resource, String digest) {
@@ -63,6 +63,11 @@ public final class ImplementationGuide {
         List<Entry> conformance = new ArrayList<>();
         for (var file : read(npm, GuidePackage.CONFORMANCE_FOLDER).entrySet()) {
             Entry entry = entry(parser, GuidePackage.CONFORMANCE_FOLDER + "/" + file.getKey(), file.getValue());
+            if (entry.resource() instanceof org.hl7.fhir.r4.model.ImplementationGuide) {
+                // It describes the package for other tools. Not stored here: it lists the example Bundles,
+                // which a server stores as their entries, so its references to them could not resolve.
+                continue;
+            }
             if (!INSTALL_ORDER.containsKey(entry.resource().fhirType())) {
                 throw new IllegalStateException(entry.file() + ": a " + entry.resource().fhirType()
                         + " is not a conformance resource; examples belong in profiles/examples/");
