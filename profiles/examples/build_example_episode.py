@@ -48,7 +48,6 @@ LOINC = "http://loinc.org"
 SCT = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
-CPT = "http://www.ama-assn.org/go/cpt"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 NPI = "http://hl7.org/fhir/sid/us-npi"
 THO = "http://terminology.hl7.org/CodeSystem/"
@@ -149,23 +148,18 @@ SESSION = {
     "group": {
         "type": coding(CS + "iop-session-type", "group-therapy", "Group therapy"),
         "snomed": coding(SCT, "76168009", "Group psychotherapy"),
-        "billing": coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient"),
         "minutes": 180,
         "label": "Group therapy",
     },
     "makeup": {
         "type": coding(CS + "iop-session-type", "group-therapy", "Group therapy"),
         "snomed": coding(SCT, "76168009", "Group psychotherapy"),
-        "billing": coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient"),
         "minutes": 180,
         "label": "Make-up group therapy",
     },
     "individual": {
         "type": coding(CS + "iop-session-type", "individual-therapy", "Individual therapy"),
         "snomed": coding(SCT, "18512000", "Individual psychotherapy"),
-        # 60-minute psychotherapy: 90837 (53 minutes or more). CPT codes carry no display
-        # here because CPT descriptors are licensed.
-        "billing": coding(CPT, "90837"),
         "minutes": 60,
         "label": "Individual therapy",
     },
@@ -1039,7 +1033,8 @@ def encounter(kind, n, day, start, end):
                                                          "telehealth" if virtual else "in person")),
         "status": "finished",
         "class": enc_class,
-        "type": [concept(s["type"], s["snomed"]), concept(s["billing"])],
+        # The session type, not a billing code: billing follows from it (ConceptMap session-type-to-billing).
+        "type": [concept(s["type"], s["snomed"])],
         "subject": ref(PATIENT),
         "episodeOfCare": [ref(EPISODE)],
         "participant": [{"type": [concept(coding(THO + "v3-ParticipationType", "PPRF", "primary performer"))],
@@ -1432,8 +1427,7 @@ def variant_adolescent(resources):
             for concept_ in (r.get("type") or []) + (types or []):
                 # codings are shared between sessions: replace them, never change them in place
                 concept_["coding"] = [dict(family) if c.get("code") == "individual-therapy"
-                                      else dict(family_snomed) if c.get("code") == "18512000"
-                                      else dict(c, code="90847") if c.get("system") == CPT else c
+                                      else dict(family_snomed) if c.get("code") == "18512000" else c
                                       for c in concept_.get("coding", [])]
 
 
