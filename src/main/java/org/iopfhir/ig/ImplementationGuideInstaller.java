@@ -8,12 +8,12 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.util.MetaUtil;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.SearchParameter;
-import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,8 +28,8 @@ import org.springframework.stereotype.Component;
 /**
  * Installs the implementation guide into the repository when the application starts, before the
  * web server accepts requests: every conformance resource of the guide's package is stored under its
- * own id (profiles with the snapshots the package carries); a restart with unchanged files changes nothing and an edited file
- * becomes a new version. The example episode follows when enabled.
+ * own id (profiles with the snapshots the package carries); a restart with unchanged files changes
+ * nothing and an edited file becomes a new version. The example episode follows when enabled.
  *
  * <p>Replicas starting together on one PostgreSQL database take turns: the installation runs under a
  * session-level advisory lock, so the first installs and the others, once it is done, find everything
