@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.model.util.JpaConstants;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -153,7 +154,13 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
             // A copy: the guide's parsed resources are shared (e.g. with the placement engine) and stay as read.
             IBaseResource resource = ((Resource) entry.resource()).copy();
             MetaUtil.setSource(fhirContext, resource, source);
-            dao(resource).update(resource, new SystemRequestDetails());
+            SystemRequestDetails install = new SystemRequestDetails();
+            // A changed SearchParameter would start HAPI's reindex job, whose definition is registered only
+            // once the context is refreshed, after this installation: the job is not there yet. The guide's
+            // parameters are installed before the examples, so those are indexed by them when they are
+            // stored; records stored before a parameter changed are indexed anew when they are next written.
+            install.getUserData().put(JpaConstants.SKIP_REINDEX_ON_UPDATE, true);
+            dao(resource).update(resource, install);
             changed++;
             searchParametersChanged |= resource instanceof SearchParameter;
         }
