@@ -299,8 +299,8 @@ class ProgramBoundaryIT extends SecuredServerTest {
         Response response = send("POST", "/EpisodeOfCare/example-episode/$medical-necessity", payer, "application/fhir+json",
                 "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"output\",\"valueCode\":\"bundle\"}]}");
         assertThat(response.status()).isEqualTo(200);
-        assertThat(((Bundle) response.resource()).getEntry()).isNotEmpty()
-                .allSatisfy(e -> assertThat(e.getResource()).isNotNull());
+        Bundle documentation = (Bundle) ((org.hl7.fhir.r4.model.Parameters) response.resource()).getParameter("package").getResource();
+        assertThat(documentation.getEntry()).isNotEmpty().allSatisfy(e -> assertThat(e.getResource()).isNotNull());
     }
 
     @Test

@@ -110,6 +110,8 @@ class OperationDefinitionContractIT extends ExampleEpisodeServerTest {
                 client().operation().onServer().named("$level-of-care").withParameters(asamRatingsWithFindings()).execute()));
         answers.put(AttendanceOperation.CANONICAL, List.of(
                 client().operation().onInstance(new IdType("EpisodeOfCare/example-episode")).named("$attendance")
+                        .withNoParameters(Parameters.class).useHttpGet().execute(),
+                client().operation().onInstance(noShowWithoutOutreach()).named("$attendance")
                         .withNoParameters(Parameters.class).useHttpGet().execute()));
         answers.put(MedicalNecessityOperation.CANONICAL, List.of(
                 client().operation().onInstance(new IdType("EpisodeOfCare/example-episode")).named("$medical-necessity")
@@ -192,8 +194,18 @@ class OperationDefinitionContractIT extends ExampleEpisodeServerTest {
         }
     }
 
+    /** A copy of the early-discharge variant under other ids, without the outreach after its no-show. */
+    private IdType noShowWithoutOutreach() {
+        String variant = client().getFhirContext().newJsonParser()
+                .encodeResourceToString(IgValidator.example("Bundle-variant-ama.json"));
+        Bundle copy = client().getFhirContext().newJsonParser().parseResource(Bundle.class, variant.replace("ama-", "contract-"));
+        copy.getEntry().removeIf(e -> e.getResource() instanceof org.hl7.fhir.r4.model.Communication);
+        client().transaction().withBundle(copy).execute();
+        return new IdType("EpisodeOfCare/contract-episode");
+    }
+
     private static Parameters locusRatings() {
-        Parameters in = new Parameters().addParameter("edition", new CodeType("locus"));
+        Parameters in = new Parameters().addParameter("ageGroup", new CodeType("adult"));
         String[] scales = {"1", "2", "3", "4a", "4b", "5", "6"};
         int[] ratings = {3, 2, 3, 3, 2, 3, 2};
         for (int i = 0; i < scales.length; i++) {
