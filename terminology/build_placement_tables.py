@@ -27,6 +27,9 @@ DANGER = OBS + "#imminent-danger"
 REQUIREMENT = OBS + "#requirement"
 DATE = "2026-12-02"
 VERSION = "0.2.0"
+# Every artifact of the guide names who to contact and where it applies.
+CONTACT = [{"name": "IOP FHIR Server project", "telecom": [{"system": "url", "value": BASE.rstrip("/")}]}]
+JURISDICTION = [{"coding": [{"system": "urn:iso:std:iso:3166", "code": "US", "display": "United States of America"}]}]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Public sources, cited next to every rule.
@@ -337,14 +340,16 @@ def asam_table(edition, adolescent):
         "version": VERSION,
         "name": "AsamPlacement%sEdition%s" % (ordinal[0] + ordinal[1:], "Adolescent" if adolescent else ""),
         "title": "ASAM-informed placement rules, %s edition, %s" % (ordinal, who),
-        "status": "active",
+        "status": "draft",
         "experimental": False,
         "date": DATE,
         "publisher": "IOP FHIR Server project",
+        "contact": CONTACT,
         "description": description,
         "copyright": "Our own paraphrase; implementing the ASAM Criteria needs no permission, shipping ASAM's text "
                      "does. No endorsement by ASAM.",
         "useContext": use_context,
+        "jurisdiction": JURISDICTION,
         "targetCanonical": BASE + "ValueSet/asam-level-of-care",
         "group": groups,
     }

@@ -48,10 +48,11 @@ LOINC = "http://loinc.org"
 SCT = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
-CPT = "http://www.ama-assn.org/go/cpt"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 NPI = "http://hl7.org/fhir/sid/us-npi"
 THO = "http://terminology.hl7.org/CodeSystem/"
+US_CORE_CAREPLAN_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
+US_CORE_DOCUMENT_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
 MRN_SYSTEM = "http://riverbend.example.org/mrn"
 QUESTIONNAIRE = BASE + "/Questionnaire/iop-intake|0.2.0"
 
@@ -147,23 +148,18 @@ SESSION = {
     "group": {
         "type": coding(CS + "iop-session-type", "group-therapy", "Group therapy"),
         "snomed": coding(SCT, "76168009", "Group psychotherapy"),
-        "billing": coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient"),
         "minutes": 180,
         "label": "Group therapy",
     },
     "makeup": {
         "type": coding(CS + "iop-session-type", "group-therapy", "Group therapy"),
         "snomed": coding(SCT, "76168009", "Group psychotherapy"),
-        "billing": coding(HCPCS, "H0015", "Alcohol and/or drug services, intensive outpatient"),
         "minutes": 180,
         "label": "Make-up group therapy",
     },
     "individual": {
         "type": coding(CS + "iop-session-type", "individual-therapy", "Individual therapy"),
         "snomed": coding(SCT, "18512000", "Individual psychotherapy"),
-        # 60-minute psychotherapy: 90837 (53 minutes or more). CPT codes carry no display
-        # here because CPT descriptors are licensed.
-        "billing": coding(CPT, "90837"),
         "minutes": 60,
         "label": "Individual therapy",
     },
@@ -271,7 +267,9 @@ def conditions():
             "text": narrative("%s %s (confirmed, active). %s" % (code, display, note)),
             "clinicalStatus": concept(coding(THO + "condition-clinical", "active", "Active")),
             "verificationStatus": concept(coding(THO + "condition-ver-status", "confirmed", "Confirmed")),
-            "category": [concept(coding(THO + "condition-category", "encounter-diagnosis", "Encounter Diagnosis"))],
+            # An episode's diagnosis is on the problem list (as US Core's Condition Problems and Health Concerns),
+            # not the diagnosis of one encounter.
+            "category": [concept(coding(THO + "condition-category", "problem-list-item", "Problem List Item"))],
             "code": concept(coding(ICD10CM, code, display), text=display),
             "subject": ref(PATIENT),
             "onsetDateTime": onset,
@@ -555,7 +553,8 @@ def dimension_ratings(ratings=None, rationale=None, edition="3", id_prefix="exam
                                                           rationale.get(code, ""))),
             "extension": [{"url": SD + "asam-edition", "valueCode": edition}],
             "status": "final",
-            "category": [concept(coding(CS + "iop-observation-code", "asam-dimension-rating",
+            "category": [concept(coding(THO + "observation-category", "survey", "Survey")),
+                         concept(coding(CS + "iop-observation-code", "asam-dimension-rating",
                                         "ASAM dimension risk rating"))],
             "code": concept(coding(CS + "asam-dimension", code, DIMENSION_DISPLAY[code])),
             "subject": ref(subject),
@@ -737,7 +736,9 @@ def careplan():
                        "valueReference": ref(EPISODE)}],
         "status": "completed",
         "intent": "plan",
-        "category": [concept(coding(CS + "iop-careplan-category", "iop-treatment-plan", "IOP treatment plan"))],
+        # assess-plan is US Core's category for the assessment and plan of treatment.
+        "category": [concept(coding(CS + "iop-careplan-category", "iop-treatment-plan", "IOP treatment plan")),
+                     concept(coding(US_CORE_CAREPLAN_CATEGORY, "assess-plan", "Assessment and Plan of Treatment"))],
         "title": "Intensive outpatient treatment plan",
         "description": "Individualized plan for alcohol dependence with co-occurring generalized anxiety: build "
                        "coping and relapse-prevention skills, reduce anxiety and low mood, and step down to "
@@ -1032,7 +1033,8 @@ def encounter(kind, n, day, start, end):
                                                          "telehealth" if virtual else "in person")),
         "status": "finished",
         "class": enc_class,
-        "type": [concept(s["type"], s["snomed"]), concept(s["billing"])],
+        # The session type, not a billing code: billing follows from it (ConceptMap session-type-to-billing).
+        "type": [concept(s["type"], s["snomed"])],
         "subject": ref(PATIENT),
         "episodeOfCare": [ref(EPISODE)],
         "participant": [{"type": [concept(coding(THO + "v3-ParticipationType", "PPRF", "primary performer"))],
@@ -1066,6 +1068,7 @@ def text_document(rid, doc_type, title, text, signed, authors, context, summary=
         "status": "current",
         "docStatus": "final",
         "type": concept(doc_type),
+        "category": [concept(coding(US_CORE_DOCUMENT_CATEGORY, "clinical-note", "Clinical Note"))],
         "subject": ref(PATIENT),
         "date": iso(signed),
         "author": [ref(a) for a in authors],
@@ -1219,7 +1222,8 @@ def safety_plan():
                        "valueReference": ref(EPISODE)}],
         "status": "active",
         "intent": "plan",
-        "category": [concept(coding(CS + "iop-careplan-category", "crisis-safety-plan", "Safety and crisis plan"))],
+        "category": [concept(coding(CS + "iop-careplan-category", "crisis-safety-plan", "Safety and crisis plan")),
+                     concept(coding(US_CORE_CAREPLAN_CATEGORY, "assess-plan", "Assessment and Plan of Treatment"))],
         "title": "Safety and crisis plan",
         "subject": ref(PATIENT),
         "created": "2026-01-06",
@@ -1423,8 +1427,7 @@ def variant_adolescent(resources):
             for concept_ in (r.get("type") or []) + (types or []):
                 # codings are shared between sessions: replace them, never change them in place
                 concept_["coding"] = [dict(family) if c.get("code") == "individual-therapy"
-                                      else dict(family_snomed) if c.get("code") == "18512000"
-                                      else dict(c, code="90847") if c.get("system") == CPT else c
+                                      else dict(family_snomed) if c.get("code") == "18512000" else c
                                       for c in concept_.get("coding", [])]
 
 

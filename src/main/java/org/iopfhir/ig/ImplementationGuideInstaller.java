@@ -1,23 +1,20 @@
 package org.iopfhir.ig;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
-import ca.uhn.fhir.context.support.ValidationSupportContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.model.util.JpaConstants;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.util.MetaUtil;
-import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
-import org.hl7.fhir.r4.model.StructureDefinition;
+import org.hl7.fhir.r4.model.SearchParameter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,13 +28,22 @@ import org.springframework.stereotype.Component;
 
 /**
  * Installs the implementation guide into the repository when the application starts, before the
- * web server accepts requests: every conformance resource is stored under its own id (profiles
- * with generated snapshots); a restart with unchanged files changes nothing and an edited file
- * becomes a new version. The example episode follows when enabled.
+ * web server accepts requests: every conformance resource of the guide's package is stored under its
+ * own id (profiles with the snapshots the package carries); a restart with unchanged files changes
+ * nothing and an edited file becomes a new version. The example episode follows when enabled.
  *
  * <p>Replicas starting together on one PostgreSQL database take turns: the installation runs under a
  * session-level advisory lock, so the first installs and the others, once it is done, find everything
  * installed and skip it (two concurrent installs would both create the same ids and one would fail).
+ *
+ * <p>Why not HAPI's package installer ({@code PackageInstallerSvcImpl}, checked in 8.8.0), although the
+ * input is the same FHIR package: it installs only resources whose status is {@code active} (ours are
+ * drafts), skips a resource that already exists under its URL unless told to reload everything (so an
+ * edited guide at the same version never reaches a running database, or every start rewrites it all),
+ * does not install the examples in {@code package/example/}, and stores the package binary in its
+ * package cache tables on each start, which replicas starting together would race on. The package
+ * itself is the one {@link GuidePackage} builds, so any other server can install it with HAPI's
+ * installer.
  */
 @Component
 public class ImplementationGuideInstaller implements SmartInitializingSingleton {
@@ -47,27 +53,27 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
     private final FhirContext fhirContext;
     private final DaoRegistry daoRegistry;
     private final IFhirSystemDao<Bundle, ?> systemDao;
-    private final DefaultProfileValidationSupport coreDefinitions;
     private final ImplementationGuide guide;
     private final boolean loadExamples;
     private final DataSource dataSource;
     private final Database database;
+    private final ISearchParamRegistry searchParamRegistry;
 
     /** The advisory lock key the installation runs under ("IOPIG" in ASCII): one per database. */
     static final long INSTALL_LOCK = 0x494F504947L;
     private static final long LOCK_POLL_MILLIS = 500;
 
     public ImplementationGuideInstaller(FhirContext fhirContext, DaoRegistry daoRegistry,
-            IFhirSystemDao<Bundle, ?> systemDao, DefaultProfileValidationSupport coreDefinitions,
-            ImplementationGuide guide, IgProperties properties, Database database, DataSource dataSource) {
+            IFhirSystemDao<Bundle, ?> systemDao, ImplementationGuide guide, IgProperties properties, Database database,
+            DataSource dataSource, ISearchParamRegistry searchParamRegistry) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
         this.systemDao = systemDao;
-        this.coreDefinitions = coreDefinitions;
         this.guide = guide;
         this.loadExamples = properties.loadExamples() != null ? properties.loadExamples() : database == Database.H2;
         this.dataSource = dataSource;
         this.database = database;
+        this.searchParamRegistry = searchParamRegistry;
     }
 
     @Override
@@ -138,8 +144,8 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
 
     private void installConformanceResources() {
         long started = System.nanoTime();
-        ValidationSupportChain snapshots = snapshotGenerator();
         int changed = 0;
+        boolean searchParametersChanged = false;
         for (ImplementationGuide.Entry entry : guide.conformance()) {
             String source = sourceOf(entry);
             if (isInstalled(entry.resource(), source)) {
@@ -147,16 +153,20 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
             }
             // A copy: the guide's parsed resources are shared (e.g. with the placement engine) and stay as read.
             IBaseResource resource = ((Resource) entry.resource()).copy();
-            if (resource instanceof StructureDefinition sd && !sd.hasSnapshot()) {
-                resource = snapshots.generateSnapshot(new ValidationSupportContext(snapshots), sd,
-                        sd.getUrl(), null, sd.getName());
-                if (resource == null) {
-                    throw new IllegalStateException(entry.file() + ": no snapshot could be generated");
-                }
-            }
             MetaUtil.setSource(fhirContext, resource, source);
-            dao(resource).update(resource, new SystemRequestDetails());
+            SystemRequestDetails install = new SystemRequestDetails();
+            // A changed SearchParameter would start HAPI's reindex job, whose definition is registered only
+            // once the context is refreshed, after this installation: the job is not there yet. The guide's
+            // parameters are installed before the examples, so those are indexed by them when they are
+            // stored; records stored before a parameter changed are indexed anew when they are next written.
+            install.getUserData().put(JpaConstants.SKIP_REINDEX_ON_UPDATE, true);
+            dao(resource).update(resource, install);
             changed++;
+            searchParametersChanged |= resource instanceof SearchParameter;
+        }
+        if (searchParametersChanged) {
+            // Active before anything else is stored, so the examples loaded next are indexed by them too.
+            searchParamRegistry.forceRefresh();
         }
         log.info("Implementation guide installed: {} conformance resources, {} new or changed, in {} ms",
                 guide.conformance().size(), changed, (System.nanoTime() - started) / 1_000_000);
@@ -180,13 +190,6 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
         } catch (ResourceNotFoundException | ResourceGoneException e) {
             return false;
         }
-    }
-
-    /** Core R4 definitions plus the whole guide, so profiles can build on our extensions. */
-    private ValidationSupportChain snapshotGenerator() {
-        PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(fhirContext);
-        guide.conformance().forEach(e -> ours.addResource(e.resource()));
-        return new ValidationSupportChain(coreDefinitions, ours, new SnapshotGeneratingValidationSupport(fhirContext));
     }
 
     /** Example resources carry their Bundle's source too, so an unchanged example is not posted again. */

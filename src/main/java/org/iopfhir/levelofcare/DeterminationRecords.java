@@ -39,6 +39,7 @@ public final class DeterminationRecords {
             Observation observation = base(response, assessment.edition(), asam ? RATING_PROFILE : null);
             observation.addIdentifier().setSystem(RATING_IDENTIFIER)
                     .setValue(source(response) + "/dimension/" + rating.getKey() + "/edition/" + assessment.edition());
+            observation.addCategory().addCoding(new Coding(CATEGORY, "survey", "Survey"));
             observation.addCategory().addCoding(asam
                     ? new Coding(RuleTables.OBSERVATION_CODES, "asam-dimension-rating", "ASAM dimension rating")
                     : new Coding(RuleTables.OBSERVATION_CODES, "locus-dimension-rating", "LOCUS dimension rating"));

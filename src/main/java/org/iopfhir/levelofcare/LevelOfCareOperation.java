@@ -127,9 +127,24 @@ public class LevelOfCareOperation {
                 new LevelOfCareRequest.Decision(actualLevel, varianceReason), persist, request);
     }
 
+    /** SDC {@code QuestionnaireResponse/[id]/$extract}: the ratings of a stored intake. */
     @Operation(name = "$extract", typeName = "QuestionnaireResponse", idempotent = true, canonicalUrl = EXTRACT_CANONICAL)
     public Bundle extract(@IdParam IdType id, RequestDetails request) {
-        QuestionnaireResponse response = readResponse(id, request);
+        return extracted(readResponse(id, request), request);
+    }
+
+    /** SDC {@code QuestionnaireResponse/$extract}: the ratings of an intake given inline (nothing is stored). */
+    @Operation(name = "$extract", typeName = "QuestionnaireResponse", idempotent = false, canonicalUrl = EXTRACT_CANONICAL)
+    public Bundle extractInline(
+            @OperationParam(name = "questionnaire-response", min = 1, max = 1) QuestionnaireResponse response,
+            RequestDetails request) {
+        if (response == null) {
+            throw new InvalidRequestException("give the intake to extract from as questionnaire-response");
+        }
+        return extracted(response, request);
+    }
+
+    private Bundle extracted(QuestionnaireResponse response, RequestDetails request) {
         Assessment assessment = IntakeReader.read(response, null, null, () -> subjectOf(response, request));
         Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         for (Observation rating : DeterminationRecords.dimensionRatings(response, assessment)) {
@@ -150,11 +165,6 @@ public class LevelOfCareOperation {
         Level actual = actualLevel(recommendation, decision);
         if (!isTrue(persist)) {
             return RecommendationParameters.of(recommendation, actual, decision.varianceReason(), null, List.of());
-        }
-        if (assessment.instrument() != Instrument.ASAM) {
-            throw new InvalidAssessmentException("persist records ASAM determinations only: the rating and determination "
-                    + "profiles code ASAM dimensions and levels; place " + assessment.instrument().code()
-                    + " without persist");
         }
         DeterminationRecorder.Recorded recorded = recorder.record(response, assessment, recommendation, actual,
                 decision.varianceReason(), request);

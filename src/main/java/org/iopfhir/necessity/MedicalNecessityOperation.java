@@ -47,8 +47,9 @@ import org.iopfhir.necessity.criteria.CertificationCriterion;
 
 /**
  * {@code EpisodeOfCare/[id]/$medical-necessity}: the checklist's verdict with evidence under a
- * payer policy, as Parameters, as a reviewer's page, or ({@code output=bundle}) as the
- * documentation package: a collection Bundle of the verdict and every resource it relied on.
+ * payer policy, as Parameters or as a reviewer's page; with {@code output=bundle} the Parameters also
+ * carry the documentation package ({@code package}): a collection Bundle of the episode and every
+ * resource the verdict relied on.
  * Reads through {@link EpisodeLoader} with the caller's request, so consent filtering decides what
  * evidence the package can hold; writes nothing.
  */
@@ -109,7 +110,10 @@ public class MedicalNecessityOperation {
                 review, verdict);
         HtmlAnswer.offer(request, title);
         Parameters parameters = output(review, policyId, verdict, div);
-        return shape.equals("bundle") ? documentation(parameters, record, verdict, request.getFhirServerBase()) : parameters;
+        if (shape.equals("bundle")) {
+            parameters.addParameter().setName("package").setResource(documentation(record, verdict, request.getFhirServerBase()));
+        }
+        return parameters;
     }
 
     /** Without {@code asOf}: the episode's last day once it has ended, else today. */
@@ -188,13 +192,16 @@ public class MedicalNecessityOperation {
         return payment;
     }
 
-    /** CDex-shaped documentation package: the verdict first, then the episode and each evidence resource once. */
-    static Bundle documentation(Parameters verdictParameters, EpisodeRecord record, Verdict verdict, String base) {
+    /**
+     * The documentation package: the episode, then each evidence resource once, with its full URL. The
+     * verdict stays in the Parameters around it (a collection Bundle of Parameters would be one resource
+     * type nested in the other's place).
+     */
+    static Bundle documentation(EpisodeRecord record, Verdict verdict, String base) {
         Map<String, Resource> evidence = new LinkedHashMap<>();
         evidence.put(record.episodeReference(), record.episode());
         verdict.results().forEach(r -> r.finding().evidence().forEach(e -> evidence.putIfAbsent(AttendanceRecords.reference(e), e)));
         Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION).setTimestamp(new Date());
-        bundle.addEntry().setResource(verdictParameters);
         List<Map.Entry<String, Resource>> entries = new ArrayList<>(evidence.entrySet());
         entries.forEach(e -> bundle.addEntry().setFullUrl(base + "/" + e.getKey()).setResource(e.getValue()));
         return bundle;

@@ -124,6 +124,28 @@ class ImplementationGuideIT extends PostgresServerTest {
     }
 
     @Test
+    void searchParametersOfTheGuideFindEpisodesAndPlansByTheirExtensions() {
+        client().transaction().withBundle(IgValidator.exampleEpisode().copy()).execute();
+        client().transaction().withBundle(IgValidator.example("Bundle-variant-ama.json").copy()).execute();
+
+        assertThat(ids("EpisodeOfCare?level-of-care=" + CS + "asam-level-of-care|2.1"))
+                .contains("example-episode", "ama-episode");
+        assertThat(ids("EpisodeOfCare?level-of-care=" + CS + "asam-level-of-care|3.1")).doesNotContain("example-episode");
+        assertThat(ids("EpisodeOfCare?discharge-reason=" + CS + "iop-discharge-reason|left-against-advice"))
+                .contains("ama-episode").doesNotContain("example-episode");
+        assertThat(ids("EpisodeOfCare?age-group=adult&asam-edition=3&_id=example-episode")).containsExactly("example-episode");
+        assertThat(ids("CarePlan?episode-of-care=EpisodeOfCare/example-episode"))
+                .contains("example-careplan").allMatch(id -> id.startsWith("example-"));
+        assertThat(ids("CarePlan?episode-of-care.discharge-reason=left-against-advice"))
+                .isNotEmpty().allMatch(id -> id.startsWith("ama-"));
+    }
+
+    private List<String> ids(String query) {
+        Bundle found = client().search().byUrl(query).count(100).returnBundle(Bundle.class).execute();
+        return found.getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart()).toList();
+    }
+
+    @Test
     void patchThatBreaksAProfiledResourceIsRejectedAndLeavesItUnchanged() {
         client().transaction().withBundle(IgValidator.exampleEpisode().copy()).execute();
         IdType session = new IdType("Encounter/example-enc-g01");

@@ -66,6 +66,66 @@ class ImplementationGuideTest {
         assertThat(claimed).containsAll(profiles);
     }
 
+    /**
+     * What any SDC engine makes of the example intake following the Questionnaire's observationExtract
+     * flags (SDC "Observation-based extraction": code from the item, value from the answer,
+     * category from observation-extract-category, subject, effective = authored, derivedFrom the response)
+     * is a valid dimension rating: no IOP-specific extraction is needed.
+     */
+    @Test
+    void aStandardSdcObservationExtractionOfTheIntakeGivesValidDimensionRatings() {
+        QuestionnaireResponse intake = exampleEpisode().getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+                .filter(QuestionnaireResponse.class::isInstance).map(QuestionnaireResponse.class::cast).findFirst().orElseThrow();
+        org.hl7.fhir.r4.model.Questionnaire questionnaire = IgValidator.guide().conformance().stream()
+                .map(ImplementationGuide.Entry::resource).filter(org.hl7.fhir.r4.model.Questionnaire.class::isInstance)
+                .map(org.hl7.fhir.r4.model.Questionnaire.class::cast).findFirst().orElseThrow();
+        java.util.Map<String, org.hl7.fhir.r4.model.Questionnaire.QuestionnaireItemComponent> flagged = new java.util.HashMap<>();
+        collectFlagged(questionnaire.getItem(), flagged);
+        List<Observation> extracted = new java.util.ArrayList<>();
+        collectAnswers(intake.getItem(), flagged, intake, extracted);
+
+        assertThat(extracted).hasSize(6).allSatisfy(observation -> {
+            assertThat(observation.getValue()).isInstanceOf(CodeableConcept.class);
+            assertThat(errors(observation)).as(observation.getCode().getCodingFirstRep().getCode()).isEmpty();
+        });
+    }
+
+    private static void collectFlagged(List<org.hl7.fhir.r4.model.Questionnaire.QuestionnaireItemComponent> items,
+            java.util.Map<String, org.hl7.fhir.r4.model.Questionnaire.QuestionnaireItemComponent> flagged) {
+        for (var item : items) {
+            var flag = item.getExtensionByUrl("http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observationExtract");
+            if (flag != null && ((org.hl7.fhir.r4.model.BooleanType) flag.getValue()).booleanValue()) {
+                flagged.put(item.getLinkId(), item);
+            }
+            collectFlagged(item.getItem(), flagged);
+        }
+    }
+
+    private static void collectAnswers(List<QuestionnaireResponse.QuestionnaireResponseItemComponent> items,
+            java.util.Map<String, org.hl7.fhir.r4.model.Questionnaire.QuestionnaireItemComponent> flagged,
+            QuestionnaireResponse response, List<Observation> extracted) {
+        for (var item : items) {
+            var definition = flagged.get(item.getLinkId());
+            if (definition != null) {
+                for (var answer : item.getAnswer()) {
+                    Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                            .setCode(new CodeableConcept().setCoding(definition.getCode()))
+                            .setSubject(response.getSubject()).setEffective(response.getAuthoredElement().copy())
+                            // R4 Observation.value has no Coding: a coded answer becomes a CodeableConcept.
+                            .setValue(answer.getValue() instanceof org.hl7.fhir.r4.model.Coding coded
+                                    ? new CodeableConcept(coded.copy()) : answer.getValue().copy());
+                    observation.addDerivedFrom(new org.hl7.fhir.r4.model.Reference("QuestionnaireResponse/" + response.getIdPart()));
+                    definition.getExtensionsByUrl("http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-observation-extract-category")
+                            .forEach(category -> observation.addCategory((CodeableConcept) category.getValue()));
+                    observation.getMeta().addProfile(ImplementationGuide.PROFILE_BASE + "iop-dimension-rating");
+                    extracted.add(observation);
+                }
+            }
+            item.getAnswer().forEach(answer -> collectAnswers(answer.getItem(), flagged, response, extracted));
+            collectAnswers(item.getItem(), flagged, response, extracted);
+        }
+    }
+
     static Stream<Arguments> brokenVariants() {
         return Stream.of(
                 broken("a finished episode must say why it ended", "EpisodeOfCare/example-episode", EpisodeOfCare.class,

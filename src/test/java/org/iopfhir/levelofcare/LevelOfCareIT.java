@@ -291,6 +291,26 @@ class LevelOfCareIT extends PostgresServerTest {
     }
 
     @Test
+    void extractAtTypeLevelFromAnInlineIntakeGivesTheSameRatingsValidAgainstTheGuide() {
+        Bundle stored = client().operation().onInstance(new IdType("QuestionnaireResponse/example-intake"))
+                .named("$extract").withNoParameters(Parameters.class).returnResourceType(Bundle.class).execute();
+        QuestionnaireResponse intake = client().read().resource(QuestionnaireResponse.class).withId("example-intake").execute();
+        Parameters in = new Parameters();
+        in.addParameter().setName("questionnaire-response").setResource(intake);
+
+        Bundle inline = client().operation().onType(QuestionnaireResponse.class).named("$extract")
+                .withParameters(in).returnResourceType(Bundle.class).execute();
+
+        assertThat(inline.getEntry()).extracting(e -> e.getRequest().getIfNoneExist())
+                .containsExactlyElementsOf(stored.getEntry().stream().map(e -> e.getRequest().getIfNoneExist()).toList());
+        assertThat(inline.getEntry()).allSatisfy(e -> assertThat(IgValidator.validator().validateWithResult(e.getResource())
+                .getMessages()).noneMatch(m -> m.getSeverity().ordinal() >= ca.uhn.fhir.validation.ResultSeverityEnum.ERROR.ordinal()));
+        assertThatThrownBy(() -> client().operation().onType(QuestionnaireResponse.class).named("$extract")
+                .withNoParameters(Parameters.class).returnResourceType(Bundle.class).execute())
+                .isInstanceOf(InvalidRequestException.class).hasMessageContaining("questionnaire-response");
+    }
+
+    @Test
     void badInputIsRefusedWithAnOperationOutcomeThatNamesTheProblem() {
         assertRefused(ratings("3", 1, 0, 2, 2, 3), UnprocessableEntityException.class, "dimension e3-6 is not rated");
         assertRefused(ratings("3", 1, 0, 2, 2, 7, 1), UnprocessableEntityException.class, "dimension e3-5 has rating 7");

@@ -416,6 +416,30 @@ class PlacementEngineTest {
         return new Assessment(instrument, edition, byDimension, AgeGroup.ADULT, findings);
     }
 
+    @Test
+    void aLocusDeterminationRecordsItsLocusLevelInTheDeterminationProfileAndAnAsamOneNeedsItsEdition() {
+        org.hl7.fhir.r4.model.QuestionnaireResponse intake = new org.hl7.fhir.r4.model.QuestionnaireResponse()
+                .setSubject(new org.hl7.fhir.r4.model.Reference("Patient/example-patient"));
+        intake.setId("QuestionnaireResponse/locus-intake");
+        Assessment assessment = locus("3,2,3,3,2,3,2".split(","));
+        Recommendation recommendation = ENGINE.recommend(assessment);
+
+        org.hl7.fhir.r4.model.Observation determination =
+                DeterminationRecords.determination(intake, assessment, recommendation, null, null, List.of());
+
+        assertThat(determination.getValueCodeableConcept().getCodingFirstRep().getSystem()).isEqualTo(RuleTables.LOCUS_LEVEL_SYSTEM);
+        assertThat(errors(determination)).isEmpty();
+        org.hl7.fhir.r4.model.Observation asamWithoutEdition = determination.copy();
+        asamWithoutEdition.getValueCodeableConcept().getCodingFirstRep().setSystem(RuleTables.LEVEL_SYSTEM).setCode("2.1");
+        assertThat(errors(asamWithoutEdition)).anyMatch(m -> m.contains("iop-loc-3"));
+    }
+
+    private static List<String> errors(org.hl7.fhir.r4.model.Resource resource) {
+        return IgValidator.validator().validateWithResult(resource).getMessages().stream()
+                .filter(m -> m.getSeverity().ordinal() >= ca.uhn.fhir.validation.ResultSeverityEnum.ERROR.ordinal())
+                .map(m -> m.getLocationString() + ": " + m.getMessage()).toList();
+    }
+
     private static Assessment locus(String[] ratings) {
         int[] values = java.util.Arrays.stream(ratings).mapToInt(r -> Integer.parseInt(r.trim())).toArray();
         return assessment(Instrument.LOCUS, null, LOCUS_SCALES, values);

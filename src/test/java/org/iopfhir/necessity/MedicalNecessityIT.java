@@ -79,37 +79,38 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
     }
 
     @Test
-    void theDocumentationPackageHoldsTheVerdictAndEachEvidenceResourceOnce() {
-        Bundle bundle = client().operation().onInstance(EPISODE).named("$medical-necessity")
+    void theDocumentationPackageComesWithTheVerdictAndHoldsEachEvidenceResourceOnce() {
+        Parameters verdict = client().operation().onInstance(EPISODE).named("$medical-necessity")
                 .withParameters(new Parameters().addParameter("output", new CodeType("bundle")))
-                .returnResourceType(Bundle.class).useHttpGet().execute();
+                .useHttpGet().execute();
 
-        assertThat(bundle.getType()).isEqualTo(Bundle.BundleType.COLLECTION);
-        Parameters verdict = (Parameters) bundle.getEntryFirstRep().getResource();
         assertThat(verdict.getParameterValue("outcome").primitiveValue()).isEqualTo("met");
-        List<String> packaged = bundle.getEntry().stream().skip(1)
+        Bundle bundle = (Bundle) verdict.getParameter("package").getResource();
+        assertThat(bundle.getType()).isEqualTo(Bundle.BundleType.COLLECTION);
+        assertThat(bundle.getEntry()).noneMatch(e -> e.getResource() instanceof Parameters);
+        List<String> packaged = bundle.getEntry().stream()
                 .map(e -> e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart()).toList();
         assertThat(packaged).doesNotHaveDuplicates().contains("EpisodeOfCare/example-episode", "CarePlan/example-careplan",
                 "QuestionnaireResponse/example-intake", "Consent/example-consent", "DocumentReference/example-discharge-summary");
         verdict.getParameters("criterion").stream().flatMap(c -> c.getPart().stream())
                 .filter(p -> p.getName().equals("evidence"))
                 .forEach(p -> assertThat(packaged).contains(((Reference) p.getValue()).getReference()));
-        assertThat(bundle.getEntry().get(1).getFullUrl()).isEqualTo(baseUrl() + "/EpisodeOfCare/example-episode");
+        assertThat(bundle.getEntry().get(0).getFullUrl()).isEqualTo(baseUrl() + "/EpisodeOfCare/example-episode");
     }
 
     @Test
     void asOfADateThePackageHoldsNothingDocumentedLater() {
-        Bundle bundle = client().operation().onInstance(EPISODE).named("$medical-necessity")
+        Bundle bundle = (Bundle) client().operation().onInstance(EPISODE).named("$medical-necessity")
                 .withParameters(new Parameters().addParameter("output", new CodeType("bundle"))
                         .addParameter("asOf", new DateType("2026-01-20")))
-                .returnResourceType(Bundle.class).useHttpGet().execute();
+                .useHttpGet().execute().getParameter("package").getResource();
 
-        List<String> packaged = bundle.getEntry().stream().skip(1)
+        List<String> packaged = bundle.getEntry().stream()
                 .map(e -> e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart()).toList();
         assertThat(packaged).contains("Observation/example-uds-01", "Observation/example-uds-03")
                 .doesNotContain("Observation/example-uds-04", "Observation/example-phq9-03", "DocumentReference/example-discharge-summary",
                         "DocumentReference/example-note-g10");
-        bundle.getEntry().stream().skip(1).map(e -> (org.hl7.fhir.r4.model.Resource) e.getResource())
+        bundle.getEntry().stream().map(e -> (org.hl7.fhir.r4.model.Resource) e.getResource())
                 .forEach(r -> assertThat(Documented.date(r) == null || !Documented.date(r).isAfter(java.time.LocalDate.of(2026, 1, 20)))
                         .as(r.getIdElement().getIdPart()).isTrue());
     }

@@ -1,11 +1,7 @@
 package org.iopfhir.privacy;
 
 import ca.uhn.fhir.context.FhirContext;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -41,6 +37,7 @@ import org.hl7.fhir.r4.model.QuestionnaireResponse;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
+import org.iopfhir.testsupport.IgValidator;
 
 /**
  * The adversarial suite's data: program A's SUD patients P1 (no consent for any attacker) and P2 (a
@@ -68,7 +65,6 @@ final class AdversaryFixture {
     static final String RECORD_TYPE = "http://iop-fhir.org/fhir/CodeSystem/iop-record-type";
     static final String ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm";
     static final String AGE_GROUP = "http://iop-fhir.org/fhir/StructureDefinition/iop-age-group";
-    private static final String EXAMPLE_BUNDLE = "/ig/profiles/examples/Bundle-example-episode.json";
 
     /** The fixture patients. */
     enum Who {
@@ -392,17 +388,8 @@ final class AdversaryFixture {
 
     /** The example episode's intake assessment (a complete ASAM intake the placement operations accept). */
     private QuestionnaireResponse exampleIntake() {
-        try (InputStream in = AdversaryFixture.class.getResourceAsStream(EXAMPLE_BUNDLE)) {
-            if (in == null) {
-                throw new IllegalStateException(EXAMPLE_BUNDLE + " is not on the class path");
-            }
-            Bundle example = (Bundle) fhir.newJsonParser().parseResource(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            List<QuestionnaireResponse> intakes = new ArrayList<>();
-            example.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
-                    .filter(QuestionnaireResponse.class::isInstance).map(QuestionnaireResponse.class::cast).forEach(intakes::add);
-            return intakes.get(0).copy();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return IgValidator.exampleEpisode().getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+                .filter(QuestionnaireResponse.class::isInstance).map(QuestionnaireResponse.class::cast)
+                .findFirst().orElseThrow().copy();
     }
 }

@@ -64,13 +64,13 @@ class Part2DisclosureIT extends SecuredServerTest {
         Response response = post("/EpisodeOfCare/example-episode/$medical-necessity", payer(EXAMPLE_PAYER, "HPAYMT"), body);
 
         assertThat(response.status()).isEqualTo(200);
-        Bundle documentation = (Bundle) response.resource();
-        assertThat(documentation.getMeta().getSecurity()).extracting(IBaseCoding::getCode).contains("NORDSCLCD");
+        org.hl7.fhir.r4.model.Parameters verdict = (org.hl7.fhir.r4.model.Parameters) response.resource();
+        assertThat(verdict.getMeta().getSecurity()).extracting(IBaseCoding::getCode).contains("NORDSCLCD");
         assertThat(response.header("X-Redisclosure-Notice")).contains("42 CFR part 2");
         // The example consent releases the SUD record, progress notes included, for payment; the review the
         // payer gets is the one the program gets.
-        org.hl7.fhir.r4.model.Parameters verdict = (org.hl7.fhir.r4.model.Parameters) documentation.getEntryFirstRep().getResource();
         assertThat(verdict.getParameterValue("outcome").primitiveValue()).isEqualTo("met");
+        Bundle documentation = (Bundle) verdict.getParameter("package").getResource();
         assertThat(documentation.getEntry()).anyMatch(e -> e.getResource() instanceof org.hl7.fhir.r4.model.DocumentReference)
                 .noneMatch(e -> e.getResource().getMeta().getSecurity().stream()
                         .anyMatch(label -> "PSYTHPN".equals(label.getCode())));

@@ -17,6 +17,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.iopfhir.privacy.MatrixData.State;
+import org.iopfhir.testsupport.IgValidator;
 import org.iopfhir.testsupport.SecuredServerTest;
 import org.iopfhir.testsupport.TestTokens;
 import org.junit.jupiter.api.BeforeEach;
@@ -196,6 +197,27 @@ class ProgramBoundaryIT extends SecuredServerTest {
     }
 
     @Test
+    void extractFromAnInlineIntakeAboutAnotherPatientLooksLikeOneAboutNobody() {
+        String otherPatient = TestTokens.token().role("patient").scope("patient/*.rs").patient(State.ACTIVE.patientId).sign();
+        org.hl7.fhir.r4.model.QuestionnaireResponse intake = IgValidator.exampleEpisode().getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(org.hl7.fhir.r4.model.QuestionnaireResponse.class::isInstance)
+                .map(org.hl7.fhir.r4.model.QuestionnaireResponse.class::cast).findFirst().orElseThrow().copy();
+        org.hl7.fhir.r4.model.Parameters about = new org.hl7.fhir.r4.model.Parameters();
+        about.addParameter().setName("questionnaire-response").setResource(intake);
+        org.hl7.fhir.r4.model.Parameters aboutNobody = about.copy();
+        ((org.hl7.fhir.r4.model.QuestionnaireResponse) aboutNobody.getParameterFirstRep().getResource())
+                .setSubject(new Reference("Patient/example-patient-missing"));
+
+        Response response = post("/QuestionnaireResponse/$extract", otherPatient, about);
+        Response none = post("/QuestionnaireResponse/$extract", otherPatient, aboutNobody);
+
+        assertThat(response.status()).isEqualTo(none.status()).isEqualTo(404);
+        assertThat(response.body().replace("example-patient", "X"))
+                .isEqualTo(none.body().replace("example-patient-missing", "X"));
+    }
+
+    @Test
     void refusedAndMissingRecordsGetTheSameAnswer() {
         String payer = TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization(MatrixData.OTHER_PAYER).sign();
         Response refused = get("/fhir/Patient/" + State.NONE.patientId, payer);
@@ -277,8 +299,8 @@ class ProgramBoundaryIT extends SecuredServerTest {
         Response response = send("POST", "/EpisodeOfCare/example-episode/$medical-necessity", payer, "application/fhir+json",
                 "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"output\",\"valueCode\":\"bundle\"}]}");
         assertThat(response.status()).isEqualTo(200);
-        assertThat(((Bundle) response.resource()).getEntry()).isNotEmpty()
-                .allSatisfy(e -> assertThat(e.getResource()).isNotNull());
+        Bundle documentation = (Bundle) ((org.hl7.fhir.r4.model.Parameters) response.resource()).getParameter("package").getResource();
+        assertThat(documentation.getEntry()).isNotEmpty().allSatisfy(e -> assertThat(e.getResource()).isNotNull());
     }
 
     @Test

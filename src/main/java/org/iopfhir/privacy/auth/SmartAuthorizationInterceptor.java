@@ -121,6 +121,9 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
                 rules.allow(name + " on an intake").operation().named(name)
                         .onInstancesOfType(QuestionnaireResponse.class).andAllowAllResponses();
             }
+            // SDC's type-level form: the intake comes inline; its subject is read with the caller's request.
+            rules.allow("$extract from an inline intake").operation().named("$extract")
+                    .onType(QuestionnaireResponse.class).andAllowAllResponses();
         }
         if (caller.granted("Observation", Permission.READ) || caller.granted("Observation", Permission.CREATE)) {
             rules.allow("$level-of-care from inline ratings").operation().named("$level-of-care").onServer()
