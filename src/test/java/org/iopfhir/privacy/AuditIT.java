@@ -265,9 +265,11 @@ class AuditIT extends SecuredServerTest {
 
         assertThat(events).extracting(AuditEvent::getOutcomeDesc).containsExactlyInAnyOrder("HTTP 200 $attendance",
                 "HTTP 200 $medical-necessity", "HTTP 200 $medical-necessity", "HTTP 200 $extract");
-        // The documentation package's evidence, nested in the Bundle, is recorded resource by resource (the
-        // first 100: an AuditEvent names at most 100 resources).
-        List<String> evidence = ((Bundle) bundle.resource()).getEntry().stream().map(e -> e.getResource())
+        // The documentation package's evidence, nested in the Bundle within the Parameters, is recorded
+        // resource by resource (the first 100: an AuditEvent names at most 100 resources).
+        Bundle documentationPackage = (Bundle) ((org.hl7.fhir.r4.model.Parameters) bundle.resource())
+                .getParameter("package").getResource();
+        List<String> evidence = documentationPackage.getEntry().stream().map(e -> e.getResource())
                 .filter(r -> r.getIdElement().hasIdPart()).map(r -> r.fhirType() + "/" + r.getIdElement().getIdPart())
                 .toList();
         assertThat(evidence).contains("EpisodeOfCare/example-episode");
