@@ -1,0 +1,34 @@
+package org.iopfhir.privacy.auth;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.interceptor.binary.BinarySecurityContextInterceptor;
+import org.hl7.fhir.instance.model.api.IBaseBinary;
+import org.hl7.fhir.r4.model.OperationOutcome;
+
+/**
+ * The files of a bulk export (NDJSON Binaries) go only to the caller who started it: HAPI's Binary
+ * security-context check, with the requester {@link BulkExportRequester} recorded on each file. A file
+ * of someone else's export is answered like a Binary that does not exist (and cannot be overwritten).
+ */
+public class BulkExportFileAccess extends BinarySecurityContextInterceptor {
+
+    public BulkExportFileAccess(FhirContext fhirContext) {
+        super(fhirContext);
+    }
+
+    @Override
+    protected boolean securityContextIdentifierAllowed(String system, String value, RequestDetails request) {
+        return BulkExportRequester.REQUESTER_SYSTEM.equals(system) && CallerContext.of(request).encode().equals(value);
+    }
+
+    @Override
+    protected void handleForbidden(IBaseBinary binary) {
+        String text = "Resource Binary/" + binary.getIdElement().getIdPart() + " is not known";
+        OperationOutcome outcome = new OperationOutcome();
+        outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                .setCode(OperationOutcome.IssueType.NOTFOUND).setDiagnostics(text);
+        throw new ResourceNotFoundException(text, outcome);
+    }
+}
