@@ -1,6 +1,7 @@
 package org.iopfhir.bulkexport;
 
 import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
+import java.util.List;
 import org.iopfhir.server.FhirEndpointFeature;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,6 +17,6 @@ public class BulkExportConfig {
 
     @Bean
     FhirEndpointFeature bulkExportFeature(BulkDataExportProvider exportProvider) {
-        return FhirEndpointFeature.providers(exportProvider);
+        return new FhirEndpointFeature(List.of(exportProvider), List.of(new PollStatusRequests()), List.of());
     }
 }

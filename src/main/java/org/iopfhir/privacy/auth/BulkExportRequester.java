@@ -9,6 +9,7 @@ import ca.uhn.fhir.jpa.model.util.JpaConstants;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.provider.ProviderConstants;
 import ca.uhn.fhir.util.Batch2JobDefinitionConstants;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -37,7 +38,7 @@ import org.iopfhir.privacy.auth.SmartScope.Permission;
 public class BulkExportRequester {
 
     public static final String REQUESTER_SYSTEM = ImplementationGuide.CANONICAL_BASE + "sid/bulk-export-requester";
-    static final String POLL_STATUS = "$export-poll-status";
+    static final String POLL_STATUS = ProviderConstants.OPERATION_EXPORT_POLL_STATUS;
 
     private final IJobCoordinator jobs;
 

@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import ca.uhn.fhir.rest.server.provider.ProviderConstants;
 import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -149,8 +150,7 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
      * {@link BulkExportRequester} answers only the requester.
      */
     private static void exportRules(RuleBuilder rules, CallerContext caller, Optional<IdType> compartment) {
-        boolean patientContext = caller.has(Role.PATIENT)
-                || caller.scopes().stream().anyMatch(s -> s.context() == SmartScope.Context.PATIENT);
+        boolean patientContext = patientContext(caller);
         boolean anyType = caller.granted(SmartScope.ANY_TYPE, Permission.READ) || caller.granted(SmartScope.ANY_TYPE, Permission.SEARCH);
         List<String> types = caller.scopes().stream().map(SmartScope::resourceType).distinct()
                 .filter(type -> !SmartScope.ANY_TYPE.equals(type) && canRead(caller, type)).toList();
@@ -163,12 +163,20 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
             target.withResourceTypes(types);
         }
         if (patientContext) {
-            rules.allow("$export of the patient").operation().named("$export").onInstance(compartment.get()).andAllowAllResponses();
-            rules.allow("$export of patients").operation().named("$export").onType(Patient.class).andAllowAllResponses();
+            // Binaries are in no patient's compartment: a patient-context token reads the files of its own
+            // exports (and only those, see BulkExportFileAccess).
+            rules.allow("bulk export files").read().resourcesOfType("Binary").withAnyId();
+            rules.allow("$export of the patient").operation().named(ProviderConstants.OPERATION_EXPORT).onInstance(compartment.get()).andAllowAllResponses();
+            rules.allow("$export of patients").operation().named(ProviderConstants.OPERATION_EXPORT).onType(Patient.class).andAllowAllResponses();
         } else {
-            rules.allow("$export").operation().named("$export").atAnyLevel().andAllowAllResponses();
+            rules.allow("$export").operation().named(ProviderConstants.OPERATION_EXPORT).atAnyLevel().andAllowAllResponses();
         }
         rules.allow("$export-poll-status").operation().named(BulkExportRequester.POLL_STATUS).onServer().andAllowAllResponses();
+    }
+
+    /** A token acting for one patient: the patient role, or any patient-context scope. */
+    static boolean patientContext(CallerContext caller) {
+        return caller.has(Role.PATIENT) || caller.scopes().stream().anyMatch(s -> s.context() == SmartScope.Context.PATIENT);
     }
 
     private static boolean canRead(CallerContext caller, String type) {
