@@ -116,6 +116,19 @@ class BulkExportIT extends SecuredServerTest {
                 .doesNotContain(FIXTURE.rec(Who.P1, Kind.OBSERVATION).marker());
     }
 
+    /** Everything a backend may read, exported; prints the throughput (the job's steps run on forced maintenance passes). */
+    @Test
+    void aWholeSystemExportFinishes() {
+        long start = System.nanoTime();
+        Export export = export(backend(), "$export");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long resources = export.files().keySet().stream().mapToLong(type -> export.lines(type).size()).sum();
+        System.out.printf(java.util.Locale.ROOT, "BulkExportIT: system export of %d resources in %d files, %.1f s from kick-off to the last"
+                + " download, %.0f resources/s%n", resources, export.contents().size(), seconds, resources / seconds);
+        assertThat(export.files()).containsKeys("Patient", "EpisodeOfCare", "Encounter", "Provenance");
+        assertThat(export.text()).doesNotContain(FIXTURE.rec(Who.P1, Kind.PATIENT).marker());
+    }
+
     @Test
     void sinceExportsOnlyWhatChangedAfterwards() {
         Instant before = Instant.now().minusSeconds(1);
