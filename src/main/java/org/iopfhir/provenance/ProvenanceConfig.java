@@ -1,5 +1,6 @@
 package org.iopfhir.provenance;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import java.util.HashSet;
@@ -22,8 +23,12 @@ public class ProvenanceConfig {
      * delete rule applies to plain deletes (and which it sets first: hence the dependency on it).
      */
     @Bean
-    FhirEndpointFeature provenanceFeature(DaoRegistry daos, PatientRecords records, JpaStorageSettings storageSettings,
-            AuditTrailSeparation deleteRule) {
+    FhirEndpointFeature provenanceFeature(FhirContext fhirContext, DaoRegistry daos, PatientRecords records,
+            JpaStorageSettings storageSettings, AuditTrailSeparation deleteRule) {
+        // HAPI stores references without their version unless told otherwise: a Provenance names the version written.
+        Set<String> versioned = new HashSet<>(fhirContext.getParserOptions().getDontStripVersionsFromReferencesAtPaths());
+        versioned.add("Provenance.target");
+        fhirContext.getParserOptions().setDontStripVersionsFromReferencesAtPaths(versioned);
         Set<String> ignored = new HashSet<>(storageSettings.getEnforceReferentialIntegrityOnDeleteDisableForPaths());
         ignored.addAll(WriteProvenance.REFERENCE_PATHS);
         storageSettings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(ignored);
