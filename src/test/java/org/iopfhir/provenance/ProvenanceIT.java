@@ -10,6 +10,7 @@ import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.testsupport.SecuredServerTest;
@@ -47,6 +48,10 @@ class ProvenanceIT extends SecuredServerTest {
 
     @Test
     void aCreateIsAttributedToTheUserAndTheClientOnBehalfOfTheProgram() {
+        Practitioner user = new Practitioner();
+        user.setId(CLINICIAN);
+        user.addName().setFamily("Provenance").addGiven("Test");
+        client(TestTokens.token().role("privacy-officer").scope("user/*.cruds").sign()).update().resource(user).execute();
         IdType id = (IdType) clinician().create().resource(observation()).execute().getId();
 
         List<Provenance> provenance = provenanceOf(clinician(), id.toUnqualifiedVersionless().getValue());
@@ -64,6 +69,17 @@ class ProvenanceIT extends SecuredServerTest {
         assertThat(transmitter.getType().getCodingFirstRep().getCode()).isEqualTo("transmitter");
         assertThat(transmitter.getWho().getIdentifier().getValue()).isEqualTo("ehr-app");
         assertThat(transmitter.getOnBehalfOf().getReference()).isEqualTo(PROGRAM);
+    }
+
+    @Test
+    void aUserWhoIsNoResourceHereIsNamedByIdentifier() {
+        IGenericClient app = client(TestTokens.token().client("ehr-app").user("someone@example.org").role("clinician")
+                .scope("user/*.cruds").purpose("TREAT").organization(PROGRAM).sign());
+        IdType id = (IdType) app.create().resource(observation()).execute().getId();
+
+        Reference author = provenanceOf(clinician(), id.toUnqualifiedVersionless().getValue()).get(0).getAgentFirstRep().getWho();
+        assertThat(author.hasReference()).isFalse();
+        assertThat(author.getIdentifier().getValue()).isEqualTo("someone@example.org");
     }
 
     @Test
