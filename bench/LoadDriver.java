@@ -204,6 +204,7 @@ public class LoadDriver {
         phase("ingest", n(INGEST_PATIENTS, scale), 2, INGEST_THREADS, perPatient, i -> post("",
                 "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
                         + String.join(",", historyEntries(i)) + "]}"));
+        export();
 
         if (iop) {
             HttpResponse<String> loaded = load(Files.readString(EXAMPLE_EPISODE));
@@ -324,6 +325,47 @@ public class LoadDriver {
     private static double ms(long[] sorted, double quantile) {
         int index = (int) Math.ceil(quantile * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    private static final Pattern STATUS_URL = Pattern.compile("/fhir/(\\$export-poll-status\\?_jobId=[^\\s]+)");
+    private static final Pattern FILE_URL = Pattern.compile("\"url\"\\s*:\\s*\"[^\"]*/fhir/(Binary/[^\"]+)\"");
+
+    /**
+     * One Bulk Data export of every patient's records (Patient/$export, all types) by the same caller:
+     * kick-off, polling every second until the manifest, then every NDJSON file downloaded. Prints the
+     * resources exported, the time to the manifest (HAPI's batch job, which moves between its steps on a
+     * maintenance pass, by default every minute) and to the last file, and resources per second of each.
+     */
+    void export() throws Exception {
+        long start = System.nanoTime();
+        HttpRequest kickOff = authorized(HttpRequest.newBuilder(URI.create(base + "/Patient/$export")))
+                .header("Accept", FHIR_JSON).header("Prefer", "respond-async").GET().build();
+        HttpResponse<String> accepted = http.send(kickOff, HttpResponse.BodyHandlers.ofString());
+        Matcher status = STATUS_URL.matcher(accepted.headers().firstValue("Content-Location").orElse(""));
+        if (accepted.statusCode() != 202 || !status.find()) {
+            // A server without Bulk Data (the stock starter's default) is measured on everything else.
+            System.out.printf(Locale.ROOT, "export: not started (HTTP %d)%n", accepted.statusCode());
+            return;
+        }
+        HttpResponse<String> manifest;
+        do {
+            Thread.sleep(1000);
+            manifest = get(status.group(1));
+        } while (manifest.statusCode() == 202);
+        if (manifest.statusCode() != 200) {
+            throw new IllegalStateException("export failed: HTTP " + manifest.statusCode() + " " + manifest.body());
+        }
+        double toManifest = (System.nanoTime() - start) / 1e9;
+        long resources = 0;
+        Matcher file = FILE_URL.matcher(manifest.body());
+        while (file.find()) {
+            HttpRequest download = authorized(HttpRequest.newBuilder(URI.create(base + "/" + file.group(1))))
+                    .header("Accept", "application/fhir+ndjson").timeout(Duration.ofMinutes(5)).GET().build();
+            resources += http.send(download, HttpResponse.BodyHandlers.ofString()).body().lines().filter(l -> !l.isBlank()).count();
+        }
+        double total = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "export: %d resources, manifest after %.1f s (%.0f resources/s), files downloaded after %.1f s (%.0f resources/s)%n",
+                resources, toManifest, resources / toManifest, total, resources / total);
     }
 
     private HttpResponse<String> get(String path) throws Exception {

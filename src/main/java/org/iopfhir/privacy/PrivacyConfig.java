@@ -1,5 +1,6 @@
 package org.iopfhir.privacy;
 
+import ca.uhn.fhir.batch2.api.IJobCoordinator;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
@@ -10,9 +11,12 @@ import java.util.List;
 import org.iopfhir.privacy.audit.AuditEventGuard;
 import org.iopfhir.privacy.audit.AuditTrailSeparation;
 import org.iopfhir.privacy.audit.RestAuditInterceptor;
+import org.iopfhir.privacy.auth.BulkExportFileAccess;
+import org.iopfhir.privacy.auth.BulkExportRequester;
 import org.iopfhir.privacy.auth.CapabilitySecurityInterceptor;
 import org.iopfhir.privacy.auth.PatientSearchNarrowing;
 import org.iopfhir.privacy.auth.SmartAuthorizationInterceptor;
+import org.iopfhir.privacy.part2.BulkExportConsentInterceptor;
 import org.iopfhir.privacy.part2.DisclosureGuardInterceptor;
 import org.iopfhir.privacy.part2.Part2ConsentService;
 import org.iopfhir.privacy.part2.RedisclosureNoticeInterceptor;
@@ -59,14 +63,16 @@ public class PrivacyConfig {
      * On the storage layer (every write, transactions and start-up loading included): labelling, then the
      * record's owner, then - when tokens are checked - the write check; AuditEvents are guarded and kept apart
      * from clinical data always.
-     * On the REST server, in order: SMART scopes and roles, patient search narrowing, the request guard,
+     * Bulk exports run as batch jobs on the storage layer: each resource is checked for the export's requester.
+     * On the REST server, in order: SMART scopes and roles, bulk exports tied to their requester (status and
+     * files), patient search narrowing, the request guard,
      * 42 CFR Part 2 consent on what is loaded and returned, the redisclosure notice on what payers receive
      * (only when tokens are checked); the CapabilityStatement's security; the audit trail.
      */
     @Bean
     FhirEndpointFeature privacyFeature(FhirContext fhirContext, ImplementationGuide guide, SecurityMode mode,
             SecurityProperties properties, PatientRecords records, AuditRecorder auditRecorder,
-            AuditTrailSeparation auditTrailSeparation) {
+            AuditTrailSeparation auditTrailSeparation, IJobCoordinator jobs) {
         DisclosurePolicy policy = new DisclosurePolicy(records, Clock.systemUTC());
         List<Object> storage = new ArrayList<>();
         if (properties.part2Labelling()) {
@@ -78,7 +84,10 @@ public class PrivacyConfig {
         List<Object> server = new ArrayList<>();
         if (mode.secured()) {
             storage.add(new WriteAccessInterceptor(policy, records));
+            storage.add(new BulkExportConsentInterceptor(policy));
             server.add(new SmartAuthorizationInterceptor());
+            server.add(new BulkExportRequester(jobs));
+            server.add(new BulkExportFileAccess(fhirContext));
             server.add(new PatientSearchNarrowing());
             server.add(new DisclosureGuardInterceptor(policy, records));
             server.add(new ConsentInterceptor(new Part2ConsentService(policy)));
@@ -86,7 +95,7 @@ public class PrivacyConfig {
         }
         server.add(new CapabilitySecurityInterceptor(mode, properties));
         if (auditRecorder.recording()) {
-            server.add(new RestAuditInterceptor(auditRecorder, records));
+            server.add(new RestAuditInterceptor(auditRecorder, records, fhirContext));
         }
         return new FhirEndpointFeature(List.of(), server, storage);
     }

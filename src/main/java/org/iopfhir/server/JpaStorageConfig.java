@@ -93,6 +93,9 @@ public class JpaStorageConfig {
         // Batch entries run one after another: they share the request's state (caller, decisions).
         settings.setBundleBatchPoolSize(1);
         settings.setBundleBatchMaxPoolSize(1);
+        // Every bulk export is run afresh: a finished export reused for the same request would disclose
+        // what consent allowed when it ran, not what it allows now.
+        settings.setEnableBulkExportJobReuse(false);
         return settings;
     }
 

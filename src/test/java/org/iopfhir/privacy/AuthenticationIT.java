@@ -65,7 +65,8 @@ class AuthenticationIT extends SecuredServerTest {
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         assertThat(response.body()).contains("\"issuer\":\"" + TestTokens.ISSUER + "\"", "\"scopes_supported\"",
-                "patient/*.rs", "\"capabilities\"", "permission-v2", "\"token_endpoint\"");
+                "patient/*.rs", "\"capabilities\"", "permission-v2", "\"token_endpoint\"", "launch-ehr", "context-ehr-patient",
+                "permission-offline", "\"token_endpoint_auth_signing_alg_values_supported\":[\"RS384\",\"ES384\"]");
     }
 
     @Test

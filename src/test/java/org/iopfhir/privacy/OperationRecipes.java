@@ -222,6 +222,21 @@ final class OperationRecipes {
                         + enc(TERMINOLOGY + "CodeSystem/iop-session-type") + "&code=group-therapy"))));
         add(all, "invalidate-expansion", Set.of("ValueSet"), false, (type, ctx) -> List.of(Probe.untargeted(
                 "ValueSet/$invalidate-expansion", Call.post("ValueSet/asam-dimension/$invalidate-expansion", params())).asMutating()));
+        // Bulk export: the kick-off answers at once (202 and a status URL, or a refusal) while the files are
+        // written later; BulkExportIT follows exports to their files and checks them against the same oracle.
+        add(all, "export", Set.of("Patient", "Group"), true, (type, ctx) -> {
+            if (type == null) {
+                return List.of(Probe.untargeted("$export", async(Call.get("$export?_type=Patient"))));
+            }
+            List<Probe> probes = perRecord(ctx, type, "$export", r -> async(Call.get(r.ref() + "/$export?_type=Patient")));
+            if ("Patient".equals(type)) {
+                probes.addAll(perPatient(ctx, "Patient/$export (patient)",
+                        p -> async(Call.post("Patient/$export", params(string("_type", "Patient"), reference("patient", p.ref()))))));
+            }
+            return probes;
+        });
+        add(all, "export-poll-status", Set.of(), true, (type, ctx) -> List.of(Probe.untargeted("$export-poll-status",
+                Call.get("$export-poll-status?_jobId=00000000-0000-0000-0000-000000000000"))));
         add(all, "get-resource-counts", Set.of(), true, (type, ctx) -> List.of(
                 Probe.untargeted("$get-resource-counts", Call.get("$get-resource-counts"))));
         for (String admin : List.of("perform-reindexing-pass", "mark-all-resources-for-reindexing", "reindex-terminology")) {
@@ -252,6 +267,10 @@ final class OperationRecipes {
             probes.add(Probe.of(label, patient, build));
         }
         return probes;
+    }
+
+    private static Call async(Call call) {
+        return call.header("Prefer", "respond-async");
     }
 
     private static List<Probe> mutating(List<Probe> probes) {

@@ -1,14 +1,17 @@
 package org.iopfhir.privacy.audit;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -17,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
@@ -36,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * its answer is about them even when it names no one. A write records what it wrote and the patients
  * that is about; when its response returns the stored resource (the created or changed record, the
  * existing match of a conditional create, an unchanged patch) that resource is recorded as disclosed
- * as well - with {@code Prefer: return=minimal} nothing is. Capability statement requests are not
+ * as well - with {@code Prefer: return=minimal} nothing is. A bulk export file (an NDJSON Binary) discloses
+ * each resource in it, recorded when the requester downloads it. Capability statement requests are not
  * audited (public, no patient data). The AuditEvents the trail writes are stored with system rights
  * and never pass through here.
  */
@@ -45,6 +50,7 @@ public class RestAuditInterceptor {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestAuditInterceptor.class);
     private static final String DISCLOSED = RestAuditInterceptor.class.getName() + ".disclosed";
+    private static final String NDJSON = "ndjson";
     private static final String WRITTEN = RestAuditInterceptor.class.getName() + ".written";
     /** Bundles that only carry the answer: their entries are what is disclosed, not they themselves. */
     private static final Set<Bundle.BundleType> ENVELOPES = EnumSet.of(Bundle.BundleType.SEARCHSET,
@@ -53,10 +59,12 @@ public class RestAuditInterceptor {
 
     private final AuditRecorder recorder;
     private final PatientRecords records;
+    private final FhirContext fhirContext;
 
-    public RestAuditInterceptor(AuditRecorder recorder, PatientRecords records) {
+    public RestAuditInterceptor(AuditRecorder recorder, PatientRecords records, FhirContext fhirContext) {
         this.recorder = recorder;
         this.records = records;
+        this.fhirContext = fhirContext;
     }
 
     /** Runs after consent filtering and the redisclosure notice: what is recorded is what is sent. */
@@ -170,6 +178,13 @@ public class RestAuditInterceptor {
             return;
         }
         named(resource, disclosure);
+        if (resource instanceof Binary binary && binary.getContentType() != null && binary.getContentType().endsWith(NDJSON) && binary.hasData()) {
+            // A bulk export file: each line is a disclosed resource.
+            IParser parser = fhirContext.newJsonParser();
+            new String(binary.getData(), StandardCharsets.UTF_8).lines().filter(line -> !line.isBlank())
+                    .forEach(line -> disclose(parser.parseResource(line), disclosure));
+            return;
+        }
         disclosure.patients().addAll(records.patientsOf(resource));
     }
 

@@ -2,7 +2,13 @@ package org.iopfhir.privacy.auth;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -73,6 +79,50 @@ public record CallerContext(
     public static CallerContext current() {
         Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
         return authentication instanceof JwtAuthenticationToken token ? fromToken(token.getToken()) : ANONYMOUS;
+    }
+
+    /**
+     * The caller as one line of text, to carry its rights into work the server does later on its behalf
+     * (a bulk export job) and to recognize the same caller again (the export's status and files): client,
+     * user, roles, scopes, patient, purpose of use and organization, URL-encoded. Equal callers give equal
+     * text; {@link #decode} gives this caller back.
+     */
+    public String encode() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("client", clientId);
+        fields.put("user", user);
+        fields.put("role", roles.stream().sorted().map(Role::claimValue).collect(Collectors.joining(" ")));
+        fields.put("scope", scopes.stream().map(SmartScope::text).collect(Collectors.joining(" ")));
+        patientId.ifPresent(p -> fields.put("patient", p));
+        purposeOfUse.ifPresent(p -> fields.put("purpose", p));
+        organization.ifPresent(o -> fields.put("organization", o));
+        return fields.entrySet().stream()
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+    }
+
+    /** The caller {@link #encode} wrote; empty for text it did not write. */
+    public static Optional<CallerContext> decode(String text) {
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String pair : text.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq < 0) {
+                return Optional.empty();
+            }
+            fields.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        if (!fields.containsKey("client") || !fields.containsKey("user")) {
+            return Optional.empty();
+        }
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        strings(fields.get("role")).forEach(v -> Role.fromClaim(v).ifPresent(roles::add));
+        List<SmartScope> scopes = strings(fields.get("scope")).map(SmartScope::parse).flatMap(Optional::stream).toList();
+        return Optional.of(new CallerContext(fields.get("client"), fields.get("user"), Set.copyOf(roles), scopes,
+                Optional.ofNullable(fields.get("patient")), Optional.ofNullable(fields.get("purpose")),
+                Optional.ofNullable(fields.get("organization"))));
     }
 
     public boolean has(Role role) {

@@ -14,9 +14,7 @@ public class PatientSearchNarrowing extends SearchNarrowingInterceptor {
     @Override
     protected AuthorizedList buildAuthorizedList(RequestDetails request) {
         CallerContext caller = CallerContext.of(request);
-        boolean patientContext = caller.has(Role.PATIENT)
-                || caller.scopes().stream().anyMatch(s -> s.context() == SmartScope.Context.PATIENT);
-        if (!patientContext || caller.patientId().isEmpty()) {
+        if (!SmartAuthorizationInterceptor.patientContext(caller) || caller.patientId().isEmpty()) {
             return null;
         }
         return new AuthorizedList().addCompartment("Patient/" + caller.patientId().get());

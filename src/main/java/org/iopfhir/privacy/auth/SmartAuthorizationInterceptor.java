@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOpClassifier
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import ca.uhn.fhir.rest.server.provider.ProviderConstants;
 import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -81,6 +82,7 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
         }
         rules.allow("transaction entries under the rules above").transaction().withAnyOperation().andApplyNormalRules();
         operationRules(rules, caller, compartment);
+        exportRules(rules, caller, compartment);
         return rules.build();
     }
 
@@ -140,6 +142,44 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
                 rules.allow(name).operation().named(name).onInstancesOfType(EpisodeOfCare.class).andAllowAllResponses();
             }
         }
+    }
+
+    /**
+     * Bulk Data {@code $export} for whoever may read: a patient-context token exports its own patient only,
+     * other callers the system, any patients or a group they can read (the group is checked like any instance
+     * operation's target). HAPI checks the export against these rules when it starts, on the resource types it
+     * will export: all of them must be readable under the scopes. What each file holds is then decided per
+     * resource by the disclosure rule, as for a search. Status polling is open to these callers;
+     * {@link BulkExportRequester} answers only the requester.
+     */
+    private static void exportRules(RuleBuilder rules, CallerContext caller, Optional<IdType> compartment) {
+        boolean patientContext = patientContext(caller);
+        boolean anyType = caller.granted(SmartScope.ANY_TYPE, Permission.READ) || caller.granted(SmartScope.ANY_TYPE, Permission.SEARCH);
+        List<String> types = caller.scopes().stream().map(SmartScope::resourceType).distinct()
+                .filter(type -> !SmartScope.ANY_TYPE.equals(type) && canRead(caller, type)).toList();
+        if (!anyType && types.isEmpty() || patientContext && compartment.isEmpty()) {
+            return;
+        }
+        var export = rules.allow("bulk export").bulkExport();
+        var target = patientContext ? export.patientExportOnPatient(compartment.get().getValue()) : export.any();
+        if (!anyType) {
+            target.withResourceTypes(types);
+        }
+        if (patientContext) {
+            // Binaries are in no patient's compartment: a patient-context token reads the files of its own
+            // exports (and only those, see BulkExportFileAccess).
+            rules.allow("bulk export files").read().resourcesOfType("Binary").withAnyId();
+            rules.allow("$export of the patient").operation().named(ProviderConstants.OPERATION_EXPORT).onInstance(compartment.get()).andAllowAllResponses();
+            rules.allow("$export of patients").operation().named(ProviderConstants.OPERATION_EXPORT).onType(Patient.class).andAllowAllResponses();
+        } else {
+            rules.allow("$export").operation().named(ProviderConstants.OPERATION_EXPORT).atAnyLevel().andAllowAllResponses();
+        }
+        rules.allow("$export-poll-status").operation().named(BulkExportRequester.POLL_STATUS).onServer().andAllowAllResponses();
+    }
+
+    /** A token acting for one patient: the patient role, or any patient-context scope. */
+    static boolean patientContext(CallerContext caller) {
+        return caller.has(Role.PATIENT) || caller.scopes().stream().anyMatch(s -> s.context() == SmartScope.Context.PATIENT);
     }
 
     private static boolean canRead(CallerContext caller, String type) {

@@ -19,11 +19,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
 public class SmartConfigurationFilter extends OncePerRequestFilter {
 
     public static final String PATH = "/fhir/.well-known/smart-configuration";
-    static final List<String> SCOPES_SUPPORTED = List.of("openid", "fhirUser", "launch/patient", "offline_access",
+    static final List<String> SCOPES_SUPPORTED = List.of("openid", "fhirUser", "launch", "launch/patient", "offline_access",
             "patient/*.rs", "user/*.rs", "user/*.cruds", "system/*.rs", "system/*.cruds", "user/AuditEvent.rs");
-    static final List<String> CAPABILITIES = List.of("launch-standalone", "client-public",
-            "client-confidential-asymmetric", "context-standalone-patient", "permission-patient", "permission-user",
-            "permission-v1", "permission-v2");
+    static final List<String> CAPABILITIES = List.of("launch-ehr", "launch-standalone", "client-public",
+            "client-confidential-asymmetric", "context-ehr-patient", "context-standalone-patient", "permission-offline",
+            "permission-patient", "permission-user", "permission-v1", "permission-v2");
+    /** What SMART asks authorization servers to accept for {@code private_key_jwt} client assertions. */
+    static final List<String> CLIENT_ASSERTION_ALGORITHMS = List.of("RS384", "ES384");
 
     private final byte[] document;
 
@@ -35,6 +37,7 @@ public class SmartConfigurationFilter extends OncePerRequestFilter {
         putIfSet(doc, "token_endpoint", properties.tokenEndpoint());
         doc.put("grant_types_supported", List.of("authorization_code", "client_credentials"));
         doc.put("token_endpoint_auth_methods_supported", List.of("private_key_jwt", "client_secret_basic"));
+        doc.put("token_endpoint_auth_signing_alg_values_supported", CLIENT_ASSERTION_ALGORITHMS);
         doc.put("scopes_supported", SCOPES_SUPPORTED);
         doc.put("response_types_supported", List.of("code"));
         doc.put("code_challenge_methods_supported", List.of("S256"));

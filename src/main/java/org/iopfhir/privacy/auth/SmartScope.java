@@ -62,6 +62,17 @@ public record SmartScope(Context context, String resourceType, Set<Permission> p
         return result.isEmpty() ? Optional.empty() : Optional.of(result);
     }
 
+    /** The scope in SMART v2 syntax, e.g. {@code system/*.rs}: parsing it gives this scope back. */
+    public String text() {
+        StringBuilder letters = new StringBuilder();
+        for (Permission permission : Permission.values()) {
+            if (permissions.contains(permission)) {
+                letters.append(V2_ORDER.charAt(permission.ordinal()));
+            }
+        }
+        return context.name().toLowerCase(Locale.ROOT) + "/" + resourceType + "." + letters;
+    }
+
     public boolean appliesTo(String type) {
         return ANY_TYPE.equals(resourceType) || resourceType.equals(type);
     }

@@ -11,6 +11,7 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.provider.ProviderConstants;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -27,6 +28,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.auth.Role;
 
@@ -38,7 +40,8 @@ import org.iopfhir.privacy.auth.Role;
  *       {@code EpisodeOfCare/x/$medical-necessity}...), an instance history and a PATCH or DELETE run
  *       only on a resource the caller could read directly; otherwise the answer is the one for a
  *       resource that does not exist. Before a PATCH is applied, so a JSON Patch {@code test} cannot
- *       probe a record's content either.</li>
+ *       probe a record's content either. The patients a Patient-level {@code $export} names are checked
+ *       the same way.</li>
  *   <li><b>One answer for "missing" and "not yours".</b> Reads, instance histories and instance
  *       operations that fail with 403 or 404 all answer 404 with the same generic text; the reason stays
  *       in the audit trail.</li>
@@ -88,6 +91,15 @@ public class DisclosureGuardInterceptor {
             // Its answer names the records that refer to the resource, which the caller may not be able to read.
             throw new InvalidRequestException("$validate with mode=delete is not supported while 42 CFR Part 2 protection is on");
         }
+        if (ProviderConstants.OPERATION_EXPORT.equals(request.getOperation())) {
+            // The patients a Patient-level export names are its targets, checked like an instance operation's.
+            for (String patient : exportedPatients(request)) {
+                records.stored(patient, request).filter(r -> !policy.decideStored(caller, r, request).permitted())
+                        .ifPresent(r -> {
+                            throw notFound(patient);
+                        });
+            }
+        }
         IIdType id = request.getId();
         boolean instance = id != null && id.hasIdPart() && request.getResourceName() != null;
         if (type == RestOperationTypeEnum.PATCH && !instance) {
@@ -101,6 +113,18 @@ public class DisclosureGuardInterceptor {
                         throw notFound(request);
                     });
         }
+    }
+
+    /** The {@code patient} parameters of a Patient-level {@code $export} ({@code Patient/id}). */
+    private static List<String> exportedPatients(RequestDetails request) {
+        if (!(request.getResource() instanceof Parameters parameters)) {
+            return List.of();
+        }
+        return parameters.getParameter().stream().filter(p -> "patient".equals(p.getName()) && p.getValue() != null)
+                .map(p -> p.getValue() instanceof Reference ref ? ref.getReference() : p.getValue().primitiveValue())
+                .filter(value -> value != null)
+                .map(value -> new IdType(value)).filter(id -> id.hasIdPart())
+                .map(id -> "Patient/" + id.getIdPart()).toList();
     }
 
     private static boolean validatesDeletion(RequestDetails request) {

@@ -31,10 +31,15 @@ public class RedisclosureNoticeInterceptor {
         if (resource == null || resource instanceof OperationOutcome || !CallerContext.of(request).has(Role.PAYER)) {
             return;
         }
+        mark(resource);
+        servletResponse.setHeader(HEADER, SecurityLabels.REDISCLOSURE_NOTICE);
+    }
+
+    /** The label and notice text on one disclosed resource (or the Bundle that carries the disclosure). */
+    static void mark(IBaseResource resource) {
         SecurityLabels.add(resource, SecurityLabels.noRedisclosure());
         if (resource instanceof Resource r && !r.getMeta().hasExtension(EXTENSION)) {
             r.getMeta().addExtension(EXTENSION, new StringType(SecurityLabels.REDISCLOSURE_NOTICE));
         }
-        servletResponse.setHeader(HEADER, SecurityLabels.REDISCLOSURE_NOTICE);
     }
 }

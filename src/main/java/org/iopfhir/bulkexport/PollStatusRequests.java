@@ -1,0 +1,35 @@
+package org.iopfhir.bulkexport;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.model.util.JpaConstants;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.provider.ProviderConstants;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.StringType;
+
+/**
+ * {@code $export-poll-status} names its export by {@code _jobId}, in the query or as a string parameter of a
+ * Parameters body. HAPI's provider takes any other body for Parameters and fails with a server error; such
+ * a request is refused here with 400 first.
+ */
+@Interceptor
+class PollStatusRequests {
+
+    private static final String POLL_STATUS = ProviderConstants.OPERATION_EXPORT_POLL_STATUS;
+
+    @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+    public void incoming(RequestDetails request) {
+        if (!POLL_STATUS.equals(request.getOperation())
+                || request.getParameters().containsKey(JpaConstants.PARAM_EXPORT_POLL_STATUS_JOB_ID)) {
+            return;
+        }
+        boolean named = request.getResource() instanceof Parameters parameters && parameters.getParameter().stream()
+                .anyMatch(p -> JpaConstants.PARAM_EXPORT_POLL_STATUS_JOB_ID.equals(p.getName()) && p.getValue() instanceof StringType);
+        if (!named) {
+            throw new InvalidRequestException(POLL_STATUS + " needs the export's _jobId, in the query or as a string parameter");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package org.iopfhir.privacy.auth;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.interceptor.binary.BinarySecurityContextInterceptor;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import org.hl7.fhir.instance.model.api.IBaseBinary;
+import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.OperationOutcome;
+
+/**
+ * The files of a bulk export (NDJSON Binaries) go only to the caller who started it: HAPI's Binary
+ * security-context check, with the requester {@link BulkExportRequester} recorded on each file. A file
+ * of someone else's export is answered like a Binary that does not exist (and cannot be overwritten).
+ * Binaries that are no export's files keep the rules of any other resource.
+ */
+public class BulkExportFileAccess extends BinarySecurityContextInterceptor {
+
+    public BulkExportFileAccess(FhirContext fhirContext) {
+        super(fhirContext);
+    }
+
+    /**
+     * A patient-context token reaches a Binary only as a file of its own export: Binaries belong to no
+     * patient's compartment, and {@link SmartAuthorizationInterceptor} lets such tokens read them for that alone.
+     */
+    @Override
+    protected void applyAccessControl(IBaseBinary binary, RequestDetails request) {
+        boolean exportFile = binary instanceof Binary file
+                && BulkExportRequester.REQUESTER_SYSTEM.equals(file.getSecurityContext().getIdentifier().getSystem());
+        if (!exportFile && !(request instanceof SystemRequestDetails) && SmartAuthorizationInterceptor.patientContext(CallerContext.of(request))) {
+            handleForbidden(binary);
+        }
+        super.applyAccessControl(binary, request);
+    }
+
+    @Override
+    protected boolean securityContextIdentifierAllowed(String system, String value, RequestDetails request) {
+        return BulkExportRequester.REQUESTER_SYSTEM.equals(system) && CallerContext.of(request).encode().equals(value);
+    }
+
+    @Override
+    protected void handleForbidden(IBaseBinary binary) {
+        String text = "Resource Binary/" + binary.getIdElement().getIdPart() + " is not known";
+        OperationOutcome outcome = new OperationOutcome();
+        outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                .setCode(OperationOutcome.IssueType.NOTFOUND).setDiagnostics(text);
+        throw new ResourceNotFoundException(text, outcome);
+    }
+}

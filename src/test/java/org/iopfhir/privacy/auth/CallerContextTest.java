@@ -1,0 +1,52 @@
+package org.iopfhir.privacy.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A caller handed to a bulk export job as text comes back with the same rights, and only the same caller matches. */
+class CallerContextTest {
+
+    private static final CallerContext PAYER = new CallerContext("payer-app", "reviewer&1=x", Set.of(Role.PAYER),
+            List.of(SmartScope.parse("user/*.rs").orElseThrow(), SmartScope.parse("user/Observation.read").orElseThrow()),
+            Optional.empty(), Optional.of("HPAYMT"), Optional.of("Organization/payer c"));
+
+    @Test
+    void aCallerSurvivesTheRoundTripWithItsRights() {
+        CallerContext back = CallerContext.decode(PAYER.encode()).orElseThrow();
+
+        assertThat(back).isEqualTo(PAYER);
+        assertThat(back.granted("Observation", SmartScope.Permission.SEARCH)).isTrue();
+        assertThat(back.granted("Observation", SmartScope.Permission.CREATE)).isFalse();
+    }
+
+    @Test
+    void aPatientContextSurvivesTheRoundTrip() {
+        CallerContext patient = new CallerContext("app", "Patient/p1", Set.of(Role.PATIENT),
+                List.of(SmartScope.parse("patient/*.rs").orElseThrow()), Optional.of("p1"), Optional.empty(), Optional.empty());
+
+        assertThat(CallerContext.decode(patient.encode())).contains(patient);
+    }
+
+    @Test
+    void anotherPurposeOrOrganizationIsAnotherCaller() {
+        CallerContext otherPurpose = new CallerContext(PAYER.clientId(), PAYER.user(), PAYER.roles(), PAYER.scopes(),
+                PAYER.patientId(), Optional.of("COVAUTH"), PAYER.organization());
+        CallerContext otherPayer = new CallerContext(PAYER.clientId(), PAYER.user(), PAYER.roles(), PAYER.scopes(),
+                PAYER.patientId(), PAYER.purposeOfUse(), Optional.of("Organization/payer-d"));
+
+        assertThat(otherPurpose.encode()).isNotEqualTo(PAYER.encode());
+        assertThat(otherPayer.encode()).isNotEqualTo(PAYER.encode());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "client=a", "user=b", "no pairs at all"})
+    void textItDidNotWriteIsNoCaller(String text) {
+        assertThat(CallerContext.decode(text)).isEmpty();
+    }
+}
