@@ -274,7 +274,9 @@ class Part2ClassifierTest {
     @Test
     void theValueSetIsTheRuleAndCitesItsSources() {
         ValueSet valueSet = sudDiagnoses();
-        assertThat(valueSet.getStatus().toCode()).isEqualTo("active");
+        // A draft like every artifact of a guide at 0.x, but not an example: the server applies it.
+        assertThat(valueSet.getStatus().toCode()).isEqualTo("draft");
+        assertThat(valueSet.getExperimental()).isFalse();
         assertThat(valueSet.getPurpose()).contains("42 CFR 2.11", "ecfr.gov", "F10-F19", "cdc.gov", "icd.who.int",
                 "opioid-cds");
         SudDiagnoses diagnoses = SudDiagnoses.from(valueSet);
