@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.model.util.JpaConstants;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.provider.ProviderConstants;
+import java.util.List;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.StringType;
 
@@ -26,10 +27,15 @@ class PollStatusRequests {
                 || request.getParameters().containsKey(JpaConstants.PARAM_EXPORT_POLL_STATUS_JOB_ID)) {
             return;
         }
-        boolean named = request.getResource() instanceof Parameters parameters && parameters.getParameter().stream()
-                .anyMatch(p -> JpaConstants.PARAM_EXPORT_POLL_STATUS_JOB_ID.equals(p.getName()) && p.getValue() instanceof StringType);
-        if (!named) {
-            throw new InvalidRequestException(POLL_STATUS + " needs the export's _jobId, in the query or as a string parameter");
+        // Exactly one _jobId with a value: HAPI's provider takes the first one and fails on one without a value
+        // (only extensions), and the requester check must look at the job the provider will answer for.
+        List<Parameters.ParametersParameterComponent> named = request.getResource() instanceof Parameters parameters
+                ? parameters.getParameter().stream()
+                        .filter(p -> JpaConstants.PARAM_EXPORT_POLL_STATUS_JOB_ID.equals(p.getName())).toList()
+                : List.of();
+        if (named.size() != 1 || !(named.get(0).getValue() instanceof StringType jobId) || !jobId.hasValue()
+                || jobId.getValue().isBlank()) {
+            throw new InvalidRequestException(POLL_STATUS + " needs the export's _jobId, once, in the query or as a string parameter");
         }
     }
 }

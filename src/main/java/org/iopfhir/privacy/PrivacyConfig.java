@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import java.util.ArrayList;
 import java.util.List;
-import org.iopfhir.privacy.audit.AuditEventGuard;
+import org.iopfhir.privacy.audit.ServerWrittenGuard;
 import org.iopfhir.privacy.audit.AuditTrailSeparation;
 import org.iopfhir.privacy.audit.RestAuditInterceptor;
 import org.iopfhir.privacy.auth.BulkExportFileAccess;
@@ -79,7 +79,7 @@ public class PrivacyConfig {
             storage.add(new Part2LabellingInterceptor(fhirContext, Part2Classifier.fromGuide(fhirContext, guide), records));
         }
         storage.add(new RecordOwnerInterceptor(records));
-        storage.add(new AuditEventGuard());
+        storage.add(new ServerWrittenGuard("AuditEvent", "AuditEvents"));
         storage.add(auditTrailSeparation);
         List<Object> server = new ArrayList<>();
         if (mode.secured()) {

@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import java.util.HashSet;
 import java.util.Set;
 import org.iopfhir.privacy.audit.AuditTrailSeparation;
+import org.iopfhir.privacy.audit.ServerWrittenGuard;
 import java.time.Clock;
 import java.util.List;
 import org.iopfhir.privacy.part2.PatientRecords;
@@ -33,6 +34,7 @@ public class ProvenanceConfig {
         ignored.addAll(WriteProvenance.REFERENCE_PATHS);
         storageSettings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(ignored);
         return new FhirEndpointFeature(List.of(), List.of(),
-                List.of(new ProvenanceRecorder(daos, records, Clock.systemUTC())));
+                List.of(new ServerWrittenGuard("Provenance", "Provenances"),
+                        new ProvenanceRecorder(daos, records, Clock.systemUTC())));
     }
 }

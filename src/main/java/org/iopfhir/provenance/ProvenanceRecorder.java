@@ -11,6 +11,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Provenance;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.part2.PatientRecords;
+import org.iopfhir.privacy.part2.RecordOwner;
 import org.iopfhir.provenance.WriteProvenance.Activity;
 
 /**
@@ -54,6 +55,9 @@ public class ProvenanceRecorder {
         Provenance provenance = WriteProvenance.of(resource.getIdElement().withResourceType(resource.fhirType()),
                 resource.getMeta().getSecurity(), records.patientsOf(resource, request), CallerContext.of(request), activity,
                 clock.instant(), reference -> records.stored(reference, request).isPresent());
+        // The Provenance belongs to the program the written record belongs to, not to the patient's: who sees it is
+        // decided like who sees the record (a Provenance of program A's note tells program B that A treats the patient).
+        RecordOwner.of(resource).ifPresent(owner -> RecordOwner.set(provenance, owner));
         daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
     }
 }

@@ -26,6 +26,7 @@ import org.iopfhir.privacy.AdversarialDisclosureIT.Caller;
 import org.iopfhir.privacy.AdversaryFixture.Kind;
 import org.iopfhir.privacy.AdversaryFixture.Rec;
 import org.iopfhir.privacy.AdversaryFixture.Who;
+import org.iopfhir.privacy.auth.BulkExportRequester;
 import org.iopfhir.testsupport.SecuredServerTest;
 import org.iopfhir.testsupport.TestTokens;
 import org.junit.jupiter.api.BeforeEach;
@@ -231,6 +232,33 @@ class BulkExportIT extends SecuredServerTest {
         assertThat(others.status()).as(others.body()).isIn(403, 404);
         Export own = export(token, Who.P3.reference() + "/$export?_type=Patient,Observation");
         assertThat(own.text()).contains(FIXTURE.rec(Who.P3, Kind.OBSERVATION).marker()).doesNotContain("ADV-SECRET-observation-p2");
+    }
+
+    @Test
+    void aCallerCannotPlantAnExportFileNorBreakTheStatusPoll() {
+        String writer = TestTokens.token().client("backend-writer").scope("system/*.cruds").sign();
+        String line = "{\"resourceType\":\"Observation\",\"id\":\"planted\",\"subject\":{\"reference\":\"Patient/adv-p1\"}}";
+        String data = java.util.Base64.getEncoder().encodeToString(line.getBytes(StandardCharsets.UTF_8));
+        String planted = "{\"resourceType\":\"Binary\",\"contentType\":\"application/fhir+ndjson\",\"securityContext\":"
+                + "{\"identifier\":{\"system\":\"" + BulkExportRequester.REQUESTER_SYSTEM + "\",\"value\":\"x\"}},\"data\":\"" + data + "\"}";
+        Response refused = send(request("Binary", writer).header("Content-Type", "application/fhir+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(planted)).build());
+        assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+
+        // An NDJSON Binary that is no export's file is a Binary like any other: stored and read, not parsed.
+        String garbage = java.util.Base64.getEncoder().encodeToString("x".getBytes(StandardCharsets.UTF_8));
+        Response stored = send(request("Binary", writer).header("Content-Type", "application/fhir+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Binary\",\"contentType\":"
+                        + "\"application/fhir+ndjson\",\"data\":\"" + garbage + "\"}")).build());
+        assertThat(stored.status()).as(stored.body()).isEqualTo(201);
+        Response read = send(request(relative(stored.header("Location")), writer).GET().build());
+        assertThat(read.status()).as(read.body()).isEqualTo(200);
+
+        String withoutValue = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"_jobId\",\"_valueString\":"
+                + "{\"extension\":[{\"url\":\"urn:x\",\"valueBoolean\":true}]}}]}";
+        Response poll = send(request("$export-poll-status", backend()).header("Content-Type", "application/fhir+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(withoutValue)).build());
+        assertThat(poll.status()).as(poll.body()).isEqualTo(400);
     }
 
     // ---------------------------------------------------------------------------------------------

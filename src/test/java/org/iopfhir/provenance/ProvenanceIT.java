@@ -1,8 +1,10 @@
 package org.iopfhir.provenance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import java.util.List;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
@@ -132,6 +134,26 @@ class ProvenanceIT extends SecuredServerTest {
         assertThat(provenanceOf(payerWithoutConsent, target)).isEmpty();
         IGenericClient backend = client(TestTokens.token().scope("system/*.rs").sign());
         assertThat(provenanceOf(backend, target)).isEmpty();
+    }
+
+    @Test
+    void noCallerCreatesChangesOrDeletesAProvenance() {
+        IGenericClient officer = client(TestTokens.token().role("privacy-officer").scope("user/*.cruds").sign());
+        Provenance forged = new Provenance().addTarget(new Reference(PATIENT));
+        forged.setRecorded(new java.util.Date());
+        forged.addAgent().setWho(new Reference("Practitioner/someone-else"));
+        assertThatThrownBy(() -> clinician().create().resource(forged).execute())
+                .isInstanceOf(ForbiddenOperationException.class);
+        assertThatThrownBy(() -> officer.create().resource(forged).execute())
+                .isInstanceOf(ForbiddenOperationException.class);
+
+        IdType id = (IdType) clinician().create().resource(observation()).execute().getId();
+        Provenance recorded = provenanceOf(clinician(), id.toUnqualifiedVersionless().getValue()).get(0);
+        recorded.getAgentFirstRep().setWho(new Reference("Practitioner/someone-else"));
+        assertThatThrownBy(() -> officer.update().resource(recorded).execute())
+                .isInstanceOf(ForbiddenOperationException.class);
+        assertThatThrownBy(() -> officer.delete().resourceById(recorded.getIdElement().toUnqualifiedVersionless()).execute())
+                .isInstanceOf(ForbiddenOperationException.class);
     }
 
     @Test

@@ -24,6 +24,7 @@ import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
+import org.iopfhir.privacy.auth.BulkExportRequester;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.part2.PatientRecords;
 import org.slf4j.Logger;
@@ -178,14 +179,27 @@ public class RestAuditInterceptor {
             return;
         }
         named(resource, disclosure);
-        if (resource instanceof Binary binary && binary.getContentType() != null && binary.getContentType().endsWith(NDJSON) && binary.hasData()) {
-            // A bulk export file: each line is a disclosed resource.
+        if (resource instanceof Binary binary && isExportFile(binary)) {
+            // A bulk export file the server wrote: each line is a disclosed resource. Only the server's own files
+            // (marked with their requester) are read so: an NDJSON Binary a caller uploaded would otherwise write
+            // disclosures of its choosing into the trail.
             IParser parser = fhirContext.newJsonParser();
-            new String(binary.getData(), StandardCharsets.UTF_8).lines().filter(line -> !line.isBlank())
-                    .forEach(line -> disclose(parser.parseResource(line), disclosure));
+            for (String line : new String(binary.getData(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList()) {
+                try {
+                    disclose(parser.parseResource(line), disclosure);
+                } catch (ca.uhn.fhir.parser.DataFormatException e) {
+                    return; // not one of the server's files after all; what was disclosed so far stays recorded
+                }
+            }
             return;
         }
         disclosure.patients().addAll(records.patientsOf(resource));
+    }
+
+    private static boolean isExportFile(Binary binary) {
+        return binary.getContentType() != null && binary.getContentType().endsWith(NDJSON) && binary.hasData()
+                && binary.getSecurityContext().hasIdentifier()
+                && BulkExportRequester.REQUESTER_SYSTEM.equals(binary.getSecurityContext().getIdentifier().getSystem());
     }
 
     private void discloseParts(List<Parameters.ParametersParameterComponent> parts, Disclosure disclosure) {

@@ -1,5 +1,9 @@
 package org.iopfhir.privacy.auth;
 
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -33,6 +37,26 @@ public class BulkExportFileAccess extends BinarySecurityContextInterceptor {
             handleForbidden(binary);
         }
         super.applyAccessControl(binary, request);
+    }
+
+    /**
+     * Only an export writes its files: a Binary a caller creates may not claim to be one (the audit trail reads
+     * an export file's lines as disclosures, and the file rules above would treat it as someone's export).
+     */
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    public void refuseForgedFile(IBaseResource resource, RequestDetails request) {
+        if (resource instanceof Binary binary && !(request instanceof SystemRequestDetails)
+                && BulkExportRequester.REQUESTER_SYSTEM.equals(binary.getSecurityContext().getIdentifier().getSystem())) {
+            throw new ForbiddenOperationException("Bulk export files are written by this server's exports only");
+        }
+    }
+
+    /** Someone else's file cannot be deleted either; it is answered like a Binary that does not exist. */
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+    public void deleteOnlyOwnFiles(IBaseResource resource, RequestDetails request) {
+        if (resource instanceof Binary binary && request != null && !(request instanceof SystemRequestDetails)) {
+            applyAccessControl(binary, request);
+        }
     }
 
     @Override

@@ -107,8 +107,8 @@ public class BulkExportRequester {
         }
         if (request.getResource() instanceof Parameters parameters) {
             return parameters.getParameter().stream()
-                    .filter(p -> JpaConstants.PARAM_EXPORT_POLL_STATUS_JOB_ID.equals(p.getName()) && p.getValue() != null)
-                    .map(p -> p.getValue().primitiveValue()).findFirst();
+                    .filter(p -> JpaConstants.PARAM_EXPORT_POLL_STATUS_JOB_ID.equals(p.getName()))
+                    .findFirst().map(p -> p.getValue() == null ? null : p.getValue().primitiveValue());
         }
         return Optional.empty();
     }

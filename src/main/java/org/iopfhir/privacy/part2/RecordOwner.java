@@ -25,7 +25,7 @@ public final class RecordOwner {
     }
 
     /** Makes {@code program} the only owner tag (any other, e.g. one a client sent, is dropped). */
-    static void set(IBaseResource resource, String program) {
+    public static void set(IBaseResource resource, String program) {
         clear(resource);
         resource.getMeta().addTag().setSystem(SYSTEM).setCode(program).setDisplay("record owner");
     }

@@ -4,12 +4,14 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.auth.Role;
@@ -40,6 +42,9 @@ public class RecordOwnerInterceptor {
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = ORDER)
     public void created(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
+        if (resource instanceof Provenance && request instanceof SystemRequestDetails && RecordOwner.of(resource).isPresent()) {
+            return; // the server's Provenance of a write carries the written record's owner (no API caller writes one)
+        }
         if (!(resource instanceof AuditEvent)) {
             RecordOwner.clear(resource);
             owner(resource, request, transaction).ifPresent(owner -> RecordOwner.set(resource, owner));

@@ -69,7 +69,7 @@ public class WriteAccessInterceptor {
     private void check(RequestDetails request, IBaseResource before, IBaseResource after) {
         if (request == null || request instanceof SystemRequestDetails
                 || before instanceof AuditEvent || after instanceof AuditEvent) {
-            return; // the server's own writes; AuditEvents are guarded by AuditEventGuard
+            return; // the server's own writes; AuditEvents and Provenances are guarded by ServerWrittenGuard
         }
         CallerContext caller = CallerContext.of(request);
         IBaseResource target = after != null ? after : before;

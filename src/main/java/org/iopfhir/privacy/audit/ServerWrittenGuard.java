@@ -7,16 +7,25 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.AuditEvent;
 
 /**
- * The audit trail is append-only and written by this server alone: no API caller - whatever their
- * scopes, also in a transaction, also with security off - creates, changes or deletes an
- * AuditEvent. On the storage layer, so no route around it exists; the trail's own writes carry
- * system request details and pass.
+ * Records this server alone writes - the audit trail (AuditEvent), the provenance of every write
+ * (Provenance) - are append-only: no API caller, whatever their scopes, also in a transaction, also
+ * with security off, creates, changes or deletes one; otherwise a caller could forge who wrote what, or
+ * rewrite it. On the storage layer, so no route around it exists; the server's own writes carry system
+ * request details and pass.
  */
 @Interceptor
-public class AuditEventGuard {
+public class ServerWrittenGuard {
+
+    private final String type;
+    private final String what;
+
+    /** @param what the records in the refusal's words, e.g. "AuditEvents" */
+    public ServerWrittenGuard(String type, String what) {
+        this.type = type;
+        this.what = what;
+    }
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
     public void beforeCreate(IBaseResource resource, RequestDetails request) {
@@ -33,10 +42,10 @@ public class AuditEventGuard {
         refuseApiWrite(resource, request);
     }
 
-    private static void refuseApiWrite(IBaseResource resource, RequestDetails request) {
-        if (resource instanceof AuditEvent && request != null && !(request instanceof SystemRequestDetails)) {
+    private void refuseApiWrite(IBaseResource resource, RequestDetails request) {
+        if (type.equals(resource.fhirType()) && request != null && !(request instanceof SystemRequestDetails)) {
             throw new ForbiddenOperationException(
-                    "AuditEvents are recorded by this server only: they cannot be created, changed or deleted through the API");
+                    what + " are recorded by this server only: they cannot be created, changed or deleted through the API");
         }
     }
 }
