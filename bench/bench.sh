@@ -61,7 +61,8 @@ until curl -sf -o /dev/null "http://localhost:$PORT/fhir/metadata"; do
 done
 startup=$(echo "$(date +%s.%N) - $start" | bc)
 rss_idle=$(( $(ps -o rss= -p $pid) / 1024 ))
-echo "server: $SERVER (security $SECURITY)  start-up to first /metadata: ${startup}s  RSS after start: ${rss_idle} MiB"
+mode="security $SECURITY"; [ "$SERVER" = starter ] && mode="its defaults"
+echo "server: $SERVER ($mode)  start-up to first /metadata: ${startup}s  RSS after start: ${rss_idle} MiB"
 
 iop_args=""
 if [ "$SERVER" = iop ]; then
