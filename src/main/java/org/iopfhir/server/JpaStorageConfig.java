@@ -26,6 +26,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -66,6 +67,12 @@ public class JpaStorageConfig {
     public static BeanPostProcessor statementTimeout(Environment environment) {
         return new StatementTimeout(Binder.get(environment)
                 .bindOrCreate("iop.server", IopServerProperties.class).statementTimeout());
+    }
+
+    /** HAPI's resource type table, filled safely when replicas start together on an empty database. */
+    @Bean
+    public static BeanDefinitionRegistryPostProcessor sharedResourceTypeTable() {
+        return SharedResourceTypeTable.replacingHapisBean();
     }
 
     @Bean
