@@ -1,13 +1,26 @@
 package org.iopfhir.provenance;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import com.google.common.collect.ListMultimap;
+import ca.uhn.fhir.interceptor.api.HookParams;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.DeferredInterceptorBroadcasts;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Provenance;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.part2.PatientRecords;
@@ -17,9 +30,11 @@ import org.iopfhir.provenance.WriteProvenance.Activity;
 /**
  * A Provenance for every create and update a caller makes - REST, transaction and batch entries, and
  * what operations persist - stored in the same database transaction as the write (HAPI's pre-commit
- * storage hooks), so a write never commits without its Provenance and costs one more insert rather than
- * a second request. The server's own writes (start-up loading, labels, the audit trail) are not a
- * caller's and get none; neither do Provenances and AuditEvents themselves.
+ * storage hooks), so a write never commits without its Provenance. A FHIR transaction gets one
+ * Provenance per group of entries that share owner, security labels and activity (usually one for
+ * the whole bundle) once all its entries are stored, instead of one per entry. The server's own
+ * writes (start-up loading, labels, the audit trail) are not a caller's and get none; neither do
+ * Provenances and AuditEvents themselves.
  *
  * <p>The Provenance is stored with system rights, after the caller's write was allowed; the storage
  * interceptors label it like any record about its patients (42 CFR Part 2), and reading it is decided
@@ -39,25 +54,62 @@ public class ProvenanceRecorder {
     }
 
     @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
-    public void created(IBaseResource resource, RequestDetails request) {
-        record(resource, request, Activity.CREATE);
+    public void created(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
+        if (!inBundle(transaction)) {
+            record(List.of(resource), request, Activity.CREATE);
+        }
     }
 
     @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
-    public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
-        record(resource, request, Activity.UPDATE);
+    public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request,
+            TransactionDetails transaction) {
+        if (!inBundle(transaction)) {
+            record(List.of(resource), request, Activity.UPDATE);
+        }
     }
 
-    private void record(IBaseResource resource, RequestDetails request, Activity activity) {
-        if (request == null || request instanceof SystemRequestDetails || !WriteProvenance.recorded(resource.fhirType())) {
+    /** Every entry of a transaction (or batch entry) is stored: its writes, grouped, get their Provenances. */
+    @Hook(Pointcut.STORAGE_TRANSACTION_PROCESSED)
+    public void bundleStored(RequestDetails request, DeferredInterceptorBroadcasts broadcasts) {
+        ListMultimap<Pointcut, HookParams> written = broadcasts.getDeferredInterceptorBroadcasts();
+        // A created resource is the one parameter of its type; an updated one the second (after the previous version).
+        recordGrouped(written.get(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED).stream()
+                .map(p -> p.get(IBaseResource.class)).toList(), request, Activity.CREATE);
+        recordGrouped(written.get(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED).stream()
+                .map(p -> p.get(IBaseResource.class, 1)).toList(), request, Activity.UPDATE);
+    }
+
+    private static boolean inBundle(TransactionDetails transaction) {
+        return transaction != null && transaction.isFhirTransaction();
+    }
+
+    private void recordGrouped(List<IBaseResource> written, RequestDetails request, Activity activity) {
+        Map<List<Object>, List<IBaseResource>> groups = new LinkedHashMap<>();
+        for (IBaseResource resource : written) {
+            Set<String> labels = new TreeSet<>();
+            resource.getMeta().getSecurity().forEach(label -> labels.add(label.getSystem() + "|" + label.getCode()));
+            groups.computeIfAbsent(List.of(RecordOwner.of(resource), labels), key -> new ArrayList<>()).add(resource);
+        }
+        groups.values().forEach(group -> record(group, request, activity));
+    }
+
+    /** One Provenance for records that share owner and labels (the first one's are taken). */
+    private void record(List<IBaseResource> written, RequestDetails request, Activity activity) {
+        List<IBaseResource> recorded = written.stream().filter(r -> WriteProvenance.recorded(r.fhirType())).toList();
+        if (request == null || request instanceof SystemRequestDetails || recorded.isEmpty()) {
             return;
         }
-        Provenance provenance = WriteProvenance.of(resource.getIdElement().withResourceType(resource.fhirType()),
-                resource.getMeta().getSecurity(), records.patientsOf(resource, request), CallerContext.of(request), activity,
-                clock.instant(), reference -> records.stored(reference, request).isPresent());
-        // The Provenance belongs to the program the written record belongs to, not to the patient's: who sees it is
-        // decided like who sees the record (a Provenance of program A's note tells program B that A treats the patient).
-        RecordOwner.of(resource).ifPresent(owner -> RecordOwner.set(provenance, owner));
+        List<IIdType> targets = recorded.stream()
+                .map(resource -> resource.getIdElement().withResourceType(resource.fhirType())).toList();
+        Set<String> patients = new LinkedHashSet<>();
+        recorded.forEach(resource -> patients.addAll(records.patientsOf(resource, request)));
+        IBaseResource first = recorded.get(0);
+        Provenance provenance = WriteProvenance.of(targets, first.getMeta().getSecurity(), patients, CallerContext.of(request),
+                activity, clock.instant(), reference -> records.stored(reference, request).isPresent());
+        // The Provenance belongs to the program the written records belong to, not to the patient's: who sees it is
+        // decided like who sees the records (a Provenance of program A's note tells program B that A treats the patient).
+        Optional<String> owner = RecordOwner.of(first);
+        owner.ifPresent(program -> RecordOwner.set(provenance, program));
         daos.getResourceDao(Provenance.class).create(provenance, new SystemRequestDetails());
     }
 }

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -19,8 +20,9 @@ import org.iopfhir.ig.ImplementationGuide;
 import org.iopfhir.privacy.auth.CallerContext;
 
 /**
- * The Provenance of one write, shaped like US Core's (6.1): the record written ({@code target}, version
- * specific), when ({@code recorded}), what was done ({@code activity}: v3-DataOperation CREATE or UPDATE),
+ * The Provenance of one write, shaped like US Core's (6.1): the records written ({@code target}, version
+ * specific: one for a REST create or update, all those of a transaction that share owner, labels and
+ * activity), when ({@code recorded}), what was done ({@code activity}: v3-DataOperation CREATE or UPDATE),
  * and two agents from the caller's token - the {@code author} (the user: a FHIR reference when the
  * token's {@code fhirUser} names a Practitioner, PractitionerRole, Patient or RelatedPerson stored here,
  * an identifier otherwise) and the {@code transmitter} (the client application, as a Device identified by
@@ -62,13 +64,14 @@ final class WriteProvenance {
      * @param stored whether a resource ({@code Type/id}) is stored here: the user and organization are
      *               literal references only then (a reference must resolve), logical ones otherwise
      */
-    static Provenance of(IIdType written, List<? extends IBaseCoding> labels, Collection<String> patients, CallerContext caller,
-            Activity activity, Instant now, Predicate<String> stored) {
+    static Provenance of(List<IIdType> written, List<? extends IBaseCoding> labels, Collection<String> patients,
+            CallerContext caller, Activity activity, Instant now, Predicate<String> stored) {
         Provenance provenance = new Provenance();
         labels.forEach(label -> provenance.getMeta().addSecurity(new Coding(label.getSystem(), label.getCode(), label.getDisplay())));
-        provenance.addTarget(new Reference(written.toUnqualified().getValue()));
-        patients.stream().filter(p -> !p.equals(written.toUnqualifiedVersionless().getValue()))
-                .forEach(p -> provenance.addTarget(new Reference(p)));
+        written.forEach(record -> provenance.addTarget(new Reference(record.toUnqualified().getValue())));
+        Set<String> writtenRecords = written.stream().map(record -> record.toUnqualifiedVersionless().getValue())
+                .collect(Collectors.toSet());
+        patients.stream().filter(p -> !writtenRecords.contains(p)).forEach(p -> provenance.addTarget(new Reference(p)));
         provenance.setRecorded(Date.from(now));
         provenance.setActivity(new CodeableConcept(new Coding(DATA_OPERATION, activity.code, activity.display)));
         Reference onBehalfOf = caller.organization().map(org -> stored.test(org) ? new Reference(org)

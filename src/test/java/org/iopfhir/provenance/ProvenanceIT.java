@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Encounter;
@@ -97,7 +103,7 @@ class ProvenanceIT extends SecuredServerTest {
     }
 
     @Test
-    void eachEntryOfATransactionGetsOne() {
+    void theEntriesOfATransactionShareOneProvenancePerLabelSet() {
         Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         Encounter encounter = new Encounter().setStatus(Encounter.EncounterStatus.FINISHED).setSubject(new Reference(PATIENT));
         encounter.getClass_().setSystem("http://terminology.hl7.org/CodeSystem/v3-ActCode").setCode("AMB");
@@ -105,12 +111,30 @@ class ProvenanceIT extends SecuredServerTest {
                 .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Encounter");
         Observation observation = observation().setEncounter(new Reference("urn:uuid:5b1a3d7e-8c0f-4a51-9d1e-2f7c6b8a9e01"));
         transaction.addEntry().setResource(observation).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+        transaction.addEntry().setResource(observation()).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
 
         Bundle response = clinician().transaction().withBundle(transaction).execute();
+
+        Map<String, Provenance> byTarget = new LinkedHashMap<>();
         for (Bundle.BundleEntryComponent entry : response.getEntry()) {
-            String written = new IdType(entry.getResponse().getLocation()).toUnqualifiedVersionless().getValue();
-            assertThat(provenanceOf(clinician(), written)).as(written).hasSize(1);
+            IdType written = new IdType(entry.getResponse().getLocation());
+            List<Provenance> found = provenanceOf(clinician(), written.toUnqualifiedVersionless().getValue());
+            assertThat(found).as(written.getValue()).hasSize(1);
+            assertThat(found.get(0).getTarget()).extracting(Reference::getReference).contains(written.toUnqualified().getValue());
+            byTarget.put(written.toUnqualifiedVersionless().getValue(), found.get(0));
         }
+        Map<Set<String>, Set<String>> provenanceIdsByLabels = new HashMap<>();
+        byTarget.values().forEach(p -> provenanceIdsByLabels.computeIfAbsent(
+                p.getMeta().getSecurity().stream().map(c -> c.getSystem() + "|" + c.getCode()).collect(Collectors.toSet()),
+                labels -> new HashSet<>()).add(p.getIdElement().getIdPart()));
+        assertThat(provenanceIdsByLabels.values()).as("one Provenance per label set, shared by its entries")
+                .allSatisfy(ids -> assertThat(ids).hasSize(1));
+        List<Provenance> ofObservations = byTarget.entrySet().stream().filter(e -> e.getKey().startsWith("Observation/"))
+                .map(Map.Entry::getValue).toList();
+        assertThat(ofObservations).hasSize(2);
+        assertThat(ofObservations.get(0).getIdElement().getIdPart()).as("two observations with the same labels, one Provenance")
+                .isEqualTo(ofObservations.get(1).getIdElement().getIdPart());
+        assertThat(byTarget.values()).allSatisfy(p -> assertThat(p.getActivity().getCodingFirstRep().getCode()).isEqualTo("CREATE"));
     }
 
     @Test

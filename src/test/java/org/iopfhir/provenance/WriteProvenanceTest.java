@@ -25,7 +25,7 @@ class WriteProvenanceTest {
 
     @Test
     void usCoreShapeTheRecordFirstThenItsPatient() {
-        Provenance p = WriteProvenance.of(new IdType("Observation/o1/_history/2"), List.of(), List.of("Patient/x"), CLINICIAN,
+        Provenance p = WriteProvenance.of(List.of(new IdType("Observation/o1/_history/2")), List.of(), List.of("Patient/x"), CLINICIAN,
                 Activity.UPDATE, NOW, ref -> true);
 
         assertThat(p.getTarget()).extracting(Reference::getReference).containsExactly("Observation/o1/_history/2", "Patient/x");
@@ -39,7 +39,7 @@ class WriteProvenanceTest {
 
     @Test
     void aPatientWrittenIsItsOwnOnlyTarget() {
-        Provenance p = WriteProvenance.of(new IdType("Patient/x/_history/1"), List.of(), List.of("Patient/x"), CLINICIAN,
+        Provenance p = WriteProvenance.of(List.of(new IdType("Patient/x/_history/1")), List.of(), List.of("Patient/x"), CLINICIAN,
                 Activity.CREATE, NOW, ref -> true);
 
         assertThat(p.getTarget()).extracting(Reference::getReference).containsExactly("Patient/x/_history/1");
@@ -47,7 +47,7 @@ class WriteProvenanceTest {
 
     @Test
     void whoIsNotStoredHereIsNamedByIdentifierSoTheReferenceNeverDangles() {
-        Provenance p = WriteProvenance.of(new IdType("Observation/o1/_history/1"), List.of(), List.of(), CLINICIAN,
+        Provenance p = WriteProvenance.of(List.of(new IdType("Observation/o1/_history/1")), List.of(), List.of(), CLINICIAN,
                 Activity.CREATE, NOW, ref -> false);
 
         Reference author = p.getAgentFirstRep().getWho();
@@ -61,7 +61,7 @@ class WriteProvenanceTest {
     void theRecordsLabelsComeAlong() {
         List<Coding> labels = List.of(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "PSYTHPN", null),
                 new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "42CFRPart2", null));
-        Provenance p = WriteProvenance.of(new IdType("DocumentReference/n1/_history/1"), labels, List.of("Patient/x"), CLINICIAN,
+        Provenance p = WriteProvenance.of(List.of(new IdType("DocumentReference/n1/_history/1")), labels, List.of("Patient/x"), CLINICIAN,
                 Activity.CREATE, NOW, ref -> true);
 
         assertThat(p.getMeta().getSecurity()).extracting(Coding::getCode).containsExactly("PSYTHPN", "42CFRPart2");
