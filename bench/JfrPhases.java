@@ -39,8 +39,10 @@ public class JfrPhases {
         CENTRES.put("labelling + record owner", List.of("org.iopfhir.privacy.part2.Part2Labelling",
                 "org.iopfhir.privacy.part2.RecordOwner"));
         CENTRES.put("patient lookups (PatientRecords)", List.of("org.iopfhir.privacy.part2.PatientRecords"));
-        CENTRES.put("token decoding and signature check", List.of("org.springframework.security.oauth2.",
-                "com.nimbusds.", "sun.security.rsa."));
+        // Not the bearer-token filter itself: the rest of the request runs inside it.
+        CENTRES.put("token decoding and signature check", List.of("org.springframework.security.oauth2.server.resource.authentication.",
+                "org.springframework.security.oauth2.jwt.", "org.iopfhir.privacy.auth.VerifiedTokenCache", "com.nimbusds.",
+                "sun.security.rsa."));
         CENTRES.put("profile validation", List.of("org.iopfhir.ig.ProfileValidation", "org.hl7.fhir.validation."));
         CENTRES.put("narrative (XHTML) parsing", List.of("org.hl7.fhir.utilities.xhtml.XhtmlParser",
                 "ca.uhn.fhir.model.primitive.XhtmlDt"));

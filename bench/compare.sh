@@ -10,7 +10,7 @@
 # DRIVER_ARGS go to every run (e.g. "--scale 0.5"); JVM_OPTS to every server (default -Xmx1g: the
 # memory target is 1 GiB resident after the load). Without STARTER_WAR the starter run is skipped and
 # the table shows this server only. PROFILE=1 records a JFR profile of each of this server's runs and
-# prints its cost centres per phase (bench/JfrPhases.java).
+# adds its cost centres per phase (bench/JfrPhases.java) to the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JVM_OPTS=${JVM_OPTS:-"-Xmx1g"}
@@ -104,7 +104,7 @@ PY
 
 if [ "${PROFILE:-0}" = 1 ]; then
   for name in off production; do
-    echo "== where $name spent its CPU"
-    java bench/JfrPhases.java "$work/$name.jfr" "$work/$name.err"
+    { echo; echo "## Where $name spent its CPU (JFR, bench/JfrPhases.java)"
+      java bench/JfrPhases.java "$work/$name.jfr" "$work/$name.err"; } | tee -a "$report"
   done
 fi

@@ -2,6 +2,7 @@ package org.iopfhir.ig;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.validation.IValidatorModule;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.springframework.beans.factory.annotation.Qualifier;
 import java.util.List;
 import org.iopfhir.server.FhirEndpointFeature;
@@ -20,7 +21,9 @@ public class IgConfig {
     @Bean
     public ProfileValidationInterceptor profileValidationInterceptor(FhirContext fhirContext,
             @Qualifier("myInstanceValidator") IValidatorModule instanceValidator, IgProperties properties) {
-        return new ProfileValidationInterceptor(fhirContext, instanceValidator, properties.requiredProfiles());
+        // HAPI's JPA configuration builds its validator as a FhirInstanceValidator; this one takes its settings.
+        return new ProfileValidationInterceptor(fhirContext,
+                ReusingInstanceValidator.like((FhirInstanceValidator) instanceValidator), properties.requiredProfiles());
     }
 
     /** Validation on write sits on the storage layer, so it sees every write (REST, transactions, start-up loading). */

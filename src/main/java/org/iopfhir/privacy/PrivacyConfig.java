@@ -3,6 +3,7 @@ package org.iopfhir.privacy;
 import ca.uhn.fhir.batch2.api.IJobCoordinator;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import io.micrometer.core.instrument.MeterRegistry;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
@@ -55,8 +56,8 @@ public class PrivacyConfig {
     }
 
     @Bean
-    PatientRecords patientRecords(FhirContext fhirContext, DaoRegistry daos) {
-        return new PatientRecords(fhirContext, daos);
+    PatientRecords patientRecords(FhirContext fhirContext, DaoRegistry daos, IIdHelperService<?> ids) {
+        return new PatientRecords(fhirContext, daos, ids);
     }
 
     /**

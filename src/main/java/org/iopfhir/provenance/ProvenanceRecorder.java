@@ -105,7 +105,7 @@ public class ProvenanceRecorder {
         recorded.forEach(resource -> patients.addAll(records.patientsOf(resource, request)));
         IBaseResource first = recorded.get(0);
         Provenance provenance = WriteProvenance.of(targets, first.getMeta().getSecurity(), patients, CallerContext.of(request),
-                activity, clock.instant(), reference -> records.stored(reference, request).isPresent());
+                activity, clock.instant(), reference -> records.exists(reference, request));
         // The Provenance belongs to the program the written records belong to, not to the patient's: who sees it is
         // decided like who sees the records (a Provenance of program A's note tells program B that A treats the patient).
         Optional<String> owner = RecordOwner.of(first);

@@ -98,7 +98,7 @@ public class Part2LabellingInterceptor {
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
     public void beforeCreate(IBaseResource resource, RequestDetails request) {
-        label(resource, request);
+        label(resource, request, true);
     }
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
@@ -109,15 +109,16 @@ public class Part2LabellingInterceptor {
                     .filter(c -> SecurityLabels.ACT_CODE.equals(c.getSystem()) || SecurityLabels.CONFIDENTIALITY.equals(c.getSystem()))
                     .forEach(c -> SecurityLabels.add(updated, new Coding(c.getSystem(), c.getCode(), c.getDisplay())));
         }
-        label(updated, request);
+        label(updated, request, false);
     }
 
-    void label(IBaseResource resource, RequestDetails request) {
+    /** @param created the resource is being created: it is not stored yet, so it is not looked up as its own patient */
+    void label(IBaseResource resource, RequestDetails request, boolean created) {
         if (resource instanceof AuditEvent) {
             return;
         }
         boolean sudRecord = classifier.isSudRecord(resource);
-        if (sudRecord || aboutSudPatient(resource, request)) {
+        if (sudRecord || aboutSudPatient(resource, request, created)) {
             labelPart2(resource);
         }
         if (sudRecord) {
@@ -132,12 +133,12 @@ public class Part2LabellingInterceptor {
         }
     }
 
-    private boolean aboutSudPatient(IBaseResource resource, RequestDetails request) {
+    private boolean aboutSudPatient(IBaseResource resource, RequestDetails request, boolean created) {
         if (patients.linksOf(resource).stream().anyMatch(link -> patients.stored(link, request)
                 .filter(SecurityLabels::isPart2).isPresent())) {
             return true; // a session or episode of an SUD program
         }
-        return patients.patientsOf(resource, request).stream()
+        return patients.patientsOf(resource, request).stream().filter(p -> !(created && p.equals(key(resource))))
                 .anyMatch(p -> patients.patient(p, request).filter(SecurityLabels::isPart2).isPresent());
     }
 

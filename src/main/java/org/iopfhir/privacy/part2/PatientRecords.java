@@ -2,6 +2,9 @@ package org.iopfhir.privacy.part2;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
+import ca.uhn.fhir.jpa.api.svc.ResolveIdentityMode;
+import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDaoPatient;
 import ca.uhn.fhir.jpa.api.dao.PatientEverythingParameters;
@@ -46,10 +49,12 @@ public class PatientRecords {
 
     private final FhirTerser terser;
     private final DaoRegistry daos;
+    private final IIdHelperService<?> ids;
 
-    public PatientRecords(FhirContext fhirContext, DaoRegistry daos) {
+    public PatientRecords(FhirContext fhirContext, DaoRegistry daos, IIdHelperService<?> ids) {
         this.terser = fhirContext.newTerser();
         this.daos = daos;
+        this.ids = ids;
     }
 
     /** The patients a resource names directly: a Patient itself, or every Patient it references. */
@@ -127,6 +132,26 @@ public class PatientRecords {
                 return Optional.of(daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails()));
             } catch (ResourceNotFoundException | ResourceGoneException e) {
                 return Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * Whether a resource ({@code Type/id}) is stored and not deleted: an index lookup that neither loads nor
+     * parses it (HAPI's identity cache is used only where deletes are disabled, so a delete counts at once).
+     */
+    public boolean exists(String reference, RequestDetails request) {
+        return cached(request, "exists:" + reference, () -> {
+            IdType id = new IdType(reference);
+            if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType())) {
+                return false;
+            }
+            try {
+                ids.resolveResourceIdentity(RequestPartitionId.defaultPartition(), id.getResourceType(), id.getIdPart(),
+                        ResolveIdentityMode.excludeDeleted().noCacheUnlessDeletesDisabled());
+                return true;
+            } catch (ResourceNotFoundException | ResourceGoneException e) {
+                return false;
             }
         });
     }

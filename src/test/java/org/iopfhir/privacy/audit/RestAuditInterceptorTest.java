@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class RestAuditInterceptorTest {
 
     private final RestAuditInterceptor interceptor =
-            new RestAuditInterceptor(null, new PatientRecords(TestFhir.CONTEXT, null), TestFhir.CONTEXT);
+            new RestAuditInterceptor(null, new PatientRecords(TestFhir.CONTEXT, null, null), TestFhir.CONTEXT);
 
     private RestAuditInterceptor.Disclosure disclosed(org.hl7.fhir.instance.model.api.IBaseResource response) {
         RestAuditInterceptor.Disclosure disclosure = new RestAuditInterceptor.Disclosure(200);

@@ -50,7 +50,7 @@ class DisclosurePolicyTest {
         final Map<String, List<Consent>> consents = new HashMap<>();
 
         StoredRecords() {
-            super(FhirContext.forR4Cached(), null);
+            super(FhirContext.forR4Cached(), null, null);
         }
 
         @Override

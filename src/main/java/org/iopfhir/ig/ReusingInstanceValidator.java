@@ -1,0 +1,196 @@
+package org.iopfhir.ig;
+
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.validation.IValidationContext;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.common.hapi.validation.validator.WorkerContextValidationSupportAdapter;
+import org.hl7.fhir.exceptions.FHIRException;
+import org.hl7.fhir.r5.context.IWorkerContext;
+import org.hl7.fhir.r5.elementmodel.Manager;
+import org.hl7.fhir.r5.model.StructureDefinition;
+import org.hl7.fhir.r5.utils.validation.ValidatorSession;
+import org.hl7.fhir.r5.utils.validation.constants.IdStatus;
+import org.hl7.fhir.r5.utils.xver.XVerExtensionManagerOld;
+import org.hl7.fhir.utilities.i18n.I18nConstants;
+import org.hl7.fhir.utilities.validation.ValidationMessage;
+import org.hl7.fhir.validation.ValidatorSettings;
+import org.hl7.fhir.validation.instance.InstanceValidator;
+
+/**
+ * HAPI's instance validator, configured like the one HAPI's JPA server builds, but reusing core
+ * validators between calls. HAPI builds a new core {@link InstanceValidator} for every validation,
+ * and building one re-reads and parses the validator's 1.5 MB OID registry ({@code oidregistry.csv}):
+ * tens of milliseconds per resource, more than most validations take. A core validator is not
+ * thread-safe, so each validation borrows one from a small pool of idle ones (at most
+ * {@link #IDLE}, built when none is idle) and gives it back. It clears its per-validation state
+ * when a validation starts but keeps a list of every coding it has seen, so it is dropped after
+ * {@value #USES} validations: that bounds what the pool holds while the registry is read once per
+ * {@value #USES} validations instead of every time.
+ *
+ * <p>JSON input (what validation on write and {@code $validate} with JSON send) takes this path; XML
+ * takes HAPI's. The messages are those HAPI's wrapper gives: profiles from the options and from
+ * {@code meta.profile}, an unknown profile reported when no profile could be loaded, and the same two
+ * terminology messages left out.
+ */
+final class ReusingInstanceValidator extends FhirInstanceValidator {
+
+    static final int USES = 50;
+    static final int IDLE = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+    private final Deque<Reused> idle = new ConcurrentLinkedDeque<>();
+
+    private ReusingInstanceValidator(FhirInstanceValidator like) {
+        super(like.getValidationSupport());
+        if (like.getWorkerContext() != null) {
+            // Shared with HAPI's validator: one cache of fetched and snapshotted profiles.
+            setWrappedWorkerContext(like.getValidationSupport(), like.getWorkerContext());
+        }
+        setValidatorResourceFetcher(like.getValidatorResourceFetcher());
+        setValidatorPolicyAdvisor(like.getValidatorPolicyAdvisor());
+        if (like.getBestPracticeWarningLevel() != null) {
+            setBestPracticeWarningLevel(like.getBestPracticeWarningLevel());
+        }
+        setAnyExtensionsAllowed(like.isAnyExtensionsAllowed());
+        setErrorForUnknownProfiles(like.isErrorForUnknownProfiles());
+        setNoTerminologyChecks(like.isNoTerminologyChecks());
+        setNoExtensibleWarnings(like.isNoExtensibleWarnings());
+        setNoBindingMsgSuppressed(like.isNoBindingMsgSuppressed());
+        setCustomExtensionDomains(like.getExtensionDomains());
+        setAssumeValidRestReferences(like.isAssumeValidRestReferences());
+        setAllowExamples(like.isAllowExamples());
+        if (like.getHostApplicationServices() != null) {
+            setHostApplicationServices(like.getHostApplicationServices());
+        }
+    }
+
+    /** A validator with the settings, validation support and worker context of {@code like}. */
+    static ReusingInstanceValidator like(FhirInstanceValidator like) {
+        return new ReusingInstanceValidator(like);
+    }
+
+    @Override
+    protected List<ValidationMessage> validate(IValidationContext<?> context) {
+        if (context.getResourceAsStringEncoding() != EncodingEnum.JSON) {
+            return super.validate(context);
+        }
+        WorkerContextValidationSupportAdapter worker = provideWorkerContext();
+        String input = context.getResourceAsString();
+        List<StructureDefinition> profiles = new ArrayList<>();
+        List<ValidationMessage> unknownProfiles = new ArrayList<>();
+        context.getOptions().getProfiles().forEach(url -> addProfile(worker, url, profiles, unknownProfiles));
+        declaredProfiles(input).forEach(url -> addProfile(worker, url, profiles, unknownProfiles));
+
+        List<ValidationMessage> messages = new ArrayList<>();
+        Reused borrowed = borrow(worker);
+        try {
+            borrowed.validator.validate(context.getOptions().getAppContext(), messages,
+                    new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), Manager.FhirFormat.JSON, profiles);
+        } finally {
+            giveBack(borrowed);
+        }
+        if (profiles.isEmpty()) {
+            messages.addAll(unknownProfiles);
+        }
+        List<ValidationMessage> kept = messages.stream().filter(m -> !ignored(m)).toList();
+        kept.stream().filter(m -> I18nConstants.VALIDATION_VAL_PROFILE_UNKNOWN.equals(m.getMessageId())
+                        || I18nConstants.VALIDATION_VAL_PROFILE_UNKNOWN_NOT_POLICY.equals(m.getMessageId()))
+                .forEach(m -> m.setLevel(isErrorForUnknownProfiles() ? ValidationMessage.IssueSeverity.ERROR
+                        : ValidationMessage.IssueSeverity.WARNING));
+        return kept;
+    }
+
+    /** An idle core validator on this worker context, or a new one. */
+    private Reused borrow(IWorkerContext worker) {
+        for (Reused candidate = idle.pollFirst(); candidate != null; candidate = idle.pollFirst()) {
+            if (candidate.worker == worker) {
+                return candidate;
+            }
+        }
+        return new Reused(worker, build(worker));
+    }
+
+    private void giveBack(Reused used) {
+        used.uses++;
+        if (used.uses < USES && idle.size() < IDLE) {
+            idle.offerFirst(used);
+        }
+    }
+
+    private InstanceValidator build(IWorkerContext worker) {
+        InstanceValidator v = new InstanceValidator(worker, getHostApplicationServices() != null
+                ? getHostApplicationServices() : new FhirInstanceValidator.NullEvaluationContext(),
+                new XVerExtensionManagerOld(worker), new ValidatorSession(), new ValidatorSettings());
+        v.setAssumeValidRestReferences(isAssumeValidRestReferences());
+        v.setBestPracticeWarningLevel(getBestPracticeWarningLevel());
+        v.setAnyExtensionsAllowed(isAnyExtensionsAllowed());
+        v.setResourceIdRule(IdStatus.OPTIONAL);
+        v.setNoTerminologyChecks(isNoTerminologyChecks());
+        v.setErrorForUnknownProfiles(isErrorForUnknownProfiles());
+        // Fixed in HAPI's wrapper too: unknown code systems are errors (HAPI's support chain then softens them).
+        v.setUnknownCodeSystemsCauseErrors(true);
+        v.getExtensionDomains().addAll(getExtensionDomains());
+        v.setFetcher(getValidatorResourceFetcher());
+        v.setPolicyAdvisor(getValidatorPolicyAdvisor());
+        v.setNoExtensibleWarnings(isNoExtensibleWarnings());
+        v.setNoBindingMsgSuppressed(isNoBindingMsgSuppressed());
+        v.setAllowExamples(isAllowExamples());
+        v.setAllowXsiLocation(true);
+        return v;
+    }
+
+    private static List<String> declaredProfiles(String json) {
+        List<String> urls = new ArrayList<>();
+        JsonElement root = JsonParser.parseString(json);
+        if (root.isJsonObject() && root.getAsJsonObject().get("meta") instanceof JsonObject meta
+                && meta.get("profile") instanceof JsonArray declared) {
+            declared.forEach(url -> urls.add(url.getAsString()));
+        }
+        return urls;
+    }
+
+    private static void addProfile(IWorkerContext worker, String url, List<StructureDefinition> profiles,
+            List<ValidationMessage> unknown) {
+        try {
+            StructureDefinition profile = worker.fetchResource(StructureDefinition.class, url);
+            if (profile != null) {
+                profiles.add(profile);
+                return;
+            }
+        } catch (FHIRException e) {
+            return; // as HAPI's wrapper: a profile that fails to load is skipped, the validation reports it
+        }
+        ValidationMessage m = new ValidationMessage();
+        m.setMessageId(I18nConstants.VALIDATION_VAL_PROFILE_UNKNOWN);
+        m.setLevel(ValidationMessage.IssueSeverity.ERROR);
+        m.setMessage("Invalid profile. Failed to retrieve profile with url=" + url);
+        unknown.add(m);
+    }
+
+    /** The two messages HAPI's wrapper leaves out: a binding without a source, and the MIME type value set. */
+    private static boolean ignored(ValidationMessage m) {
+        return I18nConstants.TERMINOLOGY_TX_BINDING_NOSOURCE.equals(m.getMessageId())
+                || (I18nConstants.TERMINOLOGY_TX_VALUESET_NOTFOUND.equals(m.getMessageId())
+                        && m.getMessage() != null && m.getMessage().contains("http://hl7.org/fhir/ValueSet/mimetypes"));
+    }
+
+    private static final class Reused {
+        final IWorkerContext worker;
+        final InstanceValidator validator;
+        int uses;
+
+        Reused(IWorkerContext worker, InstanceValidator validator) {
+            this.worker = worker;
+            this.validator = validator;
+        }
+    }
+}

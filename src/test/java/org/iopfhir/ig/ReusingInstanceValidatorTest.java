@@ -1,0 +1,125 @@
+package org.iopfhir.ig;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import ca.uhn.fhir.validation.ValidationOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Observation;
+import org.iopfhir.testsupport.IgValidator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reusing validator gives exactly HAPI's messages - on every resource of the guide's examples,
+ * on broken copies of them, on the first use of a core validator and on its reuses, and from several
+ * threads at once.
+ */
+class ReusingInstanceValidatorTest {
+
+    private final FhirValidator hapi = IgValidator.validator();
+    private final FhirValidator reusing = IgValidator.FHIR.newValidator()
+            .registerValidatorModule(ReusingInstanceValidator.like(IgValidator.module()));
+
+    @Test
+    void sameMessagesAsHapiOnTheExamplesAndOnBrokenCopies() {
+        List<IBaseResource> resources = SAMPLES;
+        assertThat(resources).hasSizeGreaterThan(20);
+        // Twice round: the second time every validation reuses a core validator that has validated others.
+        for (int round = 0; round < 2; round++) {
+            for (IBaseResource resource : resources) {
+                assertThat(messages(reusing, resource)).as("%s, round %d", resource.getIdElement().getValue(), round)
+                        .isEqualTo(messages(hapi, resource));
+            }
+        }
+        assertThat(resources.stream().filter(r -> messages(hapi, r).stream().anyMatch(m -> m.startsWith("ERROR"))))
+                .as("the broken copies give errors, so equal lists are not just empty ones").hasSizeGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void aValidatorIsDroppedAfterItsUsesAndTheNextOneAgreesToo() {
+        IBaseResource broken = broken(encounter());
+        List<String> expected = messages(hapi, broken);
+        for (int i = 0; i < ReusingInstanceValidator.USES + 2; i++) {
+            assertThat(messages(reusing, broken)).as("use %d", i).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void validatesFromSeveralThreadsAtOnce() throws Exception {
+        List<IBaseResource> resources = SAMPLES;
+        List<List<String>> expected = resources.stream().map(r -> messages(hapi, r)).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> runs = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < resources.size(); i++) {
+                        if (!messages(reusing, resources.get(i)).equals(expected.get(i))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> run : runs) {
+                assertThat(run.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static List<String> messages(FhirValidator validator, IBaseResource resource) {
+        ValidationOptions options = new ValidationOptions();
+        resource.getMeta().getProfile().forEach(p -> options.addProfile(p.getValue()));
+        return validator.validateWithResult(resource, options).getMessages().stream()
+                .map(ReusingInstanceValidatorTest::describe).sorted().toList();
+    }
+
+    private static String describe(SingleValidationMessage m) {
+        return m.getSeverity() + " " + m.getLocationString() + " " + m.getMessageId() + " " + m.getMessage();
+    }
+
+    private static final List<IBaseResource> SAMPLES = samples();
+
+    /** Up to three resources of each type in the guide's example bundles, plus broken copies of some. */
+    private static List<IBaseResource> samples() {
+        List<IBaseResource> all = new ArrayList<>();
+        Map<String, Integer> perType = new HashMap<>();
+        IgValidator.guide().examples().stream().map(e -> e.resource()).filter(Bundle.class::isInstance)
+                .map(Bundle.class::cast).flatMap(b -> b.getEntry().stream()).map(Bundle.BundleEntryComponent::getResource)
+                .filter(r -> perType.merge(r.fhirType(), 1, Integer::sum) <= 3)
+                .forEach(all::add);
+        List<IBaseResource> broken = new ArrayList<>();
+        all.stream().filter(Encounter.class::isInstance).limit(2).forEach(r -> broken.add(broken(r)));
+        all.stream().filter(Observation.class::isInstance).limit(2).forEach(r -> {
+            Observation copy = ((Observation) r).copy();
+            copy.setStatus(null);
+            copy.getCode().getCodingFirstRep().setSystem("not a uri");
+            broken.add(copy);
+        });
+        all.addAll(broken);
+        return all;
+    }
+
+    private static IBaseResource encounter() {
+        return SAMPLES.stream().filter(Encounter.class::isInstance).findFirst().orElseThrow();
+    }
+
+    private static IBaseResource broken(IBaseResource encounter) {
+        Encounter copy = ((Encounter) encounter).copy();
+        copy.setStatus(null);
+        copy.setClass_(null);
+        return copy;
+    }
+}
