@@ -5,7 +5,10 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryMatchResult;
+import ca.uhn.fhir.jpa.topic.SubscriptionTopicDispatchRequest;
 import ca.uhn.fhir.jpa.topic.SubscriptionTopicDispatcher;
+import ca.uhn.fhir.jpa.topic.filter.InMemoryTopicFilterMatcher;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
@@ -54,14 +57,16 @@ public class ComputedTopics {
     private final FhirContext fhirContext;
     private final DaoRegistry daos;
     private final SubscriptionTopicDispatcher dispatcher;
+    private final InMemoryTopicFilterMatcher filters;
     private final EpisodeLoader episodes;
     private final AttendanceProperties attendance;
 
     ComputedTopics(FhirContext fhirContext, DaoRegistry daos, SubscriptionTopicDispatcher dispatcher,
-            EpisodeLoader episodes, AttendanceProperties attendance) {
+            InMemoryTopicFilterMatcher filters, EpisodeLoader episodes, AttendanceProperties attendance) {
         this.fhirContext = fhirContext;
         this.daos = daos;
         this.dispatcher = dispatcher;
+        this.filters = filters;
         this.episodes = episodes;
         this.attendance = attendance;
     }
@@ -82,7 +87,9 @@ public class ComputedTopics {
     }
 
     private void dispatch(String topic, IBaseResource focus, RestOperationTypeEnum operation) {
-        int queued = dispatcher.dispatch(topic, List.of(focus), operation);
+        // With HAPI's in-memory filter matcher, as for the query-based topics: a subscription's filters apply.
+        int queued = dispatcher.dispatch(new SubscriptionTopicDispatchRequest(topic, List.of(focus), filters, operation,
+                InMemoryMatchResult.successfulMatch(), null, null));
         LOG.debug("Topic {}: {} notifications queued", topic, queued);
     }
 

@@ -10,6 +10,7 @@ import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import ca.uhn.fhir.jpa.topic.SubscriptionTopicConfig;
 import ca.uhn.fhir.jpa.topic.SubscriptionTopicDispatcher;
 import ca.uhn.fhir.jpa.topic.SubscriptionTopicRegistry;
+import ca.uhn.fhir.jpa.topic.filter.InMemoryTopicFilterMatcher;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -38,11 +39,16 @@ import org.springframework.core.io.support.ResourcePatternResolver;
 @Import({SubscriptionSubmitterConfig.class, SubscriptionProcessorConfig.class, SubscriptionTopicConfig.class})
 public class SubscriptionsConfig {
 
-    /** rest-hook only: HAPI refuses other channel types, and {@link SubscriptionRules} says why. */
+    /**
+     * rest-hook only: HAPI refuses other channel types, and {@link SubscriptionRules} says why. A new or changed
+     * subscription is matched for at once, other changes at the submission interval.
+     */
     @Bean
-    SubscriptionSettings subscriptionSettings() {
+    SubscriptionSettings subscriptionSettings(SubscriptionsProperties properties) {
         SubscriptionSettings settings = new SubscriptionSettings();
         settings.addSupportedSubscriptionType(SubscriptionChannelType.RESTHOOK);
+        settings.setSubscriptionIntervalInMs(properties.submissionInterval().toMillis());
+        settings.setSubscriptionChangeQueuedImmediately(true);
         return settings;
     }
 
@@ -62,7 +68,7 @@ public class SubscriptionsConfig {
     @Bean
     FhirEndpointFeature subscriptionsFeature(FhirContext fhirContext, DaoRegistry daos, SubscriptionsProperties properties,
             SecurityMode mode, PatientRecords records, SubscriptionTopicRegistry topicRegistry,
-            SubscriptionRegistry subscriptionRegistry, SubscriptionTopicDispatcher dispatcher, EpisodeLoader episodes,
+            SubscriptionRegistry subscriptionRegistry, SubscriptionTopicDispatcher dispatcher, InMemoryTopicFilterMatcher filters, EpisodeLoader episodes,
             AttendanceProperties attendance) {
         EndpointPolicy endpoints = new EndpointPolicy(properties.allowLoopbackEndpoints());
         DeliveryLog log = new DeliveryLog(fhirContext, Clock.systemUTC());
@@ -74,6 +80,6 @@ public class SubscriptionsConfig {
                 List.of(new SubscriptionRules(topicRegistry, endpoints),
                         new NotificationDisclosure(fhirContext, daos, policy, endpoints, log),
                         log,
-                        new ComputedTopics(fhirContext, daos, dispatcher, episodes, attendance)));
+                        new ComputedTopics(fhirContext, daos, dispatcher, filters, episodes, attendance)));
     }
 }

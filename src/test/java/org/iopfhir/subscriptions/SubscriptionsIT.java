@@ -112,12 +112,24 @@ class SubscriptionsIT extends SecuredServerTest {
         return client(clinician(OTHER_PROGRAM, "clinician-b@elsewhere"));
     }
 
+    /** The resource type of each topic's focus. */
+    private static final Map<String, String> FOCUS = Map.of(Topics.NO_SHOW, "Appointment",
+            Topics.DETERMINATION_RECORDED, "Observation", Topics.EPISODE_STATUS_CHANGE, "EpisodeOfCare",
+            Topics.WEEK_BELOW_THRESHOLD, "Encounter");
+
     private static Subscription subscription(String topic, String endpoint, String content) {
+        return subscription(topic, FOCUS.getOrDefault(topic, "Observation") + "?", endpoint, content);
+    }
+
+    /** @param filter the Backport IG's filter criteria (HAPI requires one; {@code Type?} filters nothing) */
+    private static Subscription subscription(String topic, String filter, String endpoint, String content) {
         Subscription subscription = new Subscription();
         subscription.getMeta().addProfile(SubscriptionConstants.SUBSCRIPTION_TOPIC_PROFILE_URL);
         subscription.setStatus(Subscription.SubscriptionStatus.REQUESTED);
         subscription.setReason("IOP care management");
         subscription.setCriteria(topic);
+        subscription.getCriteriaElement().addExtension(SubscriptionConstants.SUBSCRIPTION_TOPIC_FILTER_URL,
+                new org.hl7.fhir.r4.model.StringType(filter));
         Subscription.SubscriptionChannelComponent channel = subscription.getChannel();
         channel.setType(Subscription.SubscriptionChannelType.RESTHOOK);
         channel.setEndpoint(endpoint);
@@ -131,8 +143,11 @@ class SubscriptionsIT extends SecuredServerTest {
 
     /** Creates the subscription and waits until HAPI has activated it and matches for it. */
     private String subscribe(IGenericClient client, String topic, String hook) {
-        String id = client.create().resource(subscription(topic, hookUrl(hook), "id-only")).execute()
-                .getId().getIdPart();
+        return subscribe(client, subscription(topic, hookUrl(hook), "id-only"), hook);
+    }
+
+    private String subscribe(IGenericClient client, Subscription subscription, String hook) {
+        String id = client.create().resource(subscription).execute().getId().getIdPart();
         await("subscription " + hook + " active", () -> "active".equals(status(client, id).getParameter("status")
                 .getValue().primitiveValue()));
         return id;
@@ -250,12 +265,17 @@ class SubscriptionsIT extends SecuredServerTest {
     @Test
     void eachTopicNotifiesItsSubscriberWithTheRecordsIdOnly() {
         IGenericClient a = programA();
+        Episode episode = admit(a);
         Map<String, String> subscriptions = new java.util.LinkedHashMap<>();
         for (String topic : Topics.ALL) {
             String hook = "a-" + topic.substring(topic.lastIndexOf('/') + 1);
-            subscriptions.put(topic, subscribe(a, topic, hook));
+            // Filters apply to the computed topics too: this patient's no-shows only.
+            Subscription subscription = topic.equals(Topics.NO_SHOW)
+                    ? subscription(topic, "Appointment?patient=" + episode.patient(), hookUrl(hook), "id-only")
+                    : subscription(topic, hookUrl(hook), "id-only");
+            subscriptions.put(topic, subscribe(a, subscription, hook));
         }
-        Episode episode = admit(a);
+        a.create().resource(noShow(admit(a))).execute(); // another patient's no-show: filtered out
         List<String> latencies = new ArrayList<>();
 
         long t0 = System.nanoTime();
@@ -385,7 +405,7 @@ class SubscriptionsIT extends SecuredServerTest {
         String endpoint = hookUrl("never");
         assertRefused(a, subscription(Topics.NO_SHOW, endpoint, "full-resource"), "full-resource");
         assertRefused(a, subscription(Topics.NO_SHOW, endpoint, null), "id-only");
-        Subscription classic = subscription("Observation?code=http://loinc.org|1234-5", endpoint, "id-only");
+        Subscription classic = subscription("Observation?code=http://loinc.org|1234-5", "Observation?", endpoint, "id-only");
         classic.getMeta().getProfile().clear();
         assertRefused(a, classic, "topic-based");
         assertRefused(a, subscription("http://example.org/SubscriptionTopic/anything", endpoint, "id-only"), "topics");
