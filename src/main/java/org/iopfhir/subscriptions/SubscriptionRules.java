@@ -26,10 +26,11 @@ import org.iopfhir.privacy.auth.Role;
  * <ul>
  *   <li>Only topic-based subscriptions (R4 Backport IG: {@code meta.profile} {@code backport-subscription},
  *       {@code criteria} the canonical URL of one of this server's topics), over a rest-hook channel.</li>
- *   <li>Notifications name records, never carry them: {@code backport-payload-content} must be {@code id-only}
- *       or {@code empty}. A {@code full-resource} notification would hand 42 CFR Part 2 content to an endpoint
- *       outside every consent check; with {@code id-only} the subscriber fetches each record with its own token,
- *       and the disclosure rule decides as for any read.</li>
+ *   <li>Notifications name records, never carry them: {@code backport-payload-content} must be {@code id-only}.
+ *       A {@code full-resource} notification would hand 42 CFR Part 2 content to an endpoint outside every consent
+ *       check; with {@code id-only} the subscriber fetches each record with its own token, and the disclosure rule
+ *       decides as for any read. An {@code empty} notification names no record, so whether its owner may know of
+ *       the event could not be decided: it is refused too.</li>
  *   <li>The endpoint passes {@link EndpointPolicy}.</li>
  *   <li>The caller who writes a subscription is recorded as its owner (channel extension {@value #OWNER}, the
  *       caller's rights as {@link CallerContext#encode()}); a client cannot set it. Notifications name only
@@ -46,7 +47,7 @@ import org.iopfhir.privacy.auth.Role;
 public class SubscriptionRules {
 
     static final String OWNER = org.iopfhir.ig.ImplementationGuide.PROFILE_BASE + "subscription-owner";
-    static final Set<String> PAYLOADS = Set.of("id-only", "empty");
+    static final String ID_ONLY = "id-only";
     private static final Set<String> MIME_TYPES = Set.of("application/fhir+json", "application/fhir+xml",
             "application/json", "application/xml");
 
@@ -142,10 +143,11 @@ public class SubscriptionRules {
         Extension content = channel.getPayloadElement()
                 .getExtensionByUrl(SubscriptionConstants.SUBSCRIPTION_TOPIC_CHANNEL_PAYLOAD_CONTENT);
         String payload = content == null || content.getValue() == null ? null : content.getValue().primitiveValue();
-        if (payload == null || !PAYLOADS.contains(payload)) {
+        if (!ID_ONLY.equals(payload)) {
             throw refused("channel.payload needs the extension " + SubscriptionConstants.SUBSCRIPTION_TOPIC_CHANNEL_PAYLOAD_CONTENT
-                    + " with id-only or empty: notifications name records, the subscriber reads them with its own token"
-                    + " (full-resource would send 42 CFR Part 2 records past the consent check)");
+                    + " with id-only: notifications name records, the subscriber reads them with its own token"
+                    + " (full-resource would send 42 CFR Part 2 records past the consent check; empty would name no record,"
+                    + " so it could not be checked against what the subscriber may read)");
         }
         if (channel.getPayload() == null || !MIME_TYPES.contains(channel.getPayload())) {
             throw refused("channel.payload must be the notification's MIME type: application/fhir+json or application/fhir+xml");

@@ -3,6 +3,7 @@ package org.iopfhir.subscriptions;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.core.io.support.ResourcePatternResolver;
+import org.springframework.dao.DataIntegrityViolationException;
 
 /**
  * The server's subscription topics, as the R4 Backport IG represents a SubscriptionTopic in R4: a {@code Basic}
@@ -70,13 +72,25 @@ final class Topics implements SmartInitializingSingleton {
         return topics;
     }
 
+    /**
+     * Replicas starting together on an empty database may both create a topic under its id: the loser's insert
+     * fails, and the topic it meant to store is there; written again it is unchanged.
+     */
+    private void store(Basic topic) {
+        try {
+            daos.getResourceDao(Basic.class).update(topic.copy(), new SystemRequestDetails());
+        } catch (ResourceVersionConflictException | DataIntegrityViolationException concurrentCreate) {
+            daos.getResourceDao(Basic.class).update(topic.copy(), new SystemRequestDetails());
+        }
+    }
+
     @Override
     public void afterSingletonsInstantiated() {
         List<Basic> topics = read();
         if (topics.size() != ALL.size()) {
             throw new IllegalStateException("expected " + ALL.size() + " subscription topics, found " + topics.size());
         }
-        topics.forEach(topic -> daos.getResourceDao(Basic.class).update(topic, new SystemRequestDetails()));
+        topics.forEach(this::store);
         LOG.info("Subscription topics stored: {}", topics.size());
     }
 }

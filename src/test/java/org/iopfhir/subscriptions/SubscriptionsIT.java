@@ -405,6 +405,7 @@ class SubscriptionsIT extends SecuredServerTest {
         String endpoint = hookUrl("never");
         assertRefused(a, subscription(Topics.NO_SHOW, endpoint, "full-resource"), "full-resource");
         assertRefused(a, subscription(Topics.NO_SHOW, endpoint, null), "id-only");
+        assertRefused(a, subscription(Topics.NO_SHOW, endpoint, "empty"), "id-only");
         Subscription classic = subscription("Observation?code=http://loinc.org|1234-5", "Observation?", endpoint, "id-only");
         classic.getMeta().getProfile().clear();
         assertRefused(a, classic, "topic-based");
