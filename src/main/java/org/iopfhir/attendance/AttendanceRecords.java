@@ -90,7 +90,8 @@ public final class AttendanceRecords {
         return start == null || end == null ? 0 : Math.max(0, Duration.between(start, end).toMinutes());
     }
 
-    static ScheduledSession.Outcome outcome(Appointment.AppointmentStatus status) {
+    /** How the attendance review counts an appointment of this status: the one no-show rule. */
+    public static ScheduledSession.Outcome outcome(Appointment.AppointmentStatus status) {
         if (status == null) {
             return ScheduledSession.Outcome.PENDING;
         }

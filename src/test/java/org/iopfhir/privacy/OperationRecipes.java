@@ -237,6 +237,13 @@ final class OperationRecipes {
         });
         add(all, "export-poll-status", Set.of(), true, (type, ctx) -> List.of(Probe.untargeted("$export-poll-status",
                 Call.get("$export-poll-status?_jobId=00000000-0000-0000-0000-000000000000"))));
+        // Subscriptions Backport IG: a subscription's status, answered only to its owner (or the privacy officer).
+        add(all, "status", Set.of("Subscription"), false, (type, ctx) -> {
+            List<Probe> probes = perRecord(ctx, type, "$status", r -> Call.get(r.ref() + "/$status"));
+            probes.add(Probe.untargeted("Subscription/$status (no such subscription)",
+                    Call.get("Subscription/00000000-0000-0000-0000-000000000000/$status")));
+            return probes;
+        });
         add(all, "get-resource-counts", Set.of(), true, (type, ctx) -> List.of(
                 Probe.untargeted("$get-resource-counts", Call.get("$get-resource-counts"))));
         for (String admin : List.of("perform-reindexing-pass", "mark-all-resources-for-reindexing", "reindex-terminology")) {

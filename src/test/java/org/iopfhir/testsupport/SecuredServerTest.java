@@ -49,6 +49,8 @@ public abstract class SecuredServerTest {
         registry.add("iop.security.token-endpoint", () -> TestAuthorizationServer.shared().url() + "/token");
         registry.add("iop.security.authorization-endpoint", () -> TestAuthorizationServer.shared().url() + "/authorize");
         registry.add("iop.ig.load-examples", () -> "true");
+        // The subscription tests run their rest-hook receiver on this machine.
+        registry.add("iop.subscriptions.allow-loopback-endpoints", () -> "true");
     }
 
     private static synchronized String database() {

@@ -16,6 +16,7 @@ import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.QuestionnaireResponse;
+import org.hl7.fhir.r4.model.Subscription;
 import org.iopfhir.privacy.auth.SmartScope.Permission;
 
 /**
@@ -136,6 +137,12 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
             for (String name : List.of("$meta", "$meta-add", "$meta-delete")) {
                 rules.allow(name + " for the privacy officer").operation().named(name).atAnyLevel().andAllowAllResponses();
             }
+        }
+        if (canRead(caller, "Subscription")) {
+            // Subscriptions Backport IG: the subscription is read with the caller's request, so only its owner
+            // (or the privacy officer) gets an answer.
+            rules.allow("$status of a subscription").operation().named("$status")
+                    .onInstancesOfType(Subscription.class).andAllowAllResponses();
         }
         if (canRead(caller, "EpisodeOfCare")) {
             for (String name : List.of("$attendance", "$medical-necessity")) {
