@@ -33,7 +33,8 @@ import org.springframework.core.io.support.ResourcePatternResolver;
  * Messages go through the in-memory broker the storage configuration already runs. What this package adds: the
  * server's topics ({@link Topics}), the rules for subscriptions ({@link SubscriptionRules}), the disclosure check
  * on every notification ({@link NotificationDisclosure}), the topics computed by the attendance rules
- * ({@link ComputedTopics}) and {@code $status} ({@link StatusOperation}, {@link DeliveryLog}).
+ * ({@link ComputedTopics}), {@code $status} ({@link StatusOperation}, {@link DeliveryLog}) and the filter that keeps
+ * changes no topic concerns out of the pipeline ({@link RelevantChanges}).
  */
 @Configuration
 @Import({SubscriptionSubmitterConfig.class, SubscriptionProcessorConfig.class, SubscriptionTopicConfig.class})
@@ -77,7 +78,8 @@ public class SubscriptionsConfig {
         return new FhirEndpointFeature(
                 List.of(new StatusOperation(daos, subscriptionRegistry, log)),
                 List.of(),
-                List.of(new SubscriptionRules(topicRegistry, endpoints),
+                List.of(new RelevantChanges(fhirContext, subscriptionRegistry::size, topicRegistry::getAll),
+                        new SubscriptionRules(topicRegistry, endpoints),
                         new NotificationDisclosure(fhirContext, daos, policy, endpoints, log),
                         log,
                         new ComputedTopics(fhirContext, daos, dispatcher, filters, episodes, attendance)));

@@ -1,0 +1,54 @@
+package org.iopfhir.subscriptions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Basic;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.Subscription;
+import org.hl7.fhir.r5.model.SubscriptionTopic;
+import org.junit.jupiter.api.Test;
+
+class RelevantChangesTest {
+
+    private static final FhirContext R4 = FhirContext.forR4Cached();
+    private final AtomicInteger active = new AtomicInteger();
+    private final RelevantChanges filter = new RelevantChanges(R4, active::get, () -> List.of(
+            topic("Encounter"), topic("http://hl7.org/fhir/StructureDefinition/Observation")));
+
+    @Test
+    void nothingButSubscriptionsAndTopicsWhileNobodySubscribes() {
+        assertThat(relevant(new Encounter())).isFalse();
+        assertThat(relevant(new Observation())).isFalse();
+        assertThat(relevant(new Subscription())).isTrue();
+        assertThat(relevant(new Basic())).isTrue();
+    }
+
+    @Test
+    void onceSomeoneSubscribesTheTypesTopicsAreTriggeredBy() {
+        active.set(1);
+        assertThat(relevant(new Encounter())).isTrue();
+        assertThat(relevant(new Observation())).as("trigger named by its canonical URL").isTrue();
+        assertThat(relevant(new AuditEvent())).isFalse();
+        assertThat(relevant(new Provenance())).isFalse();
+        assertThat(relevant(new Subscription())).isTrue();
+    }
+
+    private boolean relevant(IBaseResource resource) {
+        resource.setId(resource.fhirType() + "/x/_history/1");
+        return filter.relevant(new ResourceModifiedMessage(R4, resource, ResourceModifiedMessage.OperationTypeEnum.CREATE));
+    }
+
+    private static SubscriptionTopic topic(String resource) {
+        SubscriptionTopic topic = new SubscriptionTopic();
+        topic.addResourceTrigger().setResource(resource);
+        return topic;
+    }
+}
