@@ -30,7 +30,7 @@ public final class SchemaMigration {
         try {
             HapiMigrator migrator = new HapiMigrator(MIGRATION_TABLE,
                     StatementTimeout.unbounded(dataSource, database), database.migratorDriver());
-            migrator.createMigrationTableIfRequired();
+            createMigrationTable(migrator);
             migrator.addTasks(new HapiFhirJpaMigrationTasks(Set.of()).getAllTasks(VersionEnum.values()));
             result = migrator.migrate();
         } finally {
@@ -38,5 +38,20 @@ public final class SchemaMigration {
         }
         log.info("Database schema ({}) is current: {} migration tasks ran in {} ms", database,
                 result.succeededTasks.size(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * The migrator's lock lives in its migration table, so creating that table is not covered by it: replicas
+     * starting together on an empty database both find no table and both create it, and the later CREATE fails.
+     * The table is there then, and asking again finds it; a second failure is a real one.
+     */
+    private static void createMigrationTable(HapiMigrator migrator) {
+        try {
+            migrator.createMigrationTableIfRequired();
+        } catch (RuntimeException createdMeanwhile) {
+            log.info("Creating the migration table failed ({}): checking whether another server created it",
+                    createdMeanwhile.getMessage());
+            migrator.createMigrationTableIfRequired();
+        }
     }
 }
