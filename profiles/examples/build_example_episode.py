@@ -1098,21 +1098,32 @@ def outreach(n, day):
     }
 
 
+# Urine drug screens the standard way (profile iop-drug-screen): LOINC test codes, SNOMED CT results. Sources are
+# cited in ValueSet iop-drug-screen-code (LOINC 65750-2 drugs-of-abuse cup, 58375-7 ethyl glucuronide screen) and
+# iop-drug-screen-result (SNOMED CT 10828004 Positive, 260385009 Negative, 419984006 Inconclusive).
+DRUGS_OF_ABUSE_SCREEN = coding(LOINC, "65750-2", "Drugs of abuse 5 panel - Urine by Screen method")
+ETG_SCREEN = coding(LOINC, "58375-7", "Ethyl glucuronide [Presence] in Urine by Screen method")
+POSITIVE = coding(SCT, "10828004", "Positive")
+NEGATIVE = coding(SCT, "260385009", "Negative")
+
+
 def drug_screen(k, day, encounter_id):
     collected = eastern(day, 9, 0)        # at check-in for Monday group
     return {
         "resourceType": "Observation",
         "id": "example-uds-%02d" % k,
+        "meta": meta("iop-drug-screen"),
         "text": narrative("Urine drug screen %s: negative." % day.isoformat()),
         "status": "final",
         "category": [concept(coding(THO + "observation-category", "laboratory", "Laboratory"))],
-        "code": concept(coding(CS + "iop-session-type", "drug-testing", "Drug testing"), text="Urine drug screen"),
+        "code": concept(DRUGS_OF_ABUSE_SCREEN, text="Urine drug screen"),
         "subject": ref(PATIENT),
         "encounter": ref("Encounter/" + encounter_id),
         "effectiveDateTime": iso(collected),
         "issued": iso(collected + timedelta(minutes=15)),
         "performer": [ref(COUNSELOR)],
-        "valueString": "Negative",
+        "valueCodeableConcept": concept(NEGATIVE),
+        "component": [{"code": concept(ETG_SCREEN), "valueCodeableConcept": concept(NEGATIVE)}],
         "note": [{"text": ("Admission screen. " if k == 1 else "")
                   + "Observed collection; point-of-care cup for common drugs of abuse plus ethyl glucuronide "
                     "(EtG) immunoassay, all negative."}],
@@ -1315,7 +1326,8 @@ def variant_lapse(resources):
     """Week 5: a lapse. Monday's screen is EtG-positive; the next day's physician review changes the plan
     (weekly relapse-prevention sessions). A clinical signal answered by the plan: continued stay holds."""
     screen = by_id(resources, "Observation", "example-uds-05")
-    screen["valueString"] = "Positive (EtG)"
+    screen["valueCodeableConcept"] = concept(POSITIVE)
+    screen["component"] = [{"code": concept(ETG_SCREEN), "valueCodeableConcept": concept(POSITIVE)}]
     screen["interpretation"] = [concept(coding(THO + "v3-ObservationInterpretation", "POS", "Positive"))]
     screen["text"] = narrative("Urine drug screen %s: positive for ethyl glucuronide (alcohol use)." % screen["effectiveDateTime"][:10])
     screen["note"] = [{"text": "Observed collection; EtG immunoassay positive. Patient reports drinking on Saturday."}]

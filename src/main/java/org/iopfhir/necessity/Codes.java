@@ -34,6 +34,15 @@ public final class Codes {
     public static final String PATIENT_CONSENT = "59284-0";
     public static final String IOP_LEVEL = "2.1";
     public static final String SAFETY_PLAN = "crisis-safety-plan";
+    /**
+     * Urine drug screens (LOINC; ValueSet iop-drug-screen-code, which cites the sources): the drugs-of-abuse cup and
+     * the ethyl glucuronide screen.
+     */
+    public static final List<String> DRUG_SCREENS = List.of("65750-2", "58375-7");
+    /** SNOMED CT qualifier value Positive (ValueSet iop-drug-screen-result, which cites the source). */
+    public static final String POSITIVE = "10828004";
+    /** The retired local code of a drug test (iop-session-type), still read so that no stored test is missed. */
+    public static final String RETIRED_DRUG_TEST = "drug-testing";
 
     private Codes() {
     }

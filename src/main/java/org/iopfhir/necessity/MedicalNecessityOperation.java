@@ -12,6 +12,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
@@ -30,6 +31,7 @@ import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.QuestionnaireResponse;
@@ -49,7 +51,8 @@ import org.iopfhir.necessity.criteria.CertificationCriterion;
  * {@code EpisodeOfCare/[id]/$medical-necessity}: the checklist's verdict with evidence under a
  * payer policy, as Parameters or as a reviewer's page; with {@code output=bundle} the Parameters also
  * carry the documentation package ({@code package}): a collection Bundle of the episode and every
- * resource the verdict relied on.
+ * resource the verdict relied on; with {@code output=cdex} (and {@code trackingId}, {@code attachTo}) they carry
+ * the same items as a Da Vinci CDex {@code $submit-attachment} input ({@code attachments}, {@link CdexAttachments}).
  * Reads through {@link EpisodeLoader} with the caller's request, so consent filtering decides what
  * evidence the package can hold; writes nothing.
  */
@@ -59,7 +62,7 @@ public class MedicalNecessityOperation {
     static final Set<Class<? extends Resource>> TYPES = Set.of(Encounter.class, Appointment.class, Communication.class,
             Condition.class, QuestionnaireResponse.class, Observation.class, CarePlan.class, Goal.class,
             DocumentReference.class, Consent.class, ServiceRequest.class, Coverage.class, ClaimResponse.class);
-    private static final List<String> OUTPUTS = List.of("parameters", "bundle");
+    private static final List<String> OUTPUTS = List.of("parameters", "bundle", "cdex");
 
     private final EpisodeLoader loader;
     private final ReviewContext context;
@@ -85,6 +88,8 @@ public class MedicalNecessityOperation {
             @OperationParam(name = "policy", max = 1) CodeType policy,
             @OperationParam(name = "output", max = 1) CodeType output,
             @OperationParam(name = "payer", max = 1) StringType payer,
+            @OperationParam(name = "trackingId", max = 1) StringType trackingId,
+            @OperationParam(name = "attachTo", max = 1) CodeType attachTo,
             RequestDetails request) {
         String policyId = policy == null || policy.isEmpty() ? properties.defaultPolicy() : policy.getValue();
         Policy chosen = properties.policies().get(policyId);
@@ -93,8 +98,9 @@ public class MedicalNecessityOperation {
         }
         String shape = output == null || output.isEmpty() ? "parameters" : output.getValue();
         if (!OUTPUTS.contains(shape)) {
-            throw new InvalidRequestException("unknown output '" + shape + "'; use parameters or bundle");
+            throw new InvalidRequestException("unknown output '" + shape + "'; use parameters, bundle or cdex");
         }
+        Optional<CdexAttachments.Submission> submission = CdexAttachments.submission(shape.equals("cdex"), trackingId, attachTo);
         String payerReference = payer(payer);
         EpisodeRecord loaded = loader.load(id, TYPES, request);
         LocalDate reviewDate = asOf != null && asOf.getValue() != null ? FhirDates.localDate(asOf) : defaultAsOf(loaded);
@@ -112,6 +118,9 @@ public class MedicalNecessityOperation {
         Parameters parameters = output(review, policyId, verdict, div);
         if (shape.equals("bundle")) {
             parameters.addParameter().setName("package").setResource(documentation(record, verdict, request.getFhirServerBase()));
+        }
+        if (submission.isPresent()) {
+            parameters.addParameter().setName("attachments").setResource(attachments(submission.get(), review, verdict, request));
         }
         return parameters;
     }
@@ -198,12 +207,40 @@ public class MedicalNecessityOperation {
      * type nested in the other's place).
      */
     static Bundle documentation(EpisodeRecord record, Verdict verdict, String base) {
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION).setTimestamp(new Date());
+        List<Map.Entry<String, Resource>> entries = new ArrayList<>(items(record, verdict).entrySet());
+        entries.forEach(e -> bundle.addEntry().setFullUrl(base + "/" + e.getKey()).setResource(e.getValue()));
+        return bundle;
+    }
+
+    /**
+     * The same items as the documentation package, as the input of CDex's $submit-attachment; the program's
+     * organization and the payer are read with the caller's rights like everything else.
+     */
+    private Parameters attachments(CdexAttachments.Submission submission, Review review, Verdict verdict,
+            RequestDetails request) {
+        EpisodeRecord record = review.record();
+        List<String> organizations = new ArrayList<>();
+        String program = record.episode().getManagingOrganization().getReferenceElement().getIdPart();
+        if (program != null) {
+            organizations.add(program);
+        }
+        if (review.payer() != null) {
+            organizations.add(new IdType(review.payer()).getIdPart());
+        }
+        List<Organization> read = loader.withReferenced(record, Organization.class, organizations, request).all(Organization.class);
+        Organization payer = read.stream().filter(o -> review.payer() != null
+                && ("Organization/" + o.getIdElement().getIdPart()).equals(review.payer())).findFirst().orElse(null);
+        List<Organization> programs = read.stream().filter(o -> o.getIdElement().getIdPart().equals(program)).toList();
+        return CdexAttachments.parameters(submission, review, items(record, verdict), payer, programs,
+                record.all(Practitioner.class));
+    }
+
+    /** The episode, then each evidence resource once, by reference. */
+    static Map<String, Resource> items(EpisodeRecord record, Verdict verdict) {
         Map<String, Resource> evidence = new LinkedHashMap<>();
         evidence.put(record.episodeReference(), record.episode());
         verdict.results().forEach(r -> r.finding().evidence().forEach(e -> evidence.putIfAbsent(AttendanceRecords.reference(e), e)));
-        Bundle bundle = new Bundle().setType(Bundle.BundleType.COLLECTION).setTimestamp(new Date());
-        List<Map.Entry<String, Resource>> entries = new ArrayList<>(evidence.entrySet());
-        entries.forEach(e -> bundle.addEntry().setFullUrl(base + "/" + e.getKey()).setResource(e.getValue()));
-        return bundle;
+        return evidence;
     }
 }

@@ -15,6 +15,7 @@ import org.iopfhir.privacy.audit.RestAuditInterceptor;
 import org.iopfhir.privacy.auth.BulkExportFileAccess;
 import org.iopfhir.privacy.auth.BulkExportRequester;
 import org.iopfhir.privacy.auth.CapabilitySecurityInterceptor;
+import org.iopfhir.privacy.auth.EncounterLaunchContext;
 import org.iopfhir.privacy.auth.PatientSearchNarrowing;
 import org.iopfhir.privacy.auth.SmartAuthorizationInterceptor;
 import org.iopfhir.privacy.part2.BulkExportConsentInterceptor;
@@ -26,6 +27,7 @@ import org.iopfhir.server.FhirEndpointFeature;
 import java.time.Clock;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Encounter;
 import org.iopfhir.ig.ImplementationGuide;
 import org.iopfhir.privacy.audit.AuditEnabled;
 import org.iopfhir.privacy.audit.AuditEventFactory;
@@ -65,7 +67,7 @@ public class PrivacyConfig {
      * record's owner, then - when tokens are checked - the write check; AuditEvents are guarded and kept apart
      * from clinical data always.
      * Bulk exports run as batch jobs on the storage layer: each resource is checked for the export's requester.
-     * On the REST server, in order: SMART scopes and roles, bulk exports tied to their requester (status and
+     * On the REST server, in order: SMART scopes and roles, the encounter launch context held to its patient, bulk exports tied to their requester (status and
      * files), patient search narrowing, the request guard,
      * 42 CFR Part 2 consent on what is loaded and returned, the redisclosure notice on what payers receive
      * (only when tokens are checked); the CapabilityStatement's security; the audit trail.
@@ -73,7 +75,7 @@ public class PrivacyConfig {
     @Bean
     FhirEndpointFeature privacyFeature(FhirContext fhirContext, ImplementationGuide guide, SecurityMode mode,
             SecurityProperties properties, PatientRecords records, AuditRecorder auditRecorder,
-            AuditTrailSeparation auditTrailSeparation, IJobCoordinator jobs) {
+            AuditTrailSeparation auditTrailSeparation, IJobCoordinator jobs, DaoRegistry daos) {
         DisclosurePolicy policy = new DisclosurePolicy(records, Clock.systemUTC());
         List<Object> storage = new ArrayList<>();
         if (properties.part2Labelling()) {
@@ -87,6 +89,7 @@ public class PrivacyConfig {
             storage.add(new WriteAccessInterceptor(policy, records));
             storage.add(new BulkExportConsentInterceptor(policy));
             server.add(new SmartAuthorizationInterceptor());
+            server.add(new EncounterLaunchContext(daos.getResourceDao(Encounter.class)));
             server.add(new BulkExportRequester(jobs));
             server.add(new BulkExportFileAccess(fhirContext));
             server.add(new PatientSearchNarrowing());

@@ -156,7 +156,17 @@ class ImplementationGuideTest {
                                             new org.hl7.fhir.r4.model.Coding(LEVELS, "3.1", null))));
                         }, "iop-loc-1"),
                 broken("Part 2 consent names its recipient", "Consent/example-consent", Consent.class,
-                        c -> c.getProvision().getActorFirstRep().getRole().getCodingFirstRep().setCode("AUT"), "iop-cons-2"));
+                        c -> c.getProvision().getActorFirstRep().getRole().getCodingFirstRep().setCode("AUT"), "iop-cons-2"),
+                broken("a drug screen is coded with LOINC, not the retired local code", "Observation/example-uds-01",
+                        Observation.class, o -> o.getCode().getCodingFirstRep()
+                                .setSystem("http://iop-fhir.org/fhir/CodeSystem/iop-session-type").setCode("drug-testing"),
+                        "iop-uds-1"),
+                broken("a drug screen's result is coded, not a string", "Observation/example-uds-01",
+                        Observation.class, o -> o.setValue(new org.hl7.fhir.r4.model.StringType("Negative")),
+                        "allows for the type CodeableConcept"),
+                broken("a drug screen's result is SNOMED CT Positive, Negative or Inconclusive", "Observation/example-uds-01",
+                        Observation.class, o -> o.getValueCodeableConcept().getCodingFirstRep().setCode("52101004"),
+                        "iop-drug-screen-result"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -99,6 +99,61 @@ class MedicalNecessityIT extends ExampleEpisodeServerTest {
     }
 
     @Test
+    void theSameItemsComeAsACdexSubmitAttachmentInputWhoseAnswerIsOtherwiseUnchanged() {
+        Parameters plain = necessity(new Parameters());
+        Parameters cdex = necessity(new Parameters().addParameter("output", new CodeType("cdex"))
+                .addParameter("trackingId", new StringType("http://payer.example/tcn|PA-2026-0042"))
+                .addParameter("attachTo", new CodeType("preauthorization")));
+        Bundle bundle = (Bundle) necessity(new Parameters().addParameter("output", new CodeType("bundle")))
+                .getParameter("package").getResource();
+
+        // the verdict is the one the default output gives, and the package is not repeated
+        List<String> expected = new java.util.ArrayList<>(plain.getParameter().stream()
+                .map(Parameters.ParametersParameterComponent::getName).toList());
+        expected.add("attachments");
+        assertThat(cdex.getParameter()).extracting(Parameters.ParametersParameterComponent::getName).containsExactlyElementsOf(expected);
+        assertThat(cdex.getParameterValue("outcome").primitiveValue()).isEqualTo(plain.getParameterValue("outcome").primitiveValue());
+        Parameters attachments = (Parameters) cdex.getParameter("attachments").getResource();
+        assertThat(attachments.getParameter().stream().map(Parameters.ParametersParameterComponent::getName).distinct())
+                .containsExactly("TrackingId", "AttachTo", "PayerId", "OrganizationId", "ProviderId", "MemberId", "ServiceDate",
+                        "Attachment");
+        // the certifying physician's NPI
+        assertThat(((org.hl7.fhir.r4.model.Identifier) attachments.getParameterValue("ProviderId")).getValue()).isEqualTo("9941339202");
+        assertThat(((org.hl7.fhir.r4.model.Identifier) attachments.getParameterValue("TrackingId")).getValue()).isEqualTo("PA-2026-0042");
+        assertThat(attachments.getParameterValue("AttachTo").primitiveValue()).isEqualTo("preauthorization");
+        assertThat(((org.hl7.fhir.r4.model.Identifier) attachments.getParameterValue("PayerId")).getValue()).isEqualTo("BVHP-01");
+        assertThat(((org.hl7.fhir.r4.model.Identifier) attachments.getParameterValue("OrganizationId")).getValue()).isEqualTo("9941339100");
+        assertThat(((org.hl7.fhir.r4.model.Identifier) attachments.getParameterValue("MemberId")).getValue()).isEqualTo("BVH-55501234");
+        List<String> attached = attachments.getParameters("Attachment").stream().map(a -> {
+            assertThat(a.getPart()).extracting(Parameters.ParametersParameterComponent::getName).containsExactly("Code", "Content");
+            assertThat(((org.hl7.fhir.r4.model.CodeableConcept) a.getPart().get(0).getValue()).getCodingFirstRep().getSystem())
+                    .isEqualTo("http://loinc.org");
+            org.hl7.fhir.r4.model.Resource content = a.getPart().get(1).getResource();
+            return content.fhirType() + "/" + content.getIdElement().getIdPart();
+        }).toList();
+        assertThat(attached).containsExactlyElementsOf(bundle.getEntry().stream()
+                .map(e -> e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart()).toList());
+    }
+
+    @Test
+    void aCdexRequestWithoutItsTrackingDataIsRefused() {
+        Parameters cdex = new Parameters().addParameter("output", new CodeType("cdex"));
+        assertRefused(cdex.copy().addParameter("attachTo", new CodeType("claim")), InvalidRequestException.class,
+                "output=cdex needs trackingId");
+        assertRefused(cdex.copy().addParameter("attachTo", new CodeType("claims"))
+                .addParameter("trackingId", new StringType("urn:tcn|1")), InvalidRequestException.class,
+                "attachTo must be claim or preauthorization");
+        assertRefused(cdex.copy().addParameter("attachTo", new CodeType("claim"))
+                .addParameter("trackingId", new StringType("1234")), InvalidRequestException.class, "trackingId must be system|value");
+        assertRefused(new Parameters().addParameter("trackingId", new StringType("urn:tcn|1")), InvalidRequestException.class,
+                "output=cdex only");
+        HttpResponse<String> raw = RawHttp.get(baseUrl() + "/EpisodeOfCare/example-episode/$medical-necessity?output=cdex",
+                "application/fhir+json");
+        assertThat(raw.statusCode()).isEqualTo(400);
+        assertThat(raw.body()).contains("OperationOutcome", "trackingId");
+    }
+
+    @Test
     void asOfADateThePackageHoldsNothingDocumentedLater() {
         Bundle bundle = (Bundle) client().operation().onInstance(EPISODE).named("$medical-necessity")
                 .withParameters(new Parameters().addParameter("output", new CodeType("bundle"))

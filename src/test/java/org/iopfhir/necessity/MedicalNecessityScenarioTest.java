@@ -372,9 +372,41 @@ class MedicalNecessityScenarioTest {
         });
     }
 
+    /** The lab's edit for a positive screen: the SNOMED CT result Positive on the cup and on its EtG analyte. */
     static ExampleReview positive(ExampleReview review, String test) {
-        return review.change("Observation/example-uds-" + test, Observation.class, o -> o.setValue(new StringType("Positive (EtG)"))
-                .addInterpretation(new CodeableConcept(new Coding(Codes.INTERPRETATION, "POS", null))));
+        return review.change("Observation/example-uds-" + test, Observation.class, o -> {
+            o.getValueCodeableConcept().getCodingFirstRep().setCode(Codes.POSITIVE).setDisplay("Positive");
+            o.getComponentFirstRep().getValueCodeableConcept().getCodingFirstRep().setCode(Codes.POSITIVE).setDisplay("Positive");
+        });
+    }
+
+    @Test
+    void onlyAPositiveResultIsASignal() {
+        for (String result : List.of("260385009", "419984006")) {   // Negative, Inconclusive
+            ExampleReview review = new ExampleReview().change("Observation/example-uds-07", Observation.class,
+                    o -> o.getComponentFirstRep().getValueCodeableConcept().getCodingFirstRep().setCode(result));
+            assertThat(review.verdict(COMMERCIAL).finding("continued-stay").status()).as(result).isEqualTo(Status.MET);
+        }
+        ExampleReview analyteOnly = new ExampleReview().change("Observation/example-uds-07", Observation.class,
+                o -> o.getComponentFirstRep().getValueCodeableConcept().getCodingFirstRep().setCode(Codes.POSITIVE));
+        assertThat(analyteOnly.verdict(COMMERCIAL).finding("continued-stay").detail()).contains("example-uds-07");
+    }
+
+    @Test
+    void aScreenInTheRetiredLocalCodingStillCountsIsReadAndIsNamedForRecoding() {
+        ExampleReview review = new ExampleReview().change("Observation/example-uds-07", Observation.class, o -> o
+                .setCode(new CodeableConcept(new Coding(Codes.SESSION_TYPE, Codes.RETIRED_DRUG_TEST, null)))
+                .setValue(new StringType("Positive (EtG)")).getComponent().clear());
+        Verdict verdict = review.verdict(COMMERCIAL);
+
+        assertThat(verdict.finding("drug-testing").status()).isEqualTo(Status.MET);
+        assertThat(verdict.finding("drug-testing").detail()).contains("12 drug tests", "1 positive",
+                "1 coded with the retired local code", "recode as LOINC 65750-2");
+        assertThat(verdict.finding("continued-stay").detail()).contains("example-uds-07");
+
+        ExampleReview unrelated = new ExampleReview().change("Observation/example-uds-07", Observation.class, o -> o
+                .setCode(new CodeableConcept(new Coding(Codes.LOINC, "5645-7", null))));   // urine ethanol, not a screen of ours
+        assertThat(unrelated.verdict(COMMERCIAL).finding("drug-testing").detail()).contains("11 drug tests");
     }
 
     private static Observation rerating(ExampleReview review, String day, String level) {

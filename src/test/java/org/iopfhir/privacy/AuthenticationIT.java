@@ -118,4 +118,38 @@ class AuthenticationIT extends SecuredServerTest {
 
         assertThat(response.status()).isEqualTo(403);
     }
+
+    @Test
+    void anEncounterLaunchContextIsHonouredOnlyForAnEncounterOfTheTokensPatient() {
+        String inContext = TestTokens.token().role("patient").scope("patient/*.rs").patient("example-patient")
+                .encounter("example-enc-g01").sign();
+        assertThat(get("/fhir/Patient/example-patient", inContext).status()).isEqualTo(200);
+        assertThat(get("/fhir/Encounter/example-enc-g01", inContext).status()).isEqualTo(200);
+
+        Stream.of(
+                Arguments.of("another patient's encounter", TestTokens.token().role("patient").scope("patient/*.rs")
+                        .patient("mx-active-p1").encounter("example-enc-g01").sign(), "is not an encounter of its patient"),
+                Arguments.of("an encounter that does not exist", TestTokens.token().role("patient").scope("patient/*.rs")
+                        .patient("example-patient").encounter("no-such-encounter").sign(), "does not exist"),
+                Arguments.of("an encounter without its patient", TestTokens.token().role("clinician").scope(CLINICIAN_SCOPES)
+                        .purpose("TREAT").encounter("example-enc-g01").sign(), "without the patient"))
+                .forEach(refused -> {
+                    String token = (String) refused.get()[1];
+                    Response search = get("/fhir/Observation?_count=1", token);
+                    assertThat(search.status()).as((String) refused.get()[0]).isEqualTo(403);
+                    assertThat(search.resource()).isInstanceOf(OperationOutcome.class);
+                    assertThat(search.body()).contains((String) refused.get()[2]);
+                    // A read answers 403 with the reason, or 404 like a missing record when the token could not
+                    // read the record anyway (one answer for "missing" and "not yours"); never the record.
+                    for (String path : java.util.List.of("/fhir/Patient/example-patient", "/fhir/Encounter/example-enc-g01")) {
+                        Response read = get(path, token);
+                        assertThat(read.status()).as(refused.get()[0] + ": " + path).isIn(403, 404);
+                        assertThat(read.resource()).isInstanceOf(OperationOutcome.class);
+                    }
+                });
+        Response ownPatientWrongEncounter = get("/fhir/Patient/example-patient", TestTokens.token().role("patient")
+                .scope("patient/*.rs").patient("example-patient").encounter("no-such-encounter").sign());
+        assertThat(ownPatientWrongEncounter.status()).isEqualTo(403);
+        assertThat(ownPatientWrongEncounter.body()).contains("does not exist");
+    }
 }

@@ -144,9 +144,11 @@ final class OperationRecipes {
             return probes;
         });
         add(all, "medical-necessity", Set.of("EpisodeOfCare"), false, (type, ctx) -> {
-            // output=bundle returns what the default Parameters output does, and the evidence itself.
+            // output=bundle and output=cdex return what the default Parameters output does, and the evidence itself.
             List<Probe> probes = perRecord(ctx, type, "$medical-necessity?output=bundle",
                     r -> Call.get(r.ref() + "/$medical-necessity?output=bundle"));
+            probes.addAll(perRecord(ctx, type, "$medical-necessity?output=cdex",
+                    r -> Call.get(r.ref() + "/$medical-necessity?output=cdex&attachTo=claim&trackingId=urn:example:tcn%7C1")));
             probes.addAll(perRecord(ctx, type, "$medical-necessity?_format=html",
                     r -> Call.get(r.ref() + "/$medical-necessity?_format=html")));
             probes.addAll(perRecord(ctx, type, "$medical-necessity (page for a browser)",

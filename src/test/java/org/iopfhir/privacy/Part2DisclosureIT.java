@@ -77,6 +77,34 @@ class Part2DisclosureIT extends SecuredServerTest {
     }
 
     @Test
+    void theCdexAttachmentsForAPayerHoldExactlyWhatItsPackageHolds() {
+        String bundle = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"output\",\"valueCode\":\"bundle\"}]}";
+        String cdex = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"output\",\"valueCode\":\"cdex\"},"
+                + "{\"name\":\"trackingId\",\"valueString\":\"urn:example:tcn|77\"},{\"name\":\"attachTo\",\"valueCode\":\"claim\"}]}";
+        String path = "/EpisodeOfCare/example-episode/$medical-necessity";
+        for (String token : List.of(payer(EXAMPLE_PAYER, "HPAYMT"), clinician())) {
+            Bundle documentation = (Bundle) ((org.hl7.fhir.r4.model.Parameters) post(path, token, bundle).resource())
+                    .getParameter("package").getResource();
+            Response response = post(path, token, cdex);
+            assertThat(response.status()).isEqualTo(200);
+            org.hl7.fhir.r4.model.Parameters attachments = (org.hl7.fhir.r4.model.Parameters)
+                    ((org.hl7.fhir.r4.model.Parameters) response.resource()).getParameter("attachments").getResource();
+            List<org.hl7.fhir.r4.model.Resource> contents = attachments.getParameters("Attachment").stream()
+                    .map(a -> a.getPart().stream().filter(p -> p.getName().equals("Content")).findFirst().orElseThrow().getResource())
+                    .toList();
+            assertThat(contents).extracting(r -> r.fhirType() + "/" + r.getIdElement().getIdPart())
+                    .containsExactlyElementsOf(documentation.getEntry().stream()
+                            .map(e -> e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart()).toList());
+            assertThat(contents).noneMatch(r -> r.getMeta().getSecurity().stream().anyMatch(label -> "PSYTHPN".equals(label.getCode())));
+        }
+        for (String refused : List.of(payer(MatrixData.PAYER, "HPAYMT"), payer(EXAMPLE_PAYER, "TREAT"))) {
+            Response response = post(path, refused, cdex);
+            assertThat(response.status()).isIn(403, 404);
+            assertThat(response.body()).doesNotContain("\"Attachment\"", "\"criterion\"");
+        }
+    }
+
+    @Test
     void aTransactionThatBothReadsAndWritesIsRefusedBeforeAnythingIsStored() {
         String mixed = """
                 {"resourceType":"Bundle","type":"transaction","entry":[

@@ -21,7 +21,7 @@ class WriteProvenanceTest {
     private static final Instant NOW = Instant.parse("2026-03-02T10:15:00Z");
     private static final CallerContext CLINICIAN = new CallerContext("ehr-app", "https://ehr.example.org/fhir/Practitioner/p-7",
             Set.of(Role.CLINICIAN), List.of(SmartScope.parse("user/*.cruds").orElseThrow()), Optional.empty(),
-            Optional.of("TREAT"), Optional.of("Organization/program-a"));
+            Optional.empty(), Optional.of("TREAT"), Optional.of("Organization/program-a"));
 
     @Test
     void usCoreShapeTheRecordFirstThenItsPatient() {

@@ -118,6 +118,10 @@ class OperationDefinitionContractIT extends ExampleEpisodeServerTest {
                         .withParameter(Parameters.class, "payer", new org.hl7.fhir.r4.model.StringType("Organization/example-payer"))
                         .andParameter("output", new CodeType("bundle")).useHttpGet().execute(),
                 client().operation().onInstance(new IdType("EpisodeOfCare/example-episode")).named("$medical-necessity")
+                        .withParameter(Parameters.class, "output", new CodeType("cdex"))
+                        .andParameter("trackingId", new org.hl7.fhir.r4.model.StringType("urn:example:tcn|42"))
+                        .andParameter("attachTo", new CodeType("claim")).useHttpGet().execute(),
+                client().operation().onInstance(new IdType("EpisodeOfCare/example-episode")).named("$medical-necessity")
                         .withParameter(Parameters.class, "policy", new CodeType("medicare-2024")).useHttpGet().execute()));
         QuestionnaireResponse intake = client().read().resource(QuestionnaireResponse.class).withId("example-intake").execute();
         Parameters inline = new Parameters();

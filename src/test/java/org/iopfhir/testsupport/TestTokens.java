@@ -102,6 +102,12 @@ public final class TestTokens {
             return this;
         }
 
+        /** The SMART {@code encounter} launch context. */
+        public Token encounter(String encounterId) {
+            claims.put("encounter", encounterId);
+            return this;
+        }
+
         public Token client(String clientId) {
             claims.put("client_id", clientId);
             return this;

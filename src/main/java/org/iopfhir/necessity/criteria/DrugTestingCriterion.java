@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import org.hl7.fhir.r4.model.Observation;
 import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.necessity.Codes;
@@ -18,7 +19,10 @@ import org.iopfhir.necessity.Review;
  * (a baseline, then as clinically indicated; no standing orders), so a program's own cadence - a test
  * near admission and no longer gap between tests than the policy's - is reported as quality. Results
  * are clinical signals read by continued stay. SUD episodes only (the Part 2 SUD rule). Tests are
- * Observations coded {@code iop-session-type#drug-testing}.
+ * Observations coded the standard way (profile {@code iop-drug-screen}): a LOINC urine drug screen with its
+ * result as a SNOMED CT qualifier value. Tests recorded before that, coded {@code iop-session-type#drug-testing}
+ * with a {@code valueString}, are still counted and read (so that no stored test is missed) and the finding names
+ * how many there are, to be recoded.
  */
 public class DrugTestingCriterion implements Criterion {
 
@@ -47,26 +51,46 @@ public class DrugTestingCriterion implements Criterion {
         int interval = review.policy().drugTestIntervalDays();
         return Intervals.firstGap(review.admission(), review.lastDay(), dates, interval)
                 .map(gap -> Finding.notMet("no drug test from " + gap.from() + " to " + gap.to() + " (" + gap.days()
-                        + " days; at most " + interval + ")", tests))
+                        + " days; at most " + interval + ")" + retired(tests), tests))
                 .orElseGet(() -> Finding.met(tests.size() + " drug tests, the first at admission, none more than " + interval
-                        + " days apart; " + tests.stream().filter(DrugTestingCriterion::positive).count() + " positive", tests));
+                        + " days apart; " + tests.stream().filter(DrugTestingCriterion::positive).count() + " positive"
+                        + retired(tests), tests));
+    }
+
+    private static String retired(List<Observation> tests) {
+        long count = tests.stream().filter(DrugTestingCriterion::retiredCoding).count();
+        return count == 0 ? "" : " (" + count + " coded with the retired local code " + Codes.SESSION_TYPE + "#"
+                + Codes.RETIRED_DRUG_TEST + ": recode as LOINC " + Codes.DRUG_SCREENS.get(0) + " with a SNOMED CT result)";
+    }
+
+    private static boolean retiredCoding(Observation o) {
+        return !Codes.hasAnyOf(o.getCode(), Codes.LOINC, Codes.DRUG_SCREENS)
+                && Codes.has(o.getCode(), Codes.SESSION_TYPE, Codes.RETIRED_DRUG_TEST);
     }
 
     /** Final drug tests documented by the review date, oldest first. */
     static List<Observation> tests(Review review) {
         return review.all(Observation.class).stream()
-                .filter(o -> Codes.has(o.getCode(), Codes.SESSION_TYPE, "drug-testing") && o.hasEffectiveDateTimeType())
+                .filter(o -> (Codes.hasAnyOf(o.getCode(), Codes.LOINC, Codes.DRUG_SCREENS) || retiredCoding(o))
+                        && o.hasEffectiveDateTimeType())
                 .filter(o -> o.getStatus() == Observation.ObservationStatus.FINAL || o.getStatus() == Observation.ObservationStatus.AMENDED)
                 .sorted(Comparator.comparing(o -> o.getEffectiveDateTimeType().getValue())).toList();
     }
 
-    /** A positive result: interpretation POS/A/H/DET, or a value that says so. */
+    /**
+     * A positive result: the value or any analyte's value is SNOMED CT Positive, or the interpretation is
+     * POS/A/H/DET; a test in the retired local coding also when its {@code valueString} says so.
+     */
     static boolean positive(Observation test) {
         if (test.getInterpretation().stream().anyMatch(i -> Codes.hasAnyOf(i, Codes.INTERPRETATION, List.of("POS", "A", "H", "DET")))) {
             return true;
         }
-        String value = test.hasValueStringType() ? test.getValueStringType().getValue()
-                : test.hasValueCodeableConcept() ? test.getValueCodeableConcept().getText() : null;
-        return value != null && value.toLowerCase(java.util.Locale.ROOT).startsWith("positive");
+        if (test.hasValueCodeableConcept() && Codes.has(test.getValueCodeableConcept(), Codes.SNOMED, Codes.POSITIVE)
+                || test.getComponent().stream().anyMatch(c -> c.hasValueCodeableConcept()
+                        && Codes.has(c.getValueCodeableConcept(), Codes.SNOMED, Codes.POSITIVE))) {
+            return true;
+        }
+        return retiredCoding(test) && test.hasValueStringType() && test.getValueStringType().getValue() != null
+                && test.getValueStringType().getValue().toLowerCase(Locale.ROOT).startsWith("positive");
     }
 }

@@ -25,7 +25,8 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
  *
  * <p>Claims: {@code scope} (space-separated) or {@code scp} (list) - SMART scopes;
  * {@code iop_role} (string or list) - {@link Role}; {@code patient} - the patient id of a
- * patient-context launch; {@code purpose_of_use} - a v3-ActReason code (TREAT, HPAYMT, COVAUTH,
+ * patient-context launch; {@code encounter} - the encounter id of an encounter-context launch (SMART App
+ * Launch 2.0 launch context, checked against the patient by {@link EncounterLaunchContext}); {@code purpose_of_use} - a v3-ActReason code (TREAT, HPAYMT, COVAUTH,
  * HOPERAT, ETREAT/BTG); {@code organization} - the caller's organization as {@code Organization/id}
  * (the program for staff, the health plan for payers); {@code client_id} or {@code azp} - the
  * client; {@code fhirUser} or {@code sub} - the user.
@@ -36,6 +37,7 @@ public record CallerContext(
         Set<Role> roles,
         List<SmartScope> scopes,
         Optional<String> patientId,
+        Optional<String> encounterId,
         Optional<String> purposeOfUse,
         Optional<String> organization) {
 
@@ -45,7 +47,7 @@ public record CallerContext(
 
     /** The caller of a server running with security off. */
     public static final CallerContext ANONYMOUS = new CallerContext("anonymous", "anonymous", Set.of(), List.of(),
-            Optional.empty(), Optional.empty(), Optional.empty());
+            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
 
     public static CallerContext fromToken(Jwt jwt) {
         Set<Role> roles = EnumSet.noneOf(Role.class);
@@ -57,6 +59,7 @@ public record CallerContext(
                 firstNonBlank(jwt.getClaimAsString("fhirUser"), jwt.getSubject(), "unknown-user"),
                 Set.copyOf(roles), scopes,
                 Optional.ofNullable(jwt.getClaimAsString("patient")).filter(s -> !s.isBlank()),
+                Optional.ofNullable(jwt.getClaimAsString("encounter")).filter(s -> !s.isBlank()),
                 strings(jwt.getClaim("purpose_of_use")).findFirst(),
                 Optional.ofNullable(jwt.getClaimAsString("organization")).filter(s -> !s.isBlank()));
     }
@@ -84,7 +87,7 @@ public record CallerContext(
     /**
      * The caller as one line of text, to carry its rights into work the server does later on its behalf
      * (a bulk export job) and to recognize the same caller again (the export's status and files): client,
-     * user, roles, scopes, patient, purpose of use and organization, URL-encoded. Equal callers give equal
+     * user, roles, scopes, patient, encounter, purpose of use and organization, URL-encoded. Equal callers give equal
      * text; {@link #decode} gives this caller back.
      */
     public String encode() {
@@ -94,6 +97,7 @@ public record CallerContext(
         fields.put("role", roles.stream().sorted().map(Role::claimValue).collect(Collectors.joining(" ")));
         fields.put("scope", scopes.stream().map(SmartScope::text).collect(Collectors.joining(" ")));
         patientId.ifPresent(p -> fields.put("patient", p));
+        encounterId.ifPresent(e -> fields.put("encounter", e));
         purposeOfUse.ifPresent(p -> fields.put("purpose", p));
         organization.ifPresent(o -> fields.put("organization", o));
         return fields.entrySet().stream()
@@ -121,7 +125,8 @@ public record CallerContext(
         strings(fields.get("role")).forEach(v -> Role.fromClaim(v).ifPresent(roles::add));
         List<SmartScope> scopes = strings(fields.get("scope")).map(SmartScope::parse).flatMap(Optional::stream).toList();
         return Optional.of(new CallerContext(fields.get("client"), fields.get("user"), Set.copyOf(roles), scopes,
-                Optional.ofNullable(fields.get("patient")), Optional.ofNullable(fields.get("purpose")),
+                Optional.ofNullable(fields.get("patient")), Optional.ofNullable(fields.get("encounter")),
+                Optional.ofNullable(fields.get("purpose")),
                 Optional.ofNullable(fields.get("organization"))));
     }
 

@@ -14,7 +14,7 @@ class CallerContextTest {
 
     private static final CallerContext PAYER = new CallerContext("payer-app", "reviewer&1=x", Set.of(Role.PAYER),
             List.of(SmartScope.parse("user/*.rs").orElseThrow(), SmartScope.parse("user/Observation.read").orElseThrow()),
-            Optional.empty(), Optional.of("HPAYMT"), Optional.of("Organization/payer c"));
+            Optional.empty(), Optional.empty(), Optional.of("HPAYMT"), Optional.of("Organization/payer c"));
 
     @Test
     void aCallerSurvivesTheRoundTripWithItsRights() {
@@ -28,17 +28,30 @@ class CallerContextTest {
     @Test
     void aPatientContextSurvivesTheRoundTrip() {
         CallerContext patient = new CallerContext("app", "Patient/p1", Set.of(Role.PATIENT),
-                List.of(SmartScope.parse("patient/*.rs").orElseThrow()), Optional.of("p1"), Optional.empty(), Optional.empty());
+                List.of(SmartScope.parse("patient/*.rs").orElseThrow()), Optional.of("p1"), Optional.empty(), Optional.empty(),
+                Optional.empty());
 
         assertThat(CallerContext.decode(patient.encode())).contains(patient);
     }
 
     @Test
+    void anEncounterContextSurvivesTheRoundTripAndMakesAnotherCaller() {
+        CallerContext inEncounter = new CallerContext("app", "Practitioner/d1", Set.of(Role.CLINICIAN),
+                List.of(SmartScope.parse("patient/*.rs").orElseThrow()), Optional.of("p1"), Optional.of("e 7"), Optional.of("TREAT"),
+                Optional.empty());
+        CallerContext sameWithout = new CallerContext("app", "Practitioner/d1", Set.of(Role.CLINICIAN), inEncounter.scopes(),
+                Optional.of("p1"), Optional.empty(), Optional.of("TREAT"), Optional.empty());
+
+        assertThat(CallerContext.decode(inEncounter.encode())).contains(inEncounter);
+        assertThat(inEncounter.encode()).isNotEqualTo(sameWithout.encode());
+    }
+
+    @Test
     void anotherPurposeOrOrganizationIsAnotherCaller() {
         CallerContext otherPurpose = new CallerContext(PAYER.clientId(), PAYER.user(), PAYER.roles(), PAYER.scopes(),
-                PAYER.patientId(), Optional.of("COVAUTH"), PAYER.organization());
+                PAYER.patientId(), PAYER.encounterId(), Optional.of("COVAUTH"), PAYER.organization());
         CallerContext otherPayer = new CallerContext(PAYER.clientId(), PAYER.user(), PAYER.roles(), PAYER.scopes(),
-                PAYER.patientId(), PAYER.purposeOfUse(), Optional.of("Organization/payer-d"));
+                PAYER.patientId(), PAYER.encounterId(), PAYER.purposeOfUse(), Optional.of("Organization/payer-d"));
 
         assertThat(otherPurpose.encode()).isNotEqualTo(PAYER.encode());
         assertThat(otherPayer.encode()).isNotEqualTo(PAYER.encode());

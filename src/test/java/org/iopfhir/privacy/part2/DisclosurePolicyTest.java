@@ -138,7 +138,7 @@ class DisclosurePolicyTest {
             SmartScope.parse(scope).ifPresent(scopeList::add);
         }
         return new CallerContext("client", "user", Set.copyOf(parsed), scopeList, Optional.ofNullable(patient),
-                Optional.ofNullable(purpose), Optional.ofNullable(organization));
+                Optional.empty(), Optional.ofNullable(purpose), Optional.ofNullable(organization));
     }
 
     static Consent consent(String recipient, String purpose) {
