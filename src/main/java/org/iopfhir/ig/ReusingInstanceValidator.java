@@ -45,7 +45,11 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
 final class ReusingInstanceValidator extends FhirInstanceValidator {
 
     static final int USES = 50;
-    static final int IDLE = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /**
+     * Enough for the validations a busy server runs at once (under 8 concurrent writers on 2 cores, a pool of 2
+     * still built a validator for most validations); each idle one holds about 5 MB, mostly the OID registry.
+     */
+    static final int IDLE = 4 * Runtime.getRuntime().availableProcessors();
 
     private final Deque<Reused> idle = new ConcurrentLinkedDeque<>();
 
