@@ -88,6 +88,7 @@ public class LoadDriver {
         boolean iop = false;
         boolean reviewOnly = false;
         boolean coreOnly = false;
+        boolean export = true;
         Map<Integer, Path> episodes = new TreeMap<>(Map.of(12, EXAMPLE_EPISODE));
         String tokenKey = null;
         String issuer = "https://login.iop-fhir.test";
@@ -96,6 +97,7 @@ public class LoadDriver {
                 case "--iop" -> iop = true;
                 case "--review-only" -> reviewOnly = true;
                 case "--core-only" -> coreOnly = true;
+                case "--no-export" -> export = false;
                 case "--episode" -> {
                     String[] weeksAndFile = args[++i].split("=", 2);
                     episodes.put(Integer.parseInt(weeksAndFile[0]), Path.of(weeksAndFile[1]));
@@ -114,7 +116,7 @@ public class LoadDriver {
         iop &= !coreOnly;
         driver.start();
         if (!reviewOnly) {
-            driver.run(scale, iop);
+            driver.run(scale, iop, export);
         }
         if (iop) {
             driver.review(scale, episodes);
@@ -180,7 +182,7 @@ public class LoadDriver {
         }
     }
 
-    void run(double scale, boolean iop) throws Exception {
+    void run(double scale, boolean iop, boolean withExport) throws Exception {
         phase("create", n(500, scale), 50, i -> post("Patient", patient()));
 
         ConcurrentLinkedQueue<String> patients = new ConcurrentLinkedQueue<>();
@@ -204,7 +206,9 @@ public class LoadDriver {
         phase("ingest", n(INGEST_PATIENTS, scale), 2, INGEST_THREADS, perPatient, i -> post("",
                 "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
                         + String.join(",", historyEntries(i)) + "]}"));
-        export();
+        if (withExport) {
+            export();
+        }
 
         if (iop) {
             HttpResponse<String> loaded = load(Files.readString(EXAMPLE_EPISODE));

@@ -5,6 +5,9 @@ import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import java.time.Clock;
 import java.util.List;
 import org.iopfhir.episode.EpisodeLoader;
+import org.iopfhir.privacy.SecurityMode;
+import org.iopfhir.privacy.auth.CallerContext;
+import org.iopfhir.privacy.part2.DisclosurePolicy;
 import org.iopfhir.server.FhirEndpointFeature;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,9 +16,13 @@ import org.springframework.context.annotation.Configuration;
 @Configuration
 public class AttendanceConfig {
 
+    /** While tokens are checked, the review operations see what the disclosure rule lets their caller read. */
     @Bean
-    public EpisodeLoader episodeLoader(DaoRegistry daoRegistry, IHapiTransactionService transactionService) {
-        return new EpisodeLoader(daoRegistry, transactionService);
+    public EpisodeLoader episodeLoader(DaoRegistry daoRegistry, IHapiTransactionService transactionService,
+            SecurityMode mode, DisclosurePolicy policy) {
+        return new EpisodeLoader(daoRegistry, transactionService, mode.secured()
+                ? (resource, request) -> policy.decideStored(CallerContext.of(request), resource, request).permitted()
+                : EpisodeLoader.Visibility.ALL);
     }
 
     @Bean

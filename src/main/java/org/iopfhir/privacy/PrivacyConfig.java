@@ -57,6 +57,12 @@ public class PrivacyConfig {
         return SecurityMode.resolve(properties, Database.fromJdbcUrl(environment.getProperty("spring.datasource.url")));
     }
 
+    /** The disclosure rule, for every feature that decides what a caller sees. */
+    @Bean
+    public DisclosurePolicy disclosurePolicy(PatientRecords records) {
+        return new DisclosurePolicy(records, Clock.systemUTC());
+    }
+
     @Bean
     PatientRecords patientRecords(FhirContext fhirContext, DaoRegistry daos, IIdHelperService<?> ids) {
         return new PatientRecords(fhirContext, daos, ids);
@@ -75,8 +81,7 @@ public class PrivacyConfig {
     @Bean
     FhirEndpointFeature privacyFeature(FhirContext fhirContext, ImplementationGuide guide, SecurityMode mode,
             SecurityProperties properties, PatientRecords records, AuditRecorder auditRecorder,
-            AuditTrailSeparation auditTrailSeparation, IJobCoordinator jobs, DaoRegistry daos) {
-        DisclosurePolicy policy = new DisclosurePolicy(records, Clock.systemUTC());
+            AuditTrailSeparation auditTrailSeparation, IJobCoordinator jobs, DaoRegistry daos, DisclosurePolicy policy) {
         List<Object> storage = new ArrayList<>();
         if (properties.part2Labelling()) {
             storage.add(new Part2LabellingInterceptor(fhirContext, Part2Classifier.fromGuide(fhirContext, guide), records));
@@ -106,9 +111,10 @@ public class PrivacyConfig {
 
     @Bean
     @Conditional(AuditEnabled.class)
-    AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions, SecurityProperties properties,
-            MeterRegistry meters) {
-        return AuditTrail.inJpaStorage(daos.getResourceDao(AuditEvent.class), transactions, properties.audit(), meters);
+    AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions, PatientRecords records,
+            SecurityProperties properties, MeterRegistry meters) {
+        return AuditTrail.inJpaStorage(daos.getResourceDao(AuditEvent.class), transactions, records, properties.audit(),
+                meters);
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package org.iopfhir.provenance;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
@@ -89,6 +90,17 @@ final class WriteProvenance {
                 .setValue(caller.clientId())).setDisplay(caller.clientId()));
         transmitter.setOnBehalfOf(onBehalfOf == null ? null : onBehalfOf.copy());
         return provenance;
+    }
+
+    /** What {@link #of} may reference for the caller when it is stored here: their program and their user resource. */
+    static List<String> callerReferences(CallerContext caller) {
+        List<String> references = new ArrayList<>();
+        caller.organization().ifPresent(references::add);
+        Matcher resource = FHIR_USER.matcher(caller.user());
+        if (resource.matches()) {
+            references.add(resource.group(1));
+        }
+        return references;
     }
 
     private static Reference user(String user, Predicate<String> stored) {

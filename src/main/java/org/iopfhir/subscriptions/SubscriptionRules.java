@@ -100,10 +100,14 @@ public class SubscriptionRules {
         }
     }
 
-    /** Someone else's subscriptions are not shown: to a read they do not exist, a search leaves them out. */
+    /**
+     * Someone else's subscriptions are not shown: to a read they do not exist, a search leaves them out. Looking
+     * means loading every resource a request is about to show (HAPI loads them again for the answer), so requests
+     * that cannot come across a Subscription are let through unlooked at.
+     */
     @Hook(Pointcut.STORAGE_PREACCESS_RESOURCES)
     public void beforeAccess(IPreResourceAccessDetails details, RequestDetails request) {
-        if (byServer(request)) {
+        if (byServer(request) || !mayShowSubscriptions(request)) {
             return;
         }
         CallerContext caller = CallerContext.of(request);
@@ -112,6 +116,16 @@ public class SubscriptionRules {
                 details.setDontReturnResourceAtIndex(i);
             }
         }
+    }
+
+    /**
+     * Requests on Subscription, on no type (system search, history, transactions and batches), operations and
+     * searches with {@code _include} or {@code _revinclude} (a reference of any type may name a Subscription).
+     */
+    static boolean mayShowSubscriptions(RequestDetails request) {
+        String type = request.getResourceName();
+        return type == null || "Subscription".equals(type) || request.getOperation() != null
+                || request.getParameters().keySet().stream().anyMatch(p -> p.startsWith("_include") || p.startsWith("_revinclude"));
     }
 
     private static boolean byServer(RequestDetails request) {

@@ -19,8 +19,8 @@ import org.iopfhir.attendance.AttendanceProperties;
 import org.iopfhir.episode.EpisodeLoader;
 import org.iopfhir.privacy.SecurityMode;
 import org.iopfhir.privacy.part2.DisclosurePolicy;
-import org.iopfhir.privacy.part2.PatientRecords;
 import org.iopfhir.server.FhirEndpointFeature;
+import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -53,6 +53,12 @@ public class SubscriptionsConfig {
         return settings;
     }
 
+    /** Changes no subscription here could be about stay out of HAPI's pipeline ({@link RelevantChanges}). */
+    @Bean
+    static BeanDefinitionRegistryPostProcessor relevantChangesOnly() {
+        return RelevantChanges.replacingHapisBean();
+    }
+
     /** HAPI's delivery listener factory needs one; no e-mail channel is offered, so none is ever sent. */
     @Bean
     IEmailSender emailSender() {
@@ -68,18 +74,16 @@ public class SubscriptionsConfig {
 
     @Bean
     FhirEndpointFeature subscriptionsFeature(FhirContext fhirContext, DaoRegistry daos, SubscriptionsProperties properties,
-            SecurityMode mode, PatientRecords records, SubscriptionTopicRegistry topicRegistry,
+            SecurityMode mode, DisclosurePolicy disclosure, SubscriptionTopicRegistry topicRegistry,
             SubscriptionRegistry subscriptionRegistry, SubscriptionTopicDispatcher dispatcher, InMemoryTopicFilterMatcher filters, EpisodeLoader episodes,
             AttendanceProperties attendance) {
         EndpointPolicy endpoints = new EndpointPolicy(properties.allowLoopbackEndpoints());
         DeliveryLog log = new DeliveryLog(fhirContext, Clock.systemUTC());
-        Optional<DisclosurePolicy> policy = mode.secured()
-                ? Optional.of(new DisclosurePolicy(records, Clock.systemUTC())) : Optional.empty();
+        Optional<DisclosurePolicy> policy = mode.secured() ? Optional.of(disclosure) : Optional.empty();
         return new FhirEndpointFeature(
                 List.of(new StatusOperation(daos, subscriptionRegistry, log)),
                 List.of(),
-                List.of(new RelevantChanges(fhirContext, subscriptionRegistry::size, topicRegistry::getAll),
-                        new SubscriptionRules(topicRegistry, endpoints),
+                List.of(new SubscriptionRules(topicRegistry, endpoints),
                         new NotificationDisclosure(fhirContext, daos, policy, endpoints, log),
                         log,
                         new ComputedTopics(fhirContext, daos, dispatcher, filters, episodes, attendance)));

@@ -18,6 +18,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.FhirTerser;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -137,23 +138,24 @@ public class PatientRecords {
     }
 
     /**
-     * Whether a resource ({@code Type/id}) is stored and not deleted: an index lookup that neither loads nor
-     * parses it (HAPI's identity cache is used only where deletes are disabled, so a delete counts at once).
+     * Looks up stored resources ({@code Type/id}) in one query and hands their database ids to a write, so
+     * that indexing its references does not look each of them up on its own (HAPI reuses the ids a write's
+     * {@link TransactionDetails} already holds). Ids the details already hold are not looked up again;
+     * missing and deleted resources are left out, so the write looks those up itself and fails as it would
+     * have. Must run inside the write's database transaction.
      */
-    public boolean exists(String reference, RequestDetails request) {
-        return cached(request, "exists:" + reference, () -> {
-            IdType id = new IdType(reference);
-            if (!id.hasResourceType() || !id.hasIdPart() || !daos.isResourceTypeSupported(id.getResourceType())) {
-                return false;
-            }
-            try {
-                ids.resolveResourceIdentity(RequestPartitionId.defaultPartition(), id.getResourceType(), id.getIdPart(),
-                        ResolveIdentityMode.excludeDeleted().noCacheUnlessDeletesDisabled());
-                return true;
-            } catch (ResourceNotFoundException | ResourceGoneException e) {
-                return false;
-            }
-        });
+    public void resolveInto(Collection<String> references, TransactionDetails details) {
+        List<IIdType> wanted = references.stream().map(IdType::new)
+                .filter(id -> id.hasResourceType() && id.hasIdPart() && daos.isResourceTypeSupported(id.getResourceType()))
+                .map(id -> (IIdType) id.toUnqualifiedVersionless())
+                .filter(id -> details.getResolvedResourceId(id) == null)
+                .distinct().toList();
+        if (!wanted.isEmpty()) {
+            ids.resolveResourceIdentities(RequestPartitionId.defaultPartition(), wanted,
+                            ResolveIdentityMode.excludeDeleted().noCacheUnlessDeletesDisabled())
+                    .forEach((id, lookup) -> details.addResolvedResourceId(
+                            id.toUnqualifiedVersionless(), lookup.getPersistentId()));
+        }
     }
 
     /**
