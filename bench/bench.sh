@@ -7,7 +7,8 @@
 #
 # Extra load-driver arguments go in DRIVER_ARGS (e.g. "--threads 16 --scale 2", or "--review-only"
 # for only the $attendance / $medical-necessity phases on 12-, 26- and 52-week episodes), extra server
-# arguments in SERVER_ARGS (e.g. "--hapi.fhir.reuse_cached_search_results_millis=0").
+# arguments in SERVER_ARGS (e.g. "--hapi.fhir.reuse_cached_search_results_millis=0"), JVM options in
+# JVM_OPTS; with -XX:NativeMemoryTracking=summary among them the JVM's memory by area is printed at the end.
 #
 # SECURITY=on (default for this server): a throw-away RSA key pair is generated, the server trusts
 # its public half as the token issuer, and the driver signs a clinician's bearer token with the
@@ -79,3 +80,7 @@ java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" $iop_args "${dri
 
 rss_load=$(( $(ps -o rss= -p $pid) / 1024 ))
 echo "RSS after load: ${rss_load} MiB (JVM options: $JVM_OPTS)"
+if [[ "$JVM_OPTS" == *NativeMemoryTracking* ]]; then
+  # Where the resident memory is, by JVM area (committed KiB): heap, classes, code, threads, GC, ...
+  jcmd $pid VM.native_memory summary | grep -E '^-? *[A-Z][A-Za-z ]+ \(reserved=' | sed 's/^- *//'
+fi

@@ -24,6 +24,14 @@ class WriteProvenanceTest {
             Optional.empty(), Optional.of("TREAT"), Optional.of("Organization/program-a"));
 
     @Test
+    void theCallersProgramAndUserResourceAreWhatItMayReference() {
+        assertThat(WriteProvenance.callerReferences(CLINICIAN)).containsExactly("Organization/program-a", "Practitioner/p-7");
+        CallerContext backend = new CallerContext("batch-job", "service-account-7", Set.of(), List.of(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty());
+        assertThat(WriteProvenance.callerReferences(backend)).isEmpty();
+    }
+
+    @Test
     void usCoreShapeTheRecordFirstThenItsPatient() {
         Provenance p = WriteProvenance.of(List.of(new IdType("Observation/o1/_history/2")), List.of(), List.of("Patient/x"), CLINICIAN,
                 Activity.UPDATE, NOW, ref -> true);

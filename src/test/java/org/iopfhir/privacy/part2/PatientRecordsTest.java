@@ -1,0 +1,67 @@
+package org.iopfhir.privacy.part2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyCollection;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
+import ca.uhn.fhir.jpa.model.cross.IResourceLookup;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.IdType;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+
+/** Handing a write the database ids of what it references, looked up together. */
+class PatientRecordsTest {
+
+    private final DaoRegistry daos = mock(DaoRegistry.class);
+    @SuppressWarnings("unchecked")
+    private final IIdHelperService<JpaPid> ids = mock(IIdHelperService.class);
+    private final PatientRecords records = new PatientRecords(FhirContext.forR4Cached(), daos, ids);
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void looksUpWhatTheWriteDoesNotKnowYetInOneQueryAndLeavesTheMissingOut() {
+        when(daos.isResourceTypeSupported(any())).thenAnswer(call -> !"Nonsense".equals(call.getArgument(0)));
+        IResourceLookup<JpaPid> found = mock(IResourceLookup.class);
+        when(found.getPersistentId()).thenReturn(JpaPid.fromId(42L));
+        when(ids.resolveResourceIdentities(any(), anyCollection(), any()))
+                .thenReturn(Map.of(new IdType("Patient/a"), found));
+        TransactionDetails details = new TransactionDetails();
+        details.addResolvedResourceId(new IdType("Encounter/known"), JpaPid.fromId(7L));
+
+        records.resolveInto(List.of("Patient/a", "Patient/a/_history/3", "Patient/deleted", "Encounter/known",
+                "Nonsense/x", "urn:uuid:0b2f"), details);
+
+        ArgumentCaptor<Collection<IIdType>> asked = ArgumentCaptor.forClass(Collection.class);
+        verify(ids).resolveResourceIdentities(any(), asked.capture(), any());
+        assertThat(new ArrayList<>(asked.getValue())).extracting(IIdType::getValue)
+                .containsExactly("Patient/a", "Patient/deleted");
+        assertThat(details.getResolvedResourceId(new IdType("Patient/a")).getId()).isEqualTo(42L);
+        assertThat(details.getResolvedResourceId(new IdType("Patient/deleted"))).isNull();
+        assertThat(details.getResolvedResourceId(new IdType("Encounter/known")).getId()).isEqualTo(7L);
+    }
+
+    @Test
+    void asksNothingWhenEverythingIsKnown() {
+        when(daos.isResourceTypeSupported(any())).thenReturn(true);
+        TransactionDetails details = new TransactionDetails();
+        details.addResolvedResourceId(new IdType("Patient/a"), JpaPid.fromId(1L));
+
+        records.resolveInto(List.of("Patient/a"), details);
+
+        verify(ids, never()).resolveResourceIdentities(any(), anyCollection(), any());
+    }
+}
