@@ -24,7 +24,7 @@ import org.iopfhir.fhir.FhirDates;
 /**
  * {@code EpisodeOfCare/[id]/$attendance}: hours per rolling 7-day window from admission against
  * the age group's threshold, attendance rate and no-shows without outreach, with a reviewer's
- * page. Reads through {@link EpisodeLoader} with the caller's request; writes nothing.
+ * page. Reads through {@link EpisodeLoader} for the caller; writes nothing.
  */
 public class AttendanceOperation {
 

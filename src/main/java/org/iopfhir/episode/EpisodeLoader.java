@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Encounter;
@@ -25,6 +27,7 @@ import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.Subscription;
 import org.iopfhir.fhir.FhirDates;
 import org.iopfhir.levelofcare.AgeGroup;
 import org.iopfhir.levelofcare.InvalidAssessmentException;
@@ -51,6 +54,9 @@ public class EpisodeLoader {
     private static final Map<Class<? extends Resource>, String> BY_EPISODE = Map.of(
             Encounter.class, Encounter.SP_EPISODE_OF_CARE,
             Appointment.class, Appointment.SP_SUPPORTING_INFO);
+
+    private static final Set<Class<? extends Resource>> NOT_RECORDS = Set.of(AuditEvent.class, Subscription.class,
+            Binary.class);
 
     private final DaoRegistry daos;
     private final IHapiTransactionService transactions;
@@ -137,8 +143,15 @@ public class EpisodeLoader {
         return visible(type, SearchParameterMap.newSynchronous().add(parameter, new ReferenceParam(reference)), request);
     }
 
-    /** The matches of a search the caller may see. */
+    /**
+     * The matches of a search the caller may see. Only clinical records: the audit trail, subscriptions and
+     * files have rules of their own on the REST path (auditors only, owner only, requester only) that
+     * {@link Visibility} does not repeat.
+     */
     private List<Resource> visible(Class<? extends Resource> type, SearchParameterMap map, RequestDetails request) {
+        if (NOT_RECORDS.contains(type)) {
+            throw new IllegalArgumentException(type.getSimpleName() + " is not read through the episode loader");
+        }
         return daos.getResourceDao(type).searchForResources(map, new SystemRequestDetails()).stream()
                 .filter(resource -> request instanceof SystemRequestDetails || visibility.visible(resource, request))
                 .map(Resource.class::cast).toList();

@@ -53,8 +53,8 @@ import org.iopfhir.necessity.criteria.CertificationCriterion;
  * carry the documentation package ({@code package}): a collection Bundle of the episode and every
  * resource the verdict relied on; with {@code output=cdex} (and {@code trackingId}, {@code attachTo}) they carry
  * the same items as a Da Vinci CDex {@code $submit-attachment} input ({@code attachments}, {@link CdexAttachments}).
- * Reads through {@link EpisodeLoader} with the caller's request, so consent filtering decides what
- * evidence the package can hold; writes nothing.
+ * Reads through {@link EpisodeLoader} for the caller, so the disclosure rule decides what evidence the
+ * package can hold; writes nothing.
  */
 public class MedicalNecessityOperation {
 

@@ -114,18 +114,21 @@ public class ProvenanceRecorder {
         recorded.forEach(resource -> patients.addAll(records.patientsOf(resource, request)));
         IBaseResource first = recorded.get(0);
         CallerContext caller = CallerContext.of(request);
-        List<String> referenced = new ArrayList<>();
-        targets.forEach(target -> referenced.add(target.toUnqualifiedVersionless().getValue()));
-        referenced.addAll(patients);
-        referenced.addAll(WriteProvenance.callerReferences(caller));
+        List<String> recordsAndPatients = new ArrayList<>();
+        targets.forEach(target -> recordsAndPatients.add(target.toUnqualifiedVersionless().getValue()));
+        recordsAndPatients.addAll(patients);
         TransactionDetails resolved = new TransactionDetails();
-        for (String reference : referenced) {
+        // Only what the write stored or referenced comes from its details: a transaction may also have deleted
+        // resources it resolved (the caller's own Practitioner, say), which must not be referenced as stored.
+        for (String reference : recordsAndPatients) {
             IdType id = new IdType(reference);
             IResourcePersistentId<?> known = transaction == null ? null : transaction.getResolvedResourceId(id);
             if (known != null) {
                 resolved.addResolvedResourceId(id, known);
             }
         }
+        List<String> referenced = new ArrayList<>(recordsAndPatients);
+        referenced.addAll(WriteProvenance.callerReferences(caller));
         records.resolveInto(referenced, resolved);
         Provenance provenance = WriteProvenance.of(targets, first.getMeta().getSecurity(), patients, caller,
                 activity, clock.instant(), reference -> resolved.getResolvedResourceId(new IdType(reference)) != null);

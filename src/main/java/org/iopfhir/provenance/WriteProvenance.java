@@ -111,7 +111,12 @@ final class WriteProvenance {
         return new Reference().setIdentifier(new Identifier().setSystem(USER_SYSTEM).setValue(user)).setDisplay(user);
     }
 
+    /**
+     * Records get a Provenance; the trail's own resources do not, nor do Subscriptions: a subscription is its
+     * owner's configuration, hidden from others, and a Provenance about no patient would be readable by anyone
+     * allowed to read Provenances - telling them that the subscription exists and who made it.
+     */
     static boolean recorded(String type) {
-        return !Set.of("Provenance", "AuditEvent").contains(type);
+        return !Set.of("Provenance", "AuditEvent", "Subscription").contains(type);
     }
 }

@@ -79,6 +79,7 @@ class WriteProvenanceTest {
     void provenanceAndTheAuditTrailAreNotRecordedAgain() {
         assertThat(WriteProvenance.recorded("Provenance")).isFalse();
         assertThat(WriteProvenance.recorded("AuditEvent")).isFalse();
+        assertThat(WriteProvenance.recorded("Subscription")).as("its owner's configuration, hidden from others").isFalse();
         assertThat(WriteProvenance.recorded("Observation")).isTrue();
     }
 }

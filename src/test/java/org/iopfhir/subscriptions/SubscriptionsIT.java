@@ -388,6 +388,10 @@ class SubscriptionsIT extends SecuredServerTest {
         Bundle found = b.search().forResource(Subscription.class).returnBundle(Bundle.class).execute();
         assertThat(found.getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart()).doesNotContain(own)
                 .containsAll(spies);
+        // No Provenance tells it that the subscription exists, or who made it.
+        Bundle provenances = b.search().forResource(org.hl7.fhir.r4.model.Provenance.class)
+                .where(org.hl7.fhir.r4.model.Provenance.TARGET.hasId("Subscription/" + own)).returnBundle(Bundle.class).execute();
+        assertThat(provenances.getEntry()).isEmpty();
         Subscription redirected = subscription(Topics.NO_SHOW, hookUrl("b-stolen"), "id-only");
         redirected.setId(own);
         assertThatThrownBy(() -> b.update().resource(redirected).execute()).isInstanceOf(ForbiddenOperationException.class);

@@ -28,8 +28,9 @@ import org.springframework.context.SmartLifecycle;
  * <p>A full queue (the database cannot keep up) makes the request wait up to the offer timeout -
  * back-pressure rather than silent loss; after that the event is dropped, counted in
  * {@code iop.audit.events.dropped} and logged as an error. A failed batch is written again in halves: an
- * event naming a patient deleted since its request is kept with the patient named by identifier instead
- * of a reference. While the database is unreachable the writer waits for it (up to two minutes) and
+ * event naming a patient deleted before its batch is written is kept with the patient named by identifier
+ * instead of a reference (one deleted while its batch is being written keeps the reference, which still
+ * finds it: HAPI keeps a deleted resource's id). While the database is unreachable the writer waits for it (up to two minutes) and
  * writes the same batch again; when an event cannot be stored even so (the database failed), it and the
  * rest of the batch are counted as dropped. On shutdown the writer stops after the web server (no new requests) and
  * flushes what is queued before the database goes.
@@ -171,7 +172,7 @@ public class AuditTrail implements SmartLifecycle {
 
     /**
      * Stores events in one transaction. One that fails is either the database failing, or an event that
-     * references a patient deleted since its request (a reference to a deleted resource cannot be stored;
+     * references a patient deleted before the batch (a reference to a deleted resource cannot be stored;
      * e.g. an auditor reading a deleted patient's trail), which fails the whole transaction: the batch is
      * halved until that event is alone, and it is kept with its patients named by identifier. An event that
      * cannot be stored even so means the database failed: it and the rest are dropped.

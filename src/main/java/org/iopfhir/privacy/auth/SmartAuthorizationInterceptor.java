@@ -98,8 +98,9 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
     }
 
     /**
-     * Operations by name, each allowed to whoever may read the resource it runs on. Their outputs come
-     * from DAO reads made with the caller's request, which consent checks (and HAPI's storage hooks) see.
+     * Operations by name, each allowed to whoever may read the resource it runs on. What their outputs hold
+     * is decided by the disclosure rule: on what they read (the review operations' episode loader applies it
+     * to every search) and again by consent on the answer.
      * {@code $attendance} and {@code $medical-necessity} (issue 5) are named here so they are covered as
      * soon as they exist.
      */
