@@ -6,10 +6,6 @@ import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.util.MemoryCacheService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.config.BeanDefinition;
-import org.springframework.beans.factory.support.AbstractBeanDefinition;
-import org.springframework.beans.factory.support.BeanDefinitionBuilder;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.dao.DataIntegrityViolationException;
 
@@ -55,18 +51,7 @@ final class SharedResourceTypeTable extends ResourceTypeCacheSvcImpl {
 
     /** Puts this class in place of HAPI's bean of the same name, once HAPI's configuration is read. */
     static BeanDefinitionRegistryPostProcessor replacingHapisBean() {
-        return registry -> replace(registry);
-    }
-
-    private static void replace(BeanDefinitionRegistry registry) {
-        if (!registry.containsBeanDefinition(BEAN_NAME)) {
-            throw new IllegalStateException("HAPI no longer defines the bean " + BEAN_NAME
-                    + ": check how this HAPI version fills HFJ_RESOURCE_TYPE");
-        }
-        registry.removeBeanDefinition(BEAN_NAME);
-        BeanDefinition ours = BeanDefinitionBuilder.genericBeanDefinition(SharedResourceTypeTable.class)
-                .setAutowireMode(AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR)
-                .getBeanDefinition();
-        registry.registerBeanDefinition(BEAN_NAME, ours);
+        return HapiBeanReplacement.replacing(BEAN_NAME, SharedResourceTypeTable.class,
+                "check how this HAPI version fills HFJ_RESOURCE_TYPE");
     }
 }

@@ -10,8 +10,7 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r5.model.SubscriptionTopic;
-import org.springframework.beans.factory.support.AbstractBeanDefinition;
-import org.springframework.beans.factory.support.BeanDefinitionBuilder;
+import org.iopfhir.server.HapiBeanReplacement;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 
 /**
@@ -68,14 +67,7 @@ public class RelevantChanges extends SubscriptionMatcherInterceptor {
 
     /** Puts this class in place of HAPI's matcher interceptor, once HAPI's configuration is read. */
     static BeanDefinitionRegistryPostProcessor replacingHapisBean() {
-        return registry -> {
-            if (!registry.containsBeanDefinition(BEAN_NAME)) {
-                throw new IllegalStateException("HAPI no longer defines the bean " + BEAN_NAME
-                        + ": check how this HAPI version submits changes to subscriptions");
-            }
-            registry.removeBeanDefinition(BEAN_NAME);
-            registry.registerBeanDefinition(BEAN_NAME, BeanDefinitionBuilder.genericBeanDefinition(RelevantChanges.class)
-                    .setAutowireMode(AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR).getBeanDefinition());
-        };
+        return HapiBeanReplacement.replacing(BEAN_NAME, RelevantChanges.class,
+                "check how this HAPI version submits changes to subscriptions");
     }
 }

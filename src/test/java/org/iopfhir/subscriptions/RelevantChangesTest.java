@@ -1,6 +1,18 @@
 package org.iopfhir.subscriptions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorBroadcaster;
+import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
+import ca.uhn.fhir.jpa.partition.IRequestPartitionHelperSvc;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.subscription.api.IResourceModifiedMessagePersistenceSvc;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +25,7 @@ import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r5.model.SubscriptionTopic;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.util.ReflectionTestUtils;
 
 class RelevantChangesTest {
 
@@ -36,6 +49,30 @@ class RelevantChangesTest {
         assertThat(relevant(new AuditEvent())).isFalse();
         assertThat(relevant(new Provenance())).isFalse();
         assertThat(relevant(new Subscription())).isTrue();
+    }
+
+    /** What HAPI's matcher does with a change, seen at its last step: the message stored for the pipeline. */
+    @Test
+    void anIrrelevantChangeNeverBecomesAMessage() {
+        IResourceModifiedMessagePersistenceSvc pipeline = mock(IResourceModifiedMessagePersistenceSvc.class);
+        ReflectionTestUtils.setField(filter, "myFhirContext", FhirContext.forR4Cached());
+        ReflectionTestUtils.setField(filter, "myInterceptorBroadcaster", mock(IInterceptorBroadcaster.class));
+        ReflectionTestUtils.setField(filter, "mySubscriptionSettings", new SubscriptionSettings());
+        ReflectionTestUtils.setField(filter, "myRequestPartitionHelperSvc", mock(IRequestPartitionHelperSvc.class));
+        ReflectionTestUtils.setField(filter, "myResourceModifiedMessagePersistenceSvc", pipeline);
+        active.set(1);
+
+        filter.resourceCreated(stored(new AuditEvent()), new SystemRequestDetails());
+        filter.resourceCreated(stored(new Provenance()), new SystemRequestDetails());
+        verify(pipeline, never()).persist(any());
+
+        filter.resourceCreated(stored(new Encounter()), new SystemRequestDetails());
+        verify(pipeline, times(1)).persist(any());
+    }
+
+    private static IBaseResource stored(IBaseResource resource) {
+        resource.setId(resource.fhirType() + "/x/_history/1");
+        return resource;
     }
 
     private boolean relevant(IBaseResource resource) {
