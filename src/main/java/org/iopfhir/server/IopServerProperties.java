@@ -22,6 +22,8 @@ import org.springframework.util.unit.DataSize;
  * @param statementTimeout longest any one SQL statement may run (PostgreSQL {@code statement_timeout},
  *                        H2 {@code QUERY_TIMEOUT}); a request whose statement is stopped gets 503.
  *                        Zero turns the limit off. Schema migration at start-up runs without it.
+ * @param parsedResourceCache how much stored JSON the parsed versions kept in memory may stand for
+ *                        ({@link ParsedResources}); zero turns the cache off
  */
 @ConfigurationProperties("iop.server")
 public record IopServerProperties(
@@ -31,7 +33,8 @@ public record IopServerProperties(
         @DefaultValue("64MB") DataSize maxRequestSize,
         List<String> corsAllowedOrigins,
         @DefaultValue("3") int maxSortKeys,
-        @DefaultValue("30s") Duration statementTimeout) {
+        @DefaultValue("30s") Duration statementTimeout,
+        @DefaultValue("16MB") DataSize parsedResourceCache) {
 
     public IopServerProperties {
         corsAllowedOrigins = corsAllowedOrigins == null ? List.of()

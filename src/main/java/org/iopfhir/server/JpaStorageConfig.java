@@ -18,6 +18,7 @@ import ca.uhn.fhir.jpa.util.ResourceCountCache;
 import ca.uhn.fhir.rest.api.IResourceSupportedSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManagerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -73,6 +74,22 @@ public class JpaStorageConfig {
     @Bean
     public static BeanDefinitionRegistryPostProcessor sharedResourceTypeTable() {
         return SharedResourceTypeTable.replacingHapisBean();
+    }
+
+    /** Stored versions, once built from their rows, are copied rather than parsed again ({@link ParsedResources}). */
+    @Bean
+    ParsedResources parsedResources(IopServerProperties properties, MeterRegistry meters) {
+        return new ParsedResources(properties, meters);
+    }
+
+    @Bean
+    public static BeanDefinitionRegistryPostProcessor cachingResourceParser() {
+        return CachingResourceParser.replacingHapisBean();
+    }
+
+    @Bean
+    public static BeanDefinitionRegistryPostProcessor cachingBatchResourceLoader() {
+        return CachingBatchResourceLoader.replacingHapisBean();
     }
 
     @Bean

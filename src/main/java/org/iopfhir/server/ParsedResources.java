@@ -1,0 +1,130 @@
+package org.iopfhir.server;
+
+import ca.uhn.fhir.jpa.model.entity.BaseTag;
+import ca.uhn.fhir.jpa.model.entity.IBaseResourceEntity;
+import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
+import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
+import ca.uhn.fhir.jpa.model.entity.ResourceTable;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.lang.reflect.Field;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Base;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * Stored versions as HAPI built them from their rows, kept so that loading the same version again copies it
+ * instead of parsing it again. Parsing is most of the cost of loading a stored record, and with narratives more
+ * than half: HAPI's XHTML parser builds its whole entity table anew for every narrative it reads. The same
+ * versions are loaded again and again: a search with consent enforced loads its matches once to decide what
+ * the caller may see and again for the page, the review operations load a whole episode on every call, and a
+ * record being worked on is read repeatedly.
+ *
+ * <p>What is kept is exactly what HAPI would build again. The key is everything HAPI builds it from: the
+ * version's row (its database id is never reused, not even after a rolled-back write), whether it was reached
+ * through the resource or the version row, its last-updated time, the tags and security labels the record has
+ * now (they change without a new version, e.g. {@code $meta-add} of a 42 CFR Part 2 label, and the key changes
+ * with them) and whether it is built for a history page. Callers always get their own copy, with the user data
+ * HAPI attached (the row id its later steps read), so nothing one request changes reaches another. Deleted and
+ * externally stored versions are not kept. The cache is bounded by the stored JSON's size
+ * ({@code iop.server.parsed-resource-cache}; 0 turns it off) and reports to Micrometer as
+ * {@code cache.*{cache=parsed-resources}}. HAPI builds resources in two places, both stand-ins use this:
+ * {@link CachingResourceParser} (reads, versions, meta operations) and {@link CachingBatchResourceLoader}
+ * (searches, includes, history, the review operations' searches).
+ */
+final class ParsedResources {
+
+    private static final Field USER_DATA = userDataField();
+
+    private final Cache<Key, Resource> parsed;
+    private final boolean enabled;
+
+    ParsedResources(IopServerProperties properties, MeterRegistry meters) {
+        long bytes = properties.parsedResourceCache().toBytes();
+        this.enabled = bytes > 0;
+        this.parsed = Caffeine.newBuilder()
+                .maximumWeight(Math.max(bytes, 1))
+                .weigher((Key key, Resource resource) -> key.weight())
+                .recordStats()
+                .build();
+        CaffeineCacheMetrics.monitor(meters, parsed, "parsed-resources");
+    }
+
+    /**
+     * The key of a version HAPI builds from {@code entity} (the resource's row or the version's), or null when it
+     * is not to be kept.
+     */
+    Key keyOf(IBaseResourceEntity<?> entity, ResourceHistoryTable version, Collection<? extends BaseTag> tags,
+            boolean forHistory) {
+        if (!enabled || version == null || entity.getDeleted() != null || version.getId() == null
+                || version.getEncoding() == ResourceEncodingEnum.DEL || version.getEncoding() == ResourceEncodingEnum.ESR) {
+            return null;
+        }
+        return new Key(version.getResourceType(), version.getId().getId(), entity instanceof ResourceTable,
+                entity.getUpdated().getValue().getTime(), forHistory, tagsOf(tags), weightOf(version));
+    }
+
+    /** A copy of the kept version, or null. */
+    IBaseResource find(Key key) {
+        Resource kept = key == null ? null : parsed.getIfPresent(key);
+        return kept == null ? null : copy(kept);
+    }
+
+    /** Keeps a copy of what HAPI built (the caller goes on with the original). */
+    void keep(Key key, IBaseResource built) {
+        if (key != null && built instanceof Resource resource) {
+            parsed.put(key, copy(resource));
+        }
+    }
+
+    /** What HAPI copies from each tag into the resource (a tag being added has no row id yet). */
+    private static List<String> tagsOf(Collection<? extends BaseTag> tags) {
+        return tags == null ? List.of() : tags.stream().map(BaseTag::getTag)
+                .map(t -> t.getTagType() + "|" + t.getSystem() + "|" + t.getCode() + "|" + t.getVersion() + "|"
+                        + t.getUserSelected() + "|" + t.getDisplay())
+                .sorted().toList();
+    }
+
+    /** Roughly the stored JSON's size: what the cache is bounded by. */
+    private static int weightOf(ResourceHistoryTable version) {
+        String text = version.getResourceTextVc();
+        byte[] bytes = version.getResource();
+        return 64 + (text != null ? text.length() : bytes != null ? bytes.length : 0);
+    }
+
+    /** A deep copy, with the user data HAPI attached while building it (R4's copy leaves that out). */
+    private static Resource copy(Resource resource) {
+        Resource copy = resource.copy();
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> userData = (Map<String, Object>) USER_DATA.get(resource);
+            if (userData != null) {
+                USER_DATA.set(copy, new HashMap<>(userData));
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        return copy;
+    }
+
+    private static Field userDataField() {
+        try {
+            Field field = Base.class.getDeclaredField("userData");
+            field.setAccessible(true);
+            return field;
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException("this FHIR model version keeps a resource's user data elsewhere: "
+                    + "check how ParsedResources copies it", e);
+        }
+    }
+
+    record Key(String type, Long versionRow, boolean throughResource, long updated, boolean forHistory, List<String> tags,
+            int weight) {
+    }
+}

@@ -1,0 +1,130 @@
+package org.iopfhir.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hl7.fhir.instance.model.api.IBaseCoding;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.HumanName;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Meta;
+import org.hl7.fhir.r4.model.Narrative;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.iopfhir.testsupport.SecuredServerTest;
+import org.iopfhir.testsupport.TestTokens;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stored versions parsed once and then copied ({@link ParsedResources}) must read exactly as parsing them
+ * again would: labels changed without a new version are enforced at once, each request gets its own copy, an
+ * update is read as the new version and an earlier version stays as it was.
+ */
+class ParsedResourcesIT extends SecuredServerTest {
+
+    private static final String PAYER = "Organization/cache-test-payer";
+    private static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+    private static final String CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+
+    private final String officerToken = TestTokens.token().role("privacy-officer").scope("user/*.cruds").sign();
+
+    private IGenericClient officer() {
+        return client(officerToken);
+    }
+
+    private IGenericClient payer() {
+        return client(TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization(PAYER).sign());
+    }
+
+    /** A patient with no SUD record yet and one blood-pressure observation with a narrative: a payer may read it. */
+    private IdType storedObservation() {
+        IdType patient = (IdType) officer().create().resource(new Patient().addName(new HumanName().setFamily("Cache")))
+                .execute().getId().toUnqualifiedVersionless();
+        Observation observation = new Observation();
+        observation.setStatus(Observation.ObservationStatus.FINAL);
+        observation.getCode().setText("Blood pressure");
+        observation.setSubject(new Reference(patient));
+        observation.getText().setStatus(Narrative.NarrativeStatus.GENERATED)
+                .setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Blood pressure &amp; pulse</p></div>");
+        return (IdType) officer().create().resource(observation).execute().getId().toUnqualifiedVersionless();
+    }
+
+    @Test
+    void aPart2LabelAddedWithoutANewVersionIsEnforcedOnTheNextRead() {
+        IdType id = storedObservation();
+        for (int i = 0; i < 3; i++) {
+            Observation read = payer().read().resource(Observation.class).withId(id).execute();
+            assertThat(read.getText().getDivAsString()).contains("Blood pressure &amp; pulse");
+            assertThat(read.getMeta().getSecurity()).extracting(IBaseCoding::getCode).doesNotContain("SUD", "R");
+        }
+        assertThat(payerSearch(id)).isEqualTo(1);
+
+        officer().meta().add().onResource(id).meta(new Meta()
+                .addSecurity(ACT_CODE, "SUD", null).addSecurity(CONFIDENTIALITY, "R", null)).execute();
+
+        Observation relabelled = officer().read().resource(Observation.class).withId(id).execute();
+        assertThat(relabelled.getMeta().getVersionId()).as("$meta-add makes no new version").isEqualTo("1");
+        assertThat(relabelled.getMeta().getSecurity()).extracting(IBaseCoding::getCode).contains("SUD", "R");
+        assertThatThrownBy(() -> payer().read().resource(Observation.class).withId(id).execute())
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThat(payerSearch(id)).isZero();
+
+        officer().meta().delete().onResource(id).meta(new Meta()
+                .addSecurity(ACT_CODE, "SUD", null).addSecurity(CONFIDENTIALITY, "R", null)).execute();
+
+        assertThat(payer().read().resource(Observation.class).withId(id).execute().getMeta().getSecurity())
+                .extracting(IBaseCoding::getCode).doesNotContain("SUD", "R");
+        assertThat(payerSearch(id)).isEqualTo(1);
+    }
+
+    @Test
+    void everyReadGetsTheSameAnswerAndAnUpdateIsReadAsTheNewVersion() {
+        IdType id = storedObservation();
+        String first = get("/fhir/" + id.getValue(), officerToken).body();
+        for (int i = 0; i < 3; i++) {
+            // Nothing the server adds on the way out (notices, labels) may pile up on a shared instance.
+            assertThat(get("/fhir/" + id.getValue(), officerToken).body()).isEqualTo(first);
+        }
+
+        Observation changed = officer().read().resource(Observation.class).withId(id).execute();
+        changed.getCode().setText("Blood pressure, seated");
+        officer().update().resource(changed).execute();
+
+        assertThat(officer().read().resource(Observation.class).withId(id).execute().getCode().getText())
+                .isEqualTo("Blood pressure, seated");
+        assertThat(officer().read().resource(Observation.class).withId(id.withVersion("1")).execute().getCode().getText())
+                .isEqualTo("Blood pressure");
+        Bundle history = officer().history().onInstance(id).returnBundle(Bundle.class).execute();
+        assertThat(history.getEntry()).extracting(e -> ((Observation) e.getResource()).getCode().getText())
+                .containsExactly("Blood pressure, seated", "Blood pressure");
+    }
+
+    @Test
+    void repeatedLoadsAreServedFromTheCacheAndItIsMeasured() {
+        IdType id = storedObservation();
+        double before = hits();
+        for (int i = 0; i < 5; i++) {
+            officer().read().resource(Observation.class).withId(id).execute();
+        }
+        assertThat(hits() - before).isGreaterThanOrEqualTo(4);
+    }
+
+    private int payerSearch(IdType id) {
+        return payer().search().forResource(Observation.class).where(Observation.RES_ID.exactly().code(id.getIdPart()))
+                .returnBundle(Bundle.class).execute().getEntry().size();
+    }
+
+    private double hits() {
+        Response metrics = get("/actuator/prometheus", officerToken);
+        assertThat(metrics.status()).isEqualTo(200);
+        Matcher hit = Pattern.compile("(?m)^cache_gets_total\\{[^}]*cache=\"parsed-resources\"[^}]*result=\"hit\"[^}]*} (\\S+)$")
+                .matcher(metrics.body());
+        assertThat(hit.find()).as("the cache's hit counter is exported").isTrue();
+        return Double.parseDouble(hit.group(1));
+    }
+}

@@ -1,0 +1,110 @@
+package org.iopfhir.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import ca.uhn.fhir.jpa.model.entity.BaseTag;
+import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
+import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
+import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTablePk;
+import ca.uhn.fhir.jpa.model.entity.ResourceTag;
+import ca.uhn.fhir.jpa.model.entity.TagDefinition;
+import ca.uhn.fhir.jpa.model.entity.TagTypeEnum;
+import ca.uhn.fhir.model.primitive.InstantDt;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Date;
+import java.util.List;
+import org.hl7.fhir.r4.model.Observation;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+class ParsedResourcesTest {
+
+    private final ParsedResources parsed = cache(DataSize.ofMegabytes(1));
+
+    private static ParsedResources cache(DataSize size) {
+        return new ParsedResources(new IopServerProperties("", 20, 500, DataSize.ofMegabytes(64), List.of(), 3,
+                Duration.ofSeconds(30), size), new SimpleMeterRegistry());
+    }
+
+    private static ResourceHistoryTable version(long row, ResourceEncodingEnum encoding, Date deleted) {
+        ResourceHistoryTable version = mock(ResourceHistoryTable.class);
+        ResourceHistoryTablePk id = mock(ResourceHistoryTablePk.class);
+        when(id.getId()).thenReturn(row);
+        when(version.getId()).thenReturn(id);
+        when(version.getEncoding()).thenReturn(encoding);
+        when(version.getDeleted()).thenReturn(deleted);
+        when(version.getResourceType()).thenReturn("Observation");
+        when(version.getResourceTextVc()).thenReturn("{\"resourceType\":\"Observation\"}");
+        when(version.getUpdated()).thenReturn(new InstantDt(new Date(1_700_000_000_000L)));
+        return version;
+    }
+
+    private static ResourceHistoryTable version(long row) {
+        return version(row, ResourceEncodingEnum.JSON, null);
+    }
+
+    private static List<BaseTag> labels(String... codes) {
+        return List.of(codes).stream().<BaseTag>map(code -> {
+            ResourceTag tag = new ResourceTag();
+            tag.setTag(new TagDefinition(TagTypeEnum.SECURITY_LABEL, "http://terminology.hl7.org/CodeSystem/v3-ActCode", code, null));
+            return tag;
+        }).toList();
+    }
+
+    private static Observation built() {
+        Observation observation = new Observation();
+        observation.setId("Observation/o1/_history/1");
+        observation.getCode().setText("Blood pressure");
+        observation.setUserData("hapi-row-id", 42L);
+        return observation;
+    }
+
+    @Test
+    void aKeptVersionIsHandedOutAsACopyWithHapisUserDataAndNoOneCanChangeWhatIsKept() {
+        ResourceHistoryTable version = version(7);
+        ParsedResources.Key key = parsed.keyOf(version, version, labels(), false);
+        parsed.keep(key, built());
+
+        Observation first = (Observation) parsed.find(key);
+        first.getCode().setText("changed by one request");
+        first.setUserData("hapi-row-id", 99L);
+        Observation second = (Observation) parsed.find(key);
+
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.getCode().getText()).isEqualTo("Blood pressure");
+        assertThat(second.getUserData("hapi-row-id")).isEqualTo(42L);
+        assertThat(second.getIdElement().getVersionIdPart()).isEqualTo("1");
+    }
+
+    @Test
+    void whatTheVersionIsBuiltFromIsInTheKey() {
+        ResourceHistoryTable version = version(7);
+        ParsedResources.Key unlabelled = parsed.keyOf(version, version, labels(), false);
+        parsed.keep(unlabelled, built());
+
+        assertThat(parsed.find(parsed.keyOf(version, version, labels(), false))).isNotNull();
+        assertThat(parsed.find(parsed.keyOf(version, version, labels("SUD"), false)))
+                .as("a label added without a new version").isNull();
+        assertThat(parsed.find(parsed.keyOf(version, version, labels(), true))).as("for a history page").isNull();
+        assertThat(parsed.find(parsed.keyOf(version(8), version(8), labels(), false))).as("another version row").isNull();
+        assertThat(parsed.keyOf(version, version, labels("SUD", "R"), false))
+                .isEqualTo(parsed.keyOf(version, version, labels("R", "SUD"), false));
+    }
+
+    @Test
+    void deletedAndExternallyStoredVersionsAreNotKeptNorAnythingWhenTurnedOff() {
+        ResourceHistoryTable deleted = version(7, ResourceEncodingEnum.JSON, new Date());
+        ResourceHistoryTable deletion = version(8, ResourceEncodingEnum.DEL, null);
+        ResourceHistoryTable external = version(9, ResourceEncodingEnum.ESR, null);
+
+        assertThat(parsed.keyOf(deleted, deleted, labels(), false)).isNull();
+        assertThat(parsed.keyOf(deletion, deletion, labels(), false)).isNull();
+        assertThat(parsed.keyOf(external, external, labels(), false)).isNull();
+        assertThat(cache(DataSize.ofBytes(0)).keyOf(version(7), version(7), labels(), false)).isNull();
+        parsed.keep(null, built());
+        assertThat(parsed.find(null)).isNull();
+    }
+}
