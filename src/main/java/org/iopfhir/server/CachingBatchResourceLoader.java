@@ -8,6 +8,7 @@ import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.model.entity.BaseTag;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
+import ca.uhn.fhir.jpa.model.entity.ResourceTable;
 import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
 import ca.uhn.fhir.jpa.search.BatchResourceLoader;
 import ca.uhn.fhir.util.IMetaTagSorter;
@@ -20,8 +21,10 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 
 /**
- * HAPI's building of search results, includes and history pages from their version rows, through
- * {@link ParsedResources}: kept versions are copied, the others built by HAPI in one batch as before.
+ * HAPI's building of search results and includes from their version rows, through {@link ParsedResources}: kept
+ * versions are copied, the others built by HAPI in one batch as before. The tags are read once and HAPI builds
+ * from the very tags the keys were made of: read twice, a label removed in between could be kept under a key
+ * that still names it.
  */
 final class CachingBatchResourceLoader extends BatchResourceLoader {
 
@@ -29,14 +32,20 @@ final class CachingBatchResourceLoader extends BatchResourceLoader {
     static final String BEAN_NAME = "batchResourceLoader";
 
     private final ParsedResources parsed;
-    private final IResourceMetadataExtractorSvc metadata;
+    private final TagsReadOnce tags;
 
     CachingBatchResourceLoader(ParsedResources parsed, FhirContext context, IResourceMetadataExtractorSvc metadata,
             IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externalStores, IMetaTagSorter sorter,
             PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
-        super(context, metadata, parser, externalStores, sorter, partitions, partitionLookup);
+        this(parsed, new TagsReadOnce(metadata), context, parser, externalStores, sorter, partitions, partitionLookup);
+    }
+
+    private CachingBatchResourceLoader(ParsedResources parsed, TagsReadOnce tags, FhirContext context,
+            IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externalStores, IMetaTagSorter sorter,
+            PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
+        super(context, tags, parser, externalStores, sorter, partitions, partitionLookup);
         this.parsed = parsed;
-        this.metadata = metadata;
+        this.tags = tags;
     }
 
     static BeanDefinitionRegistryPostProcessor replacingHapisBean() {
@@ -46,28 +55,69 @@ final class CachingBatchResourceLoader extends BatchResourceLoader {
 
     @Override
     public List<ResourceLoadResult> loadResources(List<ResourceHistoryTable> versions, boolean forHistory) {
-        Map<JpaPid, Collection<BaseTag>> tags = metadata.getTagsBatch(versions);
+        Map<JpaPid, Collection<BaseTag>> read = tags.delegate.getTagsBatch(versions);
         List<ResourceLoadResult> loaded = new ArrayList<>(versions.size());
         List<ResourceHistoryTable> toBuild = new ArrayList<>();
         Map<JpaPid, ParsedResources.Key> keys = new HashMap<>();
         for (ResourceHistoryTable version : versions) {
-            ParsedResources.Key key = parsed.keyOf(version, version, tags.get(version.getPersistentId()), forHistory);
-            IBaseResource kept = parsed.find(key);
+            ParsedResources.Key key = parsed.keyOf(version, version, read.get(version.getPersistentId()), forHistory);
+            IBaseResource kept = parsed.find(key, version);
             if (kept != null) {
                 loaded.add(new ResourceLoadResult(version.getPersistentId(), kept, false));
             } else {
                 toBuild.add(version);
-                keys.put(version.getPersistentId(), key);
+                if (keys.containsKey(version.getPersistentId())) {
+                    // Two versions of one resource: the results name only the resource, so neither is kept.
+                    keys.put(version.getPersistentId(), null);
+                } else {
+                    keys.put(version.getPersistentId(), key);
+                }
             }
         }
         if (!toBuild.isEmpty()) {
-            for (ResourceLoadResult built : super.loadResources(toBuild, forHistory)) {
-                if (!built.isDeleted()) {
-                    parsed.keep(keys.get(built.pid()), built.resource());
+            tags.read.set(read);
+            try {
+                for (ResourceLoadResult built : super.loadResources(toBuild, forHistory)) {
+                    if (!built.isDeleted()) {
+                        parsed.keep(keys.get(built.pid()), built.resource());
+                    }
+                    loaded.add(built);
                 }
-                loaded.add(built);
+            } finally {
+                tags.read.remove();
             }
         }
         return loaded;
+    }
+
+    /** HAPI's tag reading, except that the batch being built gets the tags this loader already read for it. */
+    private static final class TagsReadOnce implements IResourceMetadataExtractorSvc {
+        private final IResourceMetadataExtractorSvc delegate;
+        private final ThreadLocal<Map<JpaPid, Collection<BaseTag>>> read = new ThreadLocal<>();
+
+        TagsReadOnce(IResourceMetadataExtractorSvc delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Map<JpaPid, Collection<BaseTag>> getTagsBatch(Collection<ResourceHistoryTable> versions) {
+            Map<JpaPid, Collection<BaseTag>> already = read.get();
+            return already != null ? already : delegate.getTagsBatch(versions);
+        }
+
+        @Override
+        public Collection<? extends BaseTag> getTags(ResourceHistoryTable version) {
+            return delegate.getTags(version);
+        }
+
+        @Override
+        public Collection<? extends BaseTag> getTags(ResourceTable resource) {
+            return delegate.getTags(resource);
+        }
+
+        @Override
+        public ProvenanceDetails getProvenanceDetails(ResourceHistoryTable version) {
+            return delegate.getProvenanceDetails(version);
+        }
     }
 }

@@ -44,7 +44,7 @@ final class CachingResourceParser extends JpaStorageResourceParser {
         Collection<? extends BaseTag> current = tags != null ? tags
                 : entity instanceof ResourceTable table ? metadata.getTags(table) : metadata.getTags(version);
         ParsedResources.Key key = parsed.keyOf(entity, version, current, forHistory);
-        IBaseResource kept = parsed.find(key);
+        IBaseResource kept = parsed.find(key, entity);
         if (kept != null && type.isInstance(kept)) {
             return type.cast(kept);
         }

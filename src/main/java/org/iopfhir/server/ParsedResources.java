@@ -1,21 +1,31 @@
 package org.iopfhir.server;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.IDao;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.model.entity.BaseTag;
 import ca.uhn.fhir.jpa.model.entity.IBaseResourceEntity;
 import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
 import ca.uhn.fhir.jpa.model.entity.ResourceTable;
+import ca.uhn.fhir.jpa.model.entity.TagDefinition;
+import ca.uhn.fhir.util.FhirTerser;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Base;
+import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
@@ -41,6 +51,7 @@ import org.hl7.fhir.r4.model.Resource;
 final class ParsedResources {
 
     private static final Field USER_DATA = userDataField();
+    private static final FhirTerser TERSER = FhirContext.forR4Cached().newTerser();
 
     private final Cache<Key, Resource> parsed;
     private final boolean enabled;
@@ -62,18 +73,33 @@ final class ParsedResources {
      */
     Key keyOf(IBaseResourceEntity<?> entity, ResourceHistoryTable version, Collection<? extends BaseTag> tags,
             boolean forHistory) {
-        if (!enabled || version == null || entity.getDeleted() != null || version.getId() == null
+        if (!enabled || version == null || entity.getDeleted() != null || version.getId().getId() == null
                 || version.getEncoding() == ResourceEncodingEnum.DEL || version.getEncoding() == ResourceEncodingEnum.ESR) {
             return null;
         }
-        return new Key(version.getResourceType(), version.getId().getId(), entity instanceof ResourceTable,
-                entity.getUpdated().getValue().getTime(), forHistory, tagsOf(tags), weightOf(version));
+        List<String> labels = tagsOf(tags);
+        if (labels == null) {
+            return null;
+        }
+        String text = version.getResourceTextVc();
+        byte[] bytes = version.getResource();
+        // The row's text is in the key too: HAPI can rewrite a version row in place (history rewrite, or one row
+        // per resource when the version history is turned off), which nothing else in the key would show.
+        int content = text != null ? text.hashCode() : Arrays.hashCode(bytes);
+        int weight = 64 + (text != null ? text.length() : bytes != null ? bytes.length : 0);
+        return new Key(version.getResourceType(), version.getId().getId(), version.getVersion(), content,
+                entity instanceof ResourceTable, entity.getUpdated().getValue().getTime(), forHistory, labels, weight);
     }
 
-    /** A copy of the kept version, or null. */
-    IBaseResource find(Key key) {
+    /** A copy of the kept version, with the row id HAPI would have attached from {@code entity}; or null. */
+    IBaseResource find(Key key, IBaseResourceEntity<?> entity) {
         Resource kept = key == null ? null : parsed.getIfPresent(key);
-        return kept == null ? null : copy(kept);
+        if (kept == null) {
+            return null;
+        }
+        Resource copy = copy(kept);
+        IDao.RESOURCE_PID.put(copy, (JpaPid) entity.getResourceId());
+        return copy;
     }
 
     /** Keeps a copy of what HAPI built (the caller goes on with the original). */
@@ -83,24 +109,43 @@ final class ParsedResources {
         }
     }
 
-    /** What HAPI copies from each tag into the resource (a tag being added has no row id yet). */
+    /**
+     * What HAPI copies from each tag into the resource (a tag being added has no row id yet); null when a tag's
+     * definition is missing (HAPI then leaves the tag out with a warning, and such a version is not kept).
+     */
     private static List<String> tagsOf(Collection<? extends BaseTag> tags) {
-        return tags == null ? List.of() : tags.stream().map(BaseTag::getTag)
-                .map(t -> t.getTagType() + "|" + t.getSystem() + "|" + t.getCode() + "|" + t.getVersion() + "|"
-                        + t.getUserSelected() + "|" + t.getDisplay())
-                .sorted().toList();
+        if (tags == null) {
+            return List.of();
+        }
+        List<String> labels = new ArrayList<>(tags.size());
+        for (BaseTag tag : tags) {
+            TagDefinition t = tag.getTag();
+            if (t == null) {
+                return null;
+            }
+            labels.add(t.getTagType() + "|" + t.getSystem() + "|" + t.getCode() + "|" + t.getVersion() + "|"
+                    + t.getUserSelected() + "|" + t.getDisplay());
+        }
+        Collections.sort(labels);
+        return labels;
     }
 
-    /** Roughly the stored JSON's size: what the cache is bounded by. */
-    private static int weightOf(ResourceHistoryTable version) {
-        String text = version.getResourceTextVc();
-        byte[] bytes = version.getResource();
-        return 64 + (text != null ? text.length() : bytes != null ? bytes.length : 0);
-    }
-
-    /** A deep copy, with the user data HAPI attached while building it (R4's copy leaves that out). */
+    /**
+     * A deep copy, with the user data HAPI attached while building it (R4's copy leaves that out), whose references
+     * to contained resources point at its own contained resources (R4's copy keeps the original's).
+     */
     private static Resource copy(Resource resource) {
         Resource copy = resource.copy();
+        if (copy instanceof DomainResource domain && domain.hasContained()) {
+            Map<String, Resource> contained = new HashMap<>();
+            domain.getContained().forEach(c -> contained.put(c.getIdElement().getIdPart(), c));
+            for (Reference reference : TERSER.getAllPopulatedChildElementsOfType(copy, Reference.class)) {
+                if (reference.getResource() != null) {
+                    String local = reference.getReference() == null ? "" : reference.getReference().replaceFirst("^#", "");
+                    reference.setResource(contained.get(local));
+                }
+            }
+        }
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> userData = (Map<String, Object>) USER_DATA.get(resource);
@@ -124,7 +169,7 @@ final class ParsedResources {
         }
     }
 
-    record Key(String type, Long versionRow, boolean throughResource, long updated, boolean forHistory, List<String> tags,
-            int weight) {
+    record Key(String type, Long versionRow, long version, int content, boolean throughResource, long updated,
+            boolean forHistory, List<String> tags, int weight) {
     }
 }

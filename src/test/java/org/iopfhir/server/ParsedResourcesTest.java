@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import ca.uhn.fhir.jpa.api.dao.IDao;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.model.entity.BaseTag;
 import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
@@ -17,6 +19,8 @@ import java.time.Duration;
 import java.util.Date;
 import java.util.List;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
 
@@ -39,6 +43,8 @@ class ParsedResourcesTest {
         when(version.getResourceType()).thenReturn("Observation");
         when(version.getResourceTextVc()).thenReturn("{\"resourceType\":\"Observation\"}");
         when(version.getUpdated()).thenReturn(new InstantDt(new Date(1_700_000_000_000L)));
+        when(version.getResourceId()).thenAnswer(i -> JpaPid.fromId(row * 10));
+        when(version.getVersion()).thenReturn(1L);
         return version;
     }
 
@@ -68,14 +74,15 @@ class ParsedResourcesTest {
         ParsedResources.Key key = parsed.keyOf(version, version, labels(), false);
         parsed.keep(key, built());
 
-        Observation first = (Observation) parsed.find(key);
+        Observation first = (Observation) parsed.find(key, version);
         first.getCode().setText("changed by one request");
         first.setUserData("hapi-row-id", 99L);
-        Observation second = (Observation) parsed.find(key);
+        Observation second = (Observation) parsed.find(key, version);
 
         assertThat(second).isNotSameAs(first);
         assertThat(second.getCode().getText()).isEqualTo("Blood pressure");
         assertThat(second.getUserData("hapi-row-id")).isEqualTo(42L);
+        assertThat(IDao.RESOURCE_PID.get(second)).isEqualTo(JpaPid.fromId(70L)).isNotSameAs(IDao.RESOURCE_PID.get(first));
         assertThat(second.getIdElement().getVersionIdPart()).isEqualTo("1");
     }
 
@@ -85,13 +92,40 @@ class ParsedResourcesTest {
         ParsedResources.Key unlabelled = parsed.keyOf(version, version, labels(), false);
         parsed.keep(unlabelled, built());
 
-        assertThat(parsed.find(parsed.keyOf(version, version, labels(), false))).isNotNull();
-        assertThat(parsed.find(parsed.keyOf(version, version, labels("SUD"), false)))
+        assertThat(parsed.find(parsed.keyOf(version, version, labels(), false), version)).isNotNull();
+        assertThat(parsed.find(parsed.keyOf(version, version, labels("SUD"), false), version))
                 .as("a label added without a new version").isNull();
-        assertThat(parsed.find(parsed.keyOf(version, version, labels(), true))).as("for a history page").isNull();
-        assertThat(parsed.find(parsed.keyOf(version(8), version(8), labels(), false))).as("another version row").isNull();
+        assertThat(parsed.find(parsed.keyOf(version, version, labels(), true), version)).as("for a history page").isNull();
+        assertThat(parsed.find(parsed.keyOf(version(8), version(8), labels(), false), version)).as("another version row").isNull();
         assertThat(parsed.keyOf(version, version, labels("SUD", "R"), false))
                 .isEqualTo(parsed.keyOf(version, version, labels("R", "SUD"), false));
+    }
+
+    @Test
+    void aVersionRowRewrittenInPlaceGetsAnotherKey() {
+        ResourceHistoryTable version = version(7);
+        ParsedResources.Key before = parsed.keyOf(version, version, labels(), false);
+        when(version.getResourceTextVc()).thenReturn("{\"resourceType\":\"Observation\",\"status\":\"final\"}");
+
+        assertThat(parsed.keyOf(version, version, labels(), false)).isNotEqualTo(before);
+    }
+
+    @Test
+    void aCopysReferencesToContainedResourcesPointAtItsOwn() {
+        ResourceHistoryTable version = version(7);
+        ParsedResources.Key key = parsed.keyOf(version, version, labels(), false);
+        Observation observation = built();
+        Practitioner performer = new Practitioner();
+        performer.setId("p1");
+        observation.addContained(performer);
+        Reference reference = new Reference("#p1");
+        reference.setResource(performer);
+        observation.addPerformer(reference);
+        parsed.keep(key, observation);
+
+        Observation copy = (Observation) parsed.find(key, version);
+
+        assertThat(copy.getPerformerFirstRep().getResource()).isSameAs(copy.getContained().get(0)).isNotSameAs(performer);
     }
 
     @Test
@@ -105,6 +139,8 @@ class ParsedResourcesTest {
         assertThat(parsed.keyOf(external, external, labels(), false)).isNull();
         assertThat(cache(DataSize.ofBytes(0)).keyOf(version(7), version(7), labels(), false)).isNull();
         parsed.keep(null, built());
-        assertThat(parsed.find(null)).isNull();
+        assertThat(parsed.find(null, deleted)).isNull();
+        ResourceTag orphan = new ResourceTag();
+        assertThat(parsed.keyOf(version(7), version(7), List.of(orphan), false)).as("a tag whose definition is gone").isNull();
     }
 }
