@@ -18,8 +18,8 @@ import org.hl7.fhir.r4.model.IdType;
  * The {@code encounter} launch context of SMART App Launch 2.0: a token may say the app was launched in
  * the context of Encounter/[id] (next to {@code patient}). The specification makes it context for the app,
  * not a scope, so it widens and narrows nothing; this server holds it to be true: the encounter must exist
- * and be an encounter of the token's patient, else every request with the token is refused (403), so an
- * app can never act "in" another patient's encounter. The context is then on {@link CallerContext#encounterId}
+ * and be an encounter of the token's patient, else every request with the token is refused (403, with one
+ * answer for a missing encounter and another patient's), so an app can never act "in" another patient's encounter. The context is then on {@link CallerContext#encounterId}
  * (and travels with a bulk export's requester).
  */
 @Interceptor
@@ -50,11 +50,9 @@ public class EncounterLaunchContext {
             return Optional.of("the token's encounter launch context " + id + " comes without the patient it belongs to");
         }
         String patient = "Patient/" + caller.patientId().get();
-        if (encounter.isEmpty()) {
-            return Optional.of("the token's encounter launch context " + id + " does not exist");
-        }
-        IIdType subject = encounter.get().getSubject().getReferenceElement();
-        if (subject.hasBaseUrl() || !patient.equals(subject.toUnqualifiedVersionless().getValue())) {
+        // A missing encounter gets the same answer as another patient's: the refusal tells nothing about which exist.
+        IIdType subject = encounter.map(e -> e.getSubject().getReferenceElement()).orElse(null);
+        if (subject == null || subject.hasBaseUrl() || !patient.equals(subject.toUnqualifiedVersionless().getValue())) {
             return Optional.of("the token's encounter launch context " + id + " is not an encounter of its patient " + patient);
         }
         return Optional.empty();

@@ -36,7 +36,8 @@ class EncounterLaunchContextTest {
         assertThat(EncounterLaunchContext.problem(caller("p1", "e1"), of("http://other.example/fhir/Patient/p1")))
                 .as("another server's patient p1").isPresent();
         assertThat(EncounterLaunchContext.problem(caller("p1", "e1"), Optional.of(new Encounter()))).isPresent();
-        assertThat(EncounterLaunchContext.problem(caller("p1", "e1"), Optional.empty())).get().asString().contains("does not exist");
+        assertThat(EncounterLaunchContext.problem(caller("p1", "e1"), Optional.empty())).as("a missing encounter answers as another's")
+                .isEqualTo(EncounterLaunchContext.problem(caller("p1", "e1"), of("Patient/p2")));
         assertThat(EncounterLaunchContext.problem(caller(null, "e1"), of("Patient/p1"))).get().asString()
                 .contains("without the patient");
     }
