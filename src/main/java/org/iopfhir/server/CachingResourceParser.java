@@ -12,7 +12,7 @@ import java.util.Collection;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 
-/** HAPI's building of one stored version (reads, version reads, meta operations), through {@link ParsedResources}. */
+/** HAPI's building of one stored version (reads, version reads, history pages, meta operations), through {@link ParsedResources}. */
 final class CachingResourceParser extends JpaStorageResourceParser {
 
     /** The name of HAPI's bean ({@code JpaConfig#jpaStorageResourceParser}) this class stands in for. */

@@ -37,16 +37,17 @@ import org.hl7.fhir.r4.model.Resource;
  * record being worked on is read repeatedly.
  *
  * <p>What is kept is exactly what HAPI would build again. The key is everything HAPI builds it from: the
- * version's row (its database id is never reused, not even after a rolled-back write), whether it was reached
+ * version's row (its database id is never reused, not even after a rolled-back write), the row's text and version
+ * number (HAPI can rewrite a row in place), whether it was reached
  * through the resource or the version row, its last-updated time, the tags and security labels the record has
  * now (they change without a new version, e.g. {@code $meta-add} of a 42 CFR Part 2 label, and the key changes
  * with them) and whether it is built for a history page. Callers always get their own copy, with the user data
- * HAPI attached (the row id its later steps read), so nothing one request changes reaches another. Deleted and
+ * HAPI attached and the row id set afresh from the caller's entity, so nothing one request changes reaches another. Deleted and
  * externally stored versions are not kept. The cache is bounded by the stored JSON's size
  * ({@code iop.server.parsed-resource-cache}; 0 turns it off) and reports to Micrometer as
  * {@code cache.*{cache=parsed-resources}}. HAPI builds resources in two places, both stand-ins use this:
- * {@link CachingResourceParser} (reads, versions, meta operations) and {@link CachingBatchResourceLoader}
- * (searches, includes, history, the review operations' searches).
+ * {@link CachingResourceParser} (reads, version reads, history pages, meta operations) and
+ * {@link CachingBatchResourceLoader} (search results and includes, also the review operations' searches).
  */
 final class ParsedResources {
 
