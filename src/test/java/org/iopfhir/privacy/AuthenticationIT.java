@@ -130,7 +130,7 @@ class AuthenticationIT extends SecuredServerTest {
                 Arguments.of("another patient's encounter", TestTokens.token().role("patient").scope("patient/*.rs")
                         .patient("mx-active-p1").encounter("example-enc-g01").sign(), "is not an encounter of its patient"),
                 Arguments.of("an encounter that does not exist", TestTokens.token().role("patient").scope("patient/*.rs")
-                        .patient("example-patient").encounter("no-such-encounter").sign(), "does not exist"),
+                        .patient("example-patient").encounter("no-such-encounter").sign(), "is not an encounter of its patient"),
                 Arguments.of("an encounter without its patient", TestTokens.token().role("clinician").scope(CLINICIAN_SCOPES)
                         .purpose("TREAT").encounter("example-enc-g01").sign(), "without the patient"))
                 .forEach(refused -> {
@@ -150,6 +150,7 @@ class AuthenticationIT extends SecuredServerTest {
         Response ownPatientWrongEncounter = get("/fhir/Patient/example-patient", TestTokens.token().role("patient")
                 .scope("patient/*.rs").patient("example-patient").encounter("no-such-encounter").sign());
         assertThat(ownPatientWrongEncounter.status()).isEqualTo(403);
-        assertThat(ownPatientWrongEncounter.body()).contains("does not exist");
+        // A missing encounter is refused with the words another patient's encounter gets: nothing about which exist.
+        assertThat(ownPatientWrongEncounter.body()).contains("is not an encounter of its patient").doesNotContain("does not exist");
     }
 }
