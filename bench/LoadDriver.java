@@ -51,7 +51,10 @@ import java.util.regex.Pattern;
  *   attendance-Nw, necessity-Nw (with --iop) GET EpisodeOfCare/{id}/$attendance and
  *                $medical-necessity on the 12-week example episode and on each --episode Bundle
  *                (e.g. 26=/tmp/episode-26.json from build_example_episode.py --weeks 26), loaded first;
- *                --review-only runs only these; --core-only runs none of the --iop phases
+ *                --review-only runs only these; --core-only runs none of the --iop phases; all episodes
+ *                are loaded and warmed up before the first of these is measured
+ *   NAME/1       the loc-* and review phases again with one client alone: the response time of a call
+ *                on an otherwise idle server (the other phases: with all client threads at once)
  * and prints count, errors, throughput and p50/p95/p99/max latency per phase (transactions also
  * stored resources per second); on stderr the wall-clock bounds of each measured phase, which
  * bench/JfrPhases.java uses to cut a server-side JFR recording by phase.
@@ -161,8 +164,15 @@ public class LoadDriver {
     }
 
 
-    /** The episode-review operations on episodes of growing length: 12 weeks is the example itself. */
+    /**
+     * The episode-review operations on episodes of growing length: 12 weeks is the example itself. All episodes
+     * are loaded and every operation warmed up on each of them before anything is measured, so the first phase
+     * does not pay for the server's JIT compilation. Each operation is measured twice: under load ({@code threads}
+     * reviewers at once: throughput, and the latency a busy server gives) and for one reviewer alone (the
+     * response time of one call: "/1" phases).
+     */
     void review(double scale, Map<Integer, Path> episodes) throws Exception {
+        Map<Integer, String> paths = new TreeMap<>();
         for (Map.Entry<Integer, Path> episode : episodes.entrySet()) {
             String bundle = Files.readString(episode.getValue());
             Matcher id = EPISODE_ID.matcher(bundle);
@@ -173,13 +183,28 @@ public class LoadDriver {
             if (loaded.statusCode() != 200) {
                 throw new IllegalStateException(episode.getValue() + " not loaded: HTTP " + loaded.statusCode());
             }
-            int weeks = episode.getKey();
+            paths.put(episode.getKey(), "EpisodeOfCare/" + id.group(1) + "/");
+        }
+        for (Map.Entry<Integer, String> path : paths.entrySet()) {
+            int warmup = n(100 * 12 / path.getKey(), scale);
+            runAll(warmup, threads, i -> get(path.getValue() + "$attendance"));
+            runAll(warmup, threads, i -> get(path.getValue() + "$medical-necessity"));
+        }
+        for (Map.Entry<Integer, String> path : paths.entrySet()) {
+            int weeks = path.getKey();
             // fewer calls for longer episodes, so each phase takes about as long
             int count = n(400 * 12 / weeks, scale);
-            String path = "EpisodeOfCare/" + id.group(1) + "/";
-            phase("attendance-" + weeks + "w", count, count / 10, i -> get(path + "$attendance"));
-            phase("necessity-" + weeks + "w", count, count / 10, i -> get(path + "$medical-necessity"));
+            String episode = path.getValue();
+            phase("attendance-" + weeks + "w", count, count / 10, i -> get(episode + "$attendance"));
+            phase("necessity-" + weeks + "w", count, count / 10, i -> get(episode + "$medical-necessity"));
+            alone("attendance-" + weeks + "w", count / 4, i -> get(episode + "$attendance"));
+            alone("necessity-" + weeks + "w", count / 4, i -> get(episode + "$medical-necessity"));
         }
+    }
+
+    /** One client alone, after a short warm-up: the response time of a call on an otherwise idle server. */
+    private void alone(String name, int count, Call call) throws Exception {
+        phase(name + "/1", Math.max(count, 10), 5, 1, 1, call);
     }
 
     void run(double scale, boolean iop, boolean withExport) throws Exception {
@@ -221,6 +246,9 @@ public class LoadDriver {
             phase("profiled", n(500, scale), 50, i -> post("Encounter", profiledSession(i)));
             phase("loc-inline", n(2000, scale), 200, i -> post("$level-of-care", inlineRatings(i)));
             phase("loc-stored", n(2000, scale), 200,
+                    i -> post("QuestionnaireResponse/example-intake/$level-of-care", "{\"resourceType\":\"Parameters\"}"));
+            alone("loc-inline", n(400, scale), i -> post("$level-of-care", inlineRatings(i)));
+            alone("loc-stored", n(400, scale),
                     i -> post("QuestionnaireResponse/example-intake/$level-of-care", "{\"resourceType\":\"Parameters\"}"));
         }
     }

@@ -80,6 +80,13 @@ java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" $iop_args "${dri
 
 rss_load=$(( $(ps -o rss= -p $pid) / 1024 ))
 echo "RSS after load: ${rss_load} MiB (JVM options: $JVM_OPTS)"
+# What the server keeps once the load is over: with -XX:G1PeriodicGCInterval among the JVM options an idle
+# JVM collects and gives unused heap back to the system (IDLE_SECONDS=0 skips the wait).
+idle=${IDLE_SECONDS:-30}
+if [ "$idle" -gt 0 ]; then
+  sleep "$idle"
+  echo "RSS after ${idle} s idle: $(( $(ps -o rss= -p $pid) / 1024 )) MiB"
+fi
 if [[ "$JVM_OPTS" == *NativeMemoryTracking* ]]; then
   # Where the resident memory is, by JVM area (committed KiB): heap, classes, code, threads, GC, ...
   jcmd $pid VM.native_memory summary | grep -E '^-? *[A-Z][A-Za-z ]+ \(reserved=' | sed 's/^- *//'

@@ -13,7 +13,8 @@
 # adds its cost centres per phase (bench/JfrPhases.java) to the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export JVM_OPTS=${JVM_OPTS:-"-Xmx1g"}
+# The G1 options let an idle JVM give unused heap back (the "after N s idle" figure); the same for every server.
+export JVM_OPTS=${JVM_OPTS:-"-Xmx1g -XX:G1PeriodicGCInterval=10000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30"}
 stamp=$(date -u +%Y-%m-%dT%H%MZ)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 out_dir=bench/results
@@ -55,8 +56,10 @@ def parse(name):
                                   "res": float(m.group(9)) if m.group(9) else None}
     start = re.search(r"start-up to first /metadata: ([\d.]+)s", text)
     rss = re.search(r"RSS after load: (\d+) MiB", text)
+    rss_idle = re.search(r"RSS after (\d+) s idle: (\d+) MiB", text)
     return {"phases": phases, "startup": float(start.group(1)) if start else None,
-            "rss": int(rss.group(1)) if rss else None, "raw": text}
+            "rss": int(rss.group(1)) if rss else None, "raw": text,
+            "idle": (int(rss_idle.group(1)), int(rss_idle.group(2))) if rss_idle else None}
 
 runs = {n: parse(n) for n in ("starter", "off", "production")}
 def rate(run, phase):
@@ -82,7 +85,9 @@ for phase in ("create", "transaction", "search", "read", "ingest"):
     s, o, p = (rate(runs[n], phase) for n in ("starter", "off", "production"))
     lines.append(f"| {phase} | {fmt(s)} | {fmt(o)} | {fmt(p)} | {ratio(p, s)} | {ratio(p, o)} |")
 prod = runs["production"]["phases"] if runs["production"] else {}
-lines += ["", "This server in production configuration, p95 latency (ms):", "", "| phase | ops/s | p95 ms |", "|---|---:|---:|"]
+lines += ["", "This server in production configuration, p95 latency (ms); phases named NAME/1 ran with one client alone "
+          "(the response time of a call), the others with all client threads at once:", "",
+          "| phase | ops/s | p95 ms |", "|---|---:|---:|"]
 for phase, v in prod.items():
     if phase not in ("create", "transaction", "search", "read", "ingest"):
         lines.append(f"| {phase} | {v['ops']:.1f} | {v['p95']:.1f} |")
@@ -92,6 +97,9 @@ if "profiled" in prod and "unprofiled" in prod:
 lines += ["", "| | starter | ours, security off | ours, production |", "|---|---:|---:|---:|"]
 lines.append("| start-up to first /metadata (s) | " + " | ".join(fmt(runs[n] and runs[n]["startup"]) for n in ("starter", "off", "production")) + " |")
 lines.append("| resident memory after the load (MiB) | " + " | ".join(str(runs[n]["rss"]) if runs[n] and runs[n]["rss"] else "-" for n in ("starter", "off", "production")) + " |")
+idle = next((r["idle"][0] for r in runs.values() if r and r["idle"]), None)
+if idle:
+    lines.append(f"| resident memory {idle} s after the load (MiB) | " + " | ".join(str(runs[n]["idle"][1]) if runs[n] and runs[n]["idle"] else "-" for n in ("starter", "off", "production")) + " |")
 errors = {n: sum(v["errors"] for v in r["phases"].values()) for n, r in runs.items() if r}
 lines += ["", "Errors per run: " + ", ".join(f"{n} {e}" for n, e in errors.items()), "", "## Raw output", ""]
 for n, r in runs.items():

@@ -58,7 +58,7 @@ public class ProvenanceRecorder {
     @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
     public void created(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
         if (!inBundle(transaction)) {
-            record(List.of(resource), request, transaction, Activity.CREATE);
+            record(List.of(resource), List.of(resource), request, transaction, Activity.CREATE);
         }
     }
 
@@ -66,7 +66,7 @@ public class ProvenanceRecorder {
     public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request,
             TransactionDetails transaction) {
         if (!inBundle(transaction)) {
-            record(List.of(resource), request, transaction, Activity.UPDATE);
+            record(List.of(resource), List.of(resource), request, transaction, Activity.UPDATE);
         }
     }
 
@@ -75,35 +75,40 @@ public class ProvenanceRecorder {
     public void bundleStored(RequestDetails request, DeferredInterceptorBroadcasts broadcasts, TransactionDetails transaction) {
         ListMultimap<Pointcut, HookParams> written = broadcasts.getDeferredInterceptorBroadcasts();
         // A created resource is the one parameter of its type; an updated one the second (after the previous version).
-        recordGrouped(written.get(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED).stream()
-                .map(p -> p.get(IBaseResource.class)).toList(), request, transaction, Activity.CREATE);
-        recordGrouped(written.get(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED).stream()
-                .map(p -> p.get(IBaseResource.class, 1)).toList(), request, transaction, Activity.UPDATE);
+        List<IBaseResource> created = written.get(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED).stream()
+                .map(p -> p.get(IBaseResource.class)).toList();
+        List<IBaseResource> updated = written.get(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED).stream()
+                .map(p -> p.get(IBaseResource.class, 1)).toList();
+        List<IBaseResource> all = new ArrayList<>(created);
+        all.addAll(updated);
+        recordGrouped(created, all, request, transaction, Activity.CREATE);
+        recordGrouped(updated, all, request, transaction, Activity.UPDATE);
     }
 
     private static boolean inBundle(TransactionDetails transaction) {
         return transaction != null && transaction.isFhirTransaction();
     }
 
-    private void recordGrouped(List<IBaseResource> written, RequestDetails request, TransactionDetails transaction,
-            Activity activity) {
+    private void recordGrouped(List<IBaseResource> written, List<IBaseResource> allWritten, RequestDetails request,
+            TransactionDetails transaction, Activity activity) {
         Map<List<Object>, List<IBaseResource>> groups = new LinkedHashMap<>();
         for (IBaseResource resource : written) {
             Set<String> labels = new TreeSet<>();
             resource.getMeta().getSecurity().forEach(label -> labels.add(label.getSystem() + "|" + label.getCode()));
             groups.computeIfAbsent(List.of(RecordOwner.of(resource), labels), key -> new ArrayList<>()).add(resource);
         }
-        groups.values().forEach(group -> record(group, request, transaction, activity));
+        groups.values().forEach(group -> record(group, allWritten, request, transaction, activity));
     }
 
     /**
      * One Provenance for records that share owner and labels (the first one's are taken). What it references
      * is resolved to database ids up front: the written records and the patients the write itself resolved
      * are taken from the write's details, the rest (other patients, the user, the program) looked up in one
-     * query; one at a time, the lookups cost a third of a create.
+     * query; one at a time, the lookups cost a third of a create. Storing it, the Provenance's labelling finds the
+     * records the request wrote ({@code allWritten}: all of a transaction's) and had looked up without reading them again.
      */
-    private void record(List<IBaseResource> written, RequestDetails request, TransactionDetails transaction,
-            Activity activity) {
+    private void record(List<IBaseResource> written, List<IBaseResource> allWritten, RequestDetails request,
+            TransactionDetails transaction, Activity activity) {
         List<IBaseResource> recorded = written.stream().filter(r -> WriteProvenance.recorded(r.fhirType())).toList();
         if (request == null || request instanceof SystemRequestDetails || recorded.isEmpty()) {
             return;
@@ -136,6 +141,9 @@ public class ProvenanceRecorder {
         // decided like who sees the records (a Provenance of program A's note tells program B that A treats the patient).
         Optional<String> owner = RecordOwner.of(first);
         owner.ifPresent(program -> RecordOwner.set(provenance, program));
-        daos.getResourceDao(Provenance.class).create(provenance, null, true, new SystemRequestDetails(), resolved);
+        // Labelling the Provenance looks up its targets and their patients: the request has just read or written them.
+        SystemRequestDetails system = new SystemRequestDetails();
+        PatientRecords.shareLookups(request, system, allWritten);
+        daos.getResourceDao(Provenance.class).create(provenance, null, true, system, resolved);
     }
 }

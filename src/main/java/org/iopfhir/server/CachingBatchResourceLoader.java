@@ -1,6 +1,7 @@
 package org.iopfhir.server;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
 import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc;
 import ca.uhn.fhir.jpa.esr.ExternallyStoredResourceServiceRegistry;
@@ -12,6 +13,7 @@ import ca.uhn.fhir.jpa.model.entity.ResourceTable;
 import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
 import ca.uhn.fhir.jpa.search.BatchResourceLoader;
 import ca.uhn.fhir.util.IMetaTagSorter;
+import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,7 +26,7 @@ import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProce
  * HAPI's building of search results and includes from their version rows, through {@link ParsedResources}: kept
  * versions are copied, the others built by HAPI in one batch as before. The tags are read once and HAPI builds
  * from the very tags the keys were made of: read twice, a label removed in between could be kept under a key
- * that still names it.
+ * that still names it. They are read as plain rows ({@link StoredTags}) where the storage mode allows.
  */
 final class CachingBatchResourceLoader extends BatchResourceLoader {
 
@@ -33,19 +35,23 @@ final class CachingBatchResourceLoader extends BatchResourceLoader {
 
     private final ParsedResources parsed;
     private final TagsReadOnce tags;
+    private final StoredTags storedTags;
 
     CachingBatchResourceLoader(ParsedResources parsed, FhirContext context, IResourceMetadataExtractorSvc metadata,
             IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externalStores, IMetaTagSorter sorter,
-            PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
-        this(parsed, new TagsReadOnce(metadata), context, parser, externalStores, sorter, partitions, partitionLookup);
+            PartitionSettings partitions, IPartitionLookupSvc partitionLookup, JpaStorageSettings settings,
+            EntityManager entityManager) {
+        this(parsed, new TagsReadOnce(metadata), new StoredTags(settings, entityManager), context, parser, externalStores,
+                sorter, partitions, partitionLookup);
     }
 
-    private CachingBatchResourceLoader(ParsedResources parsed, TagsReadOnce tags, FhirContext context,
+    private CachingBatchResourceLoader(ParsedResources parsed, TagsReadOnce tags, StoredTags storedTags, FhirContext context,
             IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externalStores, IMetaTagSorter sorter,
             PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
         super(context, tags, parser, externalStores, sorter, partitions, partitionLookup);
         this.parsed = parsed;
         this.tags = tags;
+        this.storedTags = storedTags;
     }
 
     static BeanDefinitionRegistryPostProcessor replacingHapisBean() {
@@ -55,7 +61,7 @@ final class CachingBatchResourceLoader extends BatchResourceLoader {
 
     @Override
     public List<ResourceLoadResult> loadResources(List<ResourceHistoryTable> versions, boolean forHistory) {
-        Map<JpaPid, Collection<BaseTag>> read = tags.delegate.getTagsBatch(versions);
+        Map<JpaPid, Collection<BaseTag>> read = storedTags.applies() ? storedTags.of(versions) : tags.delegate.getTagsBatch(versions);
         List<ResourceLoadResult> loaded = new ArrayList<>(versions.size());
         List<ResourceHistoryTable> toBuild = new ArrayList<>();
         Map<JpaPid, ParsedResources.Key> keys = new HashMap<>();

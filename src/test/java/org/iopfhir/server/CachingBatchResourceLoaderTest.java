@@ -10,6 +10,7 @@ import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import ca.uhn.fhir.context.FhirVersionEnum;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
 import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc;
 import ca.uhn.fhir.jpa.esr.ExternallyStoredResourceServiceRegistry;
@@ -24,6 +25,7 @@ import ca.uhn.fhir.jpa.search.BatchResourceLoader.ResourceLoadResult;
 import ca.uhn.fhir.model.primitive.InstantDt;
 import ca.uhn.fhir.util.IMetaTagSorter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Date;
@@ -42,7 +44,8 @@ class CachingBatchResourceLoaderTest {
             new ParsedResources(new IopServerProperties("", 20, 500, DataSize.ofMegabytes(64), List.of(), 3,
                     Duration.ofSeconds(30), DataSize.ofMegabytes(1)), new SimpleMeterRegistry()),
             TestFhir.CONTEXT, metadata, hapi, mock(ExternallyStoredResourceServiceRegistry.class),
-            mock(IMetaTagSorter.class), new PartitionSettings(), mock(IPartitionLookupSvc.class));
+            mock(IMetaTagSorter.class), new PartitionSettings(), mock(IPartitionLookupSvc.class), new JpaStorageSettings(),
+            mock(EntityManager.class));
 
     private static ResourceHistoryTable version(long row, String text) {
         ResourceHistoryTable version = mock(ResourceHistoryTable.class);

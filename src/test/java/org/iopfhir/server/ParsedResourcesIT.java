@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Meta;
@@ -104,6 +108,33 @@ class ParsedResourcesIT extends SecuredServerTest {
                 .containsExactly("Blood pressure, seated", "Blood pressure");
     }
 
+    /** Search results get their tags, labels and profiles from plain rows ({@link StoredTags}): exactly what a read shows. */
+    @Test
+    void aSearchResultCarriesTheTagsLabelsAndProfilesOfARead() {
+        IdType id = storedObservation();
+        Meta meta = new Meta().addProfile("http://example.org/fhir/StructureDefinition/other-bp")
+                .addSecurity(CONFIDENTIALITY, "N", "normal");
+        meta.addTag().setSystem("http://example.org/fhir/tags").setCode("reviewed").setDisplay("Reviewed");
+        meta.addTag("http://example.org/fhir/tags", "imported", null);
+        officer().meta().add().onResource(id).meta(meta).execute();
+
+        for (int i = 0; i < 2; i++) {
+            Meta read = officer().read().resource(Observation.class).withId(id).execute().getMeta();
+            Meta found = ((Observation) officer().search().forResource(Observation.class)
+                    .where(Observation.RES_ID.exactly().code(id.getIdPart())).returnBundle(Bundle.class).execute()
+                    .getEntryFirstRep().getResource()).getMeta();
+            assertThat(described(found)).as("search and read agree").isEqualTo(described(read));
+            assertThat(read.getTag()).hasSize(2);
+            assertThat(read.getTag()).anySatisfy(tag -> {
+                assertThat(tag.getCode()).isEqualTo("reviewed");
+                assertThat(tag.getDisplay()).isEqualTo("Reviewed");
+            });
+            assertThat(read.getSecurity()).extracting(IBaseCoding::getCode).contains("N");
+            assertThat(read.getProfile()).extracting(CanonicalType::getValue)
+                    .contains("http://example.org/fhir/StructureDefinition/other-bp");
+        }
+    }
+
     @Test
     void repeatedLoadsAreServedFromTheCacheAndItIsMeasured() {
         IdType id = storedObservation();
@@ -112,6 +143,16 @@ class ParsedResourcesIT extends SecuredServerTest {
             officer().read().resource(Observation.class).withId(id).execute();
         }
         assertThat(hits() - before).isGreaterThanOrEqualTo(4);
+    }
+
+    private static List<String> described(Meta meta) {
+        List<String> all = new ArrayList<>();
+        meta.getTag().forEach(c -> all.add("tag " + c.getSystem() + "|" + c.getCode() + "|" + c.getDisplay() + "|"
+                + c.getVersion() + "|" + c.getUserSelected()));
+        meta.getSecurity().forEach(c -> all.add("label " + c.getSystem() + "|" + c.getCode() + "|" + c.getDisplay()));
+        meta.getProfile().forEach(p -> all.add("profile " + p.getValue()));
+        Collections.sort(all);
+        return all;
     }
 
     private int payerSearch(IdType id) {

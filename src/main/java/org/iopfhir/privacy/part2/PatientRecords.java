@@ -47,6 +47,7 @@ public class PatientRecords {
     private static final String CACHE_KEY = PatientRecords.class.getName();
     /** Types whose references lead to a patient when a record names no patient itself. */
     private static final Set<String> PATIENT_LINKS = Set.of("Encounter", "EpisodeOfCare");
+    private static final String STORED = "stored:";
 
     private final FhirTerser terser;
     private final DaoRegistry daos;
@@ -127,7 +128,7 @@ public class PatientRecords {
 
     /** A stored resource by {@code Type/id}, current version; empty when missing or deleted. */
     public Optional<IBaseResource> stored(String reference, RequestDetails request) {
-        return cached(request, "stored:" + reference, () -> {
+        return cached(request, STORED + reference, () -> {
             IdType id = new IdType(reference);
             try {
                 return Optional.of(daos.getResourceDao(id.getResourceType()).read(id, new SystemRequestDetails()));
@@ -232,6 +233,28 @@ public class PatientRecords {
         Map<Object, Object> userData = request.getUserData();
         synchronized (userData) {
             return (Map<String, Object>) userData.computeIfAbsent(CACHE_KEY, k -> new ConcurrentHashMap<String, Object>());
+        }
+    }
+
+    /**
+     * Lets a write the server makes for a request (the Provenance of what it wrote) find the records the request
+     * already looked up, and the ones it has just written as written, instead of reading them all again: the same
+     * database transaction would read the same versions. Only single records are shared, not searches.
+     */
+    public static void shareLookups(RequestDetails from, RequestDetails to, Collection<? extends IBaseResource> written) {
+        Map<String, Object> target = cache(to);
+        if (from != null) {
+            cache(from).forEach((key, value) -> {
+                // A record found missing may have been written since; the write's own lookup finds it.
+                if (key.startsWith(STORED) && value instanceof Optional<?> found && found.isPresent()) {
+                    target.put(key, value);
+                }
+            });
+        }
+        for (IBaseResource resource : written) {
+            if (resource.getIdElement().hasIdPart()) {
+                target.put(STORED + resource.fhirType() + "/" + resource.getIdElement().getIdPart(), Optional.of(resource));
+            }
         }
     }
 
