@@ -67,9 +67,10 @@ echo "server: $SERVER ($mode)  start-up to first /metadata: ${startup}s  RSS aft
 
 iop_args=""
 if [ "$SERVER" = iop ]; then
-  # Longer copies of the example episode (other ids) for $attendance and $medical-necessity.
+  # Copies of the example episode (other ids) for $attendance and $medical-necessity, the 12-week one
+  # too: the profiled/unprofiled phases add their sessions to the example episode itself.
   episodes=$(mktemp -d -t bench-episodes-XXXX)
-  for weeks in 26 52; do
+  for weeks in 12 26 52; do
     python3 profiles/examples/build_example_episode.py --weeks "$weeks" --prefix "bench$weeks" \
       "$episodes/episode-$weeks.json" >/dev/null
     iop_args="$iop_args --episode $weeks=$episodes/episode-$weeks.json"

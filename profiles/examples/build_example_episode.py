@@ -57,7 +57,7 @@ MRN_SYSTEM = "http://riverbend.example.org/mrn"
 QUESTIONNAIRE = BASE + "/Questionnaire/iop-intake|0.2.0"
 
 ADMISSION = date(2026, 1, 5)        # Monday, first group session
-WEEKS = 12                          # --weeks changes the length (the benchmark builds 26 and 52)
+WEEKS = 12                          # --weeks changes the length (the benchmark builds 12, 26 and 52)
 DISCHARGE = ADMISSION + timedelta(days=7 * (WEEKS - 1) + 4)   # Friday of the last week
 AFTERCARE_START = DISCHARGE + timedelta(days=4)               # the Tuesday after discharge
 CERTIFICATION_DAYS = 60             # a physician (re)certifies the need for IOP for 60 days at a time
