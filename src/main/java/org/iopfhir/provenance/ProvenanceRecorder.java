@@ -105,7 +105,7 @@ public class ProvenanceRecorder {
      * is resolved to database ids up front: the written records and the patients the write itself resolved
      * are taken from the write's details, the rest (other patients, the user, the program) looked up in one
      * query; one at a time, the lookups cost a third of a create. Storing it, the Provenance's labelling finds the
-     * records the request wrote ({@code allWritten}: all of a transaction's) and had looked up without reading them again.
+     * records the request wrote ({@code allWritten}: all of a transaction's) without reading them again.
      */
     private void record(List<IBaseResource> written, List<IBaseResource> allWritten, RequestDetails request,
             TransactionDetails transaction, Activity activity) {
@@ -141,9 +141,9 @@ public class ProvenanceRecorder {
         // decided like who sees the records (a Provenance of program A's note tells program B that A treats the patient).
         Optional<String> owner = RecordOwner.of(first);
         owner.ifPresent(program -> RecordOwner.set(provenance, program));
-        // Labelling the Provenance looks up its targets and their patients: the request has just read or written them.
+        // Labelling the Provenance looks up its targets and their patients, some of which the request has just written.
         SystemRequestDetails system = new SystemRequestDetails();
-        PatientRecords.shareLookups(request, system, allWritten);
+        PatientRecords.knowWritten(system, allWritten);
         daos.getResourceDao(Provenance.class).create(provenance, null, true, system, resolved);
     }
 }

@@ -50,20 +50,26 @@ final class StoredTags {
             return tags;
         }
         List<Object[]> rows = entityManager.createQuery("SELECT t.myResourceId, d.myId, d.myTagType, d.mySystem, d.myCode, "
-                        + "d.myDisplay, d.myVersion, d.myUserSelected FROM ResourceTag t JOIN t.myTag d "
+                        + "d.myDisplay, d.myVersion, d.myUserSelected FROM ResourceTag t LEFT JOIN t.myTag d "
                         + "WHERE t.myResourceId IN (:ids)", Object[].class)
                 .setParameter("ids", tagged.keySet())
                 .getResultList();
         for (Object[] row : rows) {
-            TagDefinition definition = new TagDefinition((TagTypeEnum) row[2], (String) row[3], (String) row[4], (String) row[5]);
-            definition.setId((Long) row[1]);
-            definition.setVersion((String) row[6]);
-            definition.setUserSelected((Boolean) row[7]);
             ResourceTag tag = new ResourceTag();
-            tag.setTag(definition);
+            // A tag whose definition row is gone stays without one, as HAPI reads it (it skips such a tag, with a
+            // warning, and ParsedResources keeps no version built with one).
+            tag.setTag(row[1] == null ? null : definition(row));
             tag.setResourceId((Long) row[0]);
             tags.computeIfAbsent(tagged.get((Long) row[0]), pid -> new ArrayList<>()).add(tag);
         }
         return tags;
+    }
+
+    private static TagDefinition definition(Object[] row) {
+        TagDefinition definition = new TagDefinition((TagTypeEnum) row[2], (String) row[3], (String) row[4], (String) row[5]);
+        definition.setId((Long) row[1]);
+        definition.setVersion((String) row[6]);
+        definition.setUserSelected((Boolean) row[7]);
+        return definition;
     }
 }

@@ -238,22 +238,15 @@ public class PatientRecords {
 
     /**
      * Lets a write the server makes for a request (the Provenance of what it wrote) find the records the request
-     * already looked up, and the ones it has just written as written, instead of reading them all again: the same
-     * database transaction would read the same versions. Only single records are shared, not searches.
+     * has just written as written, instead of reading them again in the same database transaction. Nothing the
+     * request merely looked up is shared: it may have been read before the write's transaction began, and a
+     * label added since then (another request's) must still count.
      */
-    public static void shareLookups(RequestDetails from, RequestDetails to, Collection<? extends IBaseResource> written) {
-        Map<String, Object> target = cache(to);
-        if (from != null) {
-            cache(from).forEach((key, value) -> {
-                // A record found missing may have been written since; the write's own lookup finds it.
-                if (key.startsWith(STORED) && value instanceof Optional<?> found && found.isPresent()) {
-                    target.put(key, value);
-                }
-            });
-        }
+    public static void knowWritten(RequestDetails request, Collection<? extends IBaseResource> written) {
+        Map<String, Object> cache = cache(request);
         for (IBaseResource resource : written) {
             if (resource.getIdElement().hasIdPart()) {
-                target.put(STORED + resource.fhirType() + "/" + resource.getIdElement().getIdPart(), Optional.of(resource));
+                cache.put(STORED + resource.fhirType() + "/" + resource.getIdElement().getIdPart(), Optional.of(resource));
             }
         }
     }

@@ -18,21 +18,19 @@ import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 
-/** Handing a write the database ids of what it references, looked up together; sharing a request's lookups. */
+/** Handing a write the database ids of what it references, looked up together; what a request wrote, as written. */
 class PatientRecordsTest {
 
     private final DaoRegistry daos = mock(DaoRegistry.class);
@@ -76,27 +74,21 @@ class PatientRecordsTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void aServerWriteForARequestFindsWhatTheRequestFoundAndWroteButLooksUpWhatItFoundMissing() {
+    void aServerWriteForARequestFindsWhatTheRequestWroteButLooksUpWhatItOnlyRead() {
         IFhirResourceDao<IBaseResource> dao = mock(IFhirResourceDao.class);
         when(daos.getResourceDao(any(String.class))).thenReturn(dao);
         Patient stored = new Patient();
         stored.setId("Patient/p");
-        when(dao.read(any(IIdType.class), any(RequestDetails.class))).thenReturn(stored)
-                .thenThrow(new ResourceNotFoundException("Encounter/e"))
-                .thenReturn(new Encounter().setStatus(Encounter.EncounterStatus.FINISHED));
-        RequestDetails caller = new SystemRequestDetails();
-        records.stored("Patient/p", caller);
-        records.stored("Encounter/e", caller);
+        when(dao.read(any(IIdType.class), any(RequestDetails.class))).thenReturn(stored);
         Observation written = new Observation();
         written.setId("Observation/o/_history/1");
 
         RequestDetails server = new SystemRequestDetails();
-        PatientRecords.shareLookups(caller, server, List.of(written));
+        PatientRecords.knowWritten(server, List.of(written));
 
-        assertThat(records.stored("Patient/p", server)).containsSame(stored);
         assertThat(records.stored("Observation/o", server)).containsSame(written);
-        verify(dao, times(2)).read(any(IIdType.class), any(RequestDetails.class));
-        assertThat(records.stored("Encounter/e", server)).as("found missing before: looked up again").isPresent();
-        verify(dao, times(3)).read(any(IIdType.class), any(RequestDetails.class));
+        verify(dao, never()).read(any(IIdType.class), any(RequestDetails.class));
+        assertThat(records.stored("Patient/p", server)).containsSame(stored);
+        verify(dao, times(1)).read(any(IIdType.class), any(RequestDetails.class));
     }
 }
