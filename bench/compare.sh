@@ -7,8 +7,8 @@
 #   mvn package -DskipTests
 #   STARTER_WAR=/path/to/hapi-fhir-jpaserver-starter/target/ROOT.war bench/compare.sh
 #
-# DRIVER_ARGS go to every run (e.g. "--scale 0.5"); JVM_OPTS to every server (default -Xmx1g: the
-# memory target is 1 GiB resident after the load). Without STARTER_WAR the starter run is skipped and
+# DRIVER_ARGS go to every run (e.g. "--scale 0.5"); JVM_OPTS to every server (default -Xmx1g, the memory
+# target being 1 GiB resident after the load, with the G1 options below). Without STARTER_WAR the starter run is skipped and
 # the table shows this server only. PROFILE=1 records a JFR profile of each of this server's runs and
 # adds its cost centres per phase (bench/JfrPhases.java) to the report.
 set -euo pipefail
