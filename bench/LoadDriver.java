@@ -2,6 +2,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Load driver for any FHIR R4 server: IOP-shaped data over plain HTTP, so the figures measure
@@ -33,6 +35,7 @@ import java.util.regex.Pattern;
  *
  *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop [--review-only]] [--core-only]
  *                              [--episode WEEKS=BUNDLE.json ...] [--token-key private.pem --issuer URL]
+ *                              [--server-pid PID [--clock-ticks N]]
  *
  * Phases run one after another, each with a warm-up that is not counted:
  *   create       POST Patient
@@ -56,7 +59,10 @@ import java.util.regex.Pattern;
  *   NAME/1       the loc-* and review phases again with one client alone: the response time of a call
  *                on an otherwise idle server (the other phases: with all client threads at once)
  * and prints count, errors, throughput and p50/p95/p99/max latency per phase (transactions also
- * stored resources per second); on stderr the wall-clock bounds of each measured phase, which
+ * stored resources per second). With --server-pid (a server on this machine) it also prints the CPU
+ * time the server process and all PostgreSQL processes spent per call during the measured calls
+ * ({@code /proc}, N clock ticks a second, default 100): unlike throughput, that does not depend on what
+ * else the machine is doing (this driver included), so it compares two builds more steadily. On stderr the wall-clock bounds of each measured phase, which
  * bench/JfrPhases.java uses to cut a server-side JFR recording by phase.
  *
  * With --token-key every request carries a bearer JWT (RS256) signed with that PKCS#8 PEM key: a
@@ -75,6 +81,9 @@ public class LoadDriver {
     private final int threads;
     private final String authorization;
     private final String loaderAuthorization;
+    /** The server process whose CPU time is measured; 0: none. */
+    private long serverPid;
+    private double millisPerTick = 10;
 
     /** {@code token} makes the measured requests; {@code loaderToken} stores the example episodes (with their consents). */
     LoadDriver(String base, int threads, String token, String loaderToken) {
@@ -90,6 +99,8 @@ public class LoadDriver {
         double scale = 1.0;
         boolean iop = false;
         boolean reviewOnly = false;
+        long serverPid = 0;
+        double millisPerTick = 10;
         boolean coreOnly = false;
         boolean export = true;
         Map<Integer, Path> episodes = new TreeMap<>(Map.of(12, EXAMPLE_EPISODE));
@@ -110,6 +121,8 @@ public class LoadDriver {
                 case "--base" -> base = args[++i];
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--scale" -> scale = Double.parseDouble(args[++i]);
+                case "--server-pid" -> serverPid = Long.parseLong(args[++i]);
+                case "--clock-ticks" -> millisPerTick = 1000.0 / Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -117,6 +130,8 @@ public class LoadDriver {
                 : new LoadDriver(base, threads, token(Path.of(tokenKey), issuer, CLINICIAN),
                         token(Path.of(tokenKey), issuer, PRIVACY_OFFICER));
         iop &= !coreOnly;
+        driver.serverPid = serverPid;
+        driver.millisPerTick = millisPerTick;
         driver.start();
         if (!reviewOnly) {
             driver.run(scale, iop, export);
@@ -129,8 +144,8 @@ public class LoadDriver {
     /** Prints the table header and stores the program the patients belong to (a clinician's token names it). */
     void start() throws Exception {
         System.out.printf(Locale.ROOT, "target %s, %d client threads%n", base, threads);
-        System.out.printf(Locale.ROOT, "%-15s %7s %6s %9s %8s %8s %8s %8s%n",
-                "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
+        System.out.printf(Locale.ROOT, "%-15s %7s %6s %9s %8s %8s %8s %8s %9s %9s%n",
+                "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv cpu", "pg cpu");
         HttpResponse<String> program = post("", """
                 {"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Organization",
                  "id":"example-program","name":"Benchmark program"},"request":{"method":"PUT","url":"Organization/example-program"}}]}""");
@@ -302,6 +317,7 @@ public class LoadDriver {
         runAll(warmup, clients, i -> call.apply(i + count));
         long[] latencies = new long[count];
         AtomicInteger errors = new AtomicInteger();
+        long[] cpuBefore = cpuTicks();
         long started = System.nanoTime();
         // Wall-clock bounds of the measured calls on stderr, to cut a server-side profile (JFR) by phase.
         System.err.printf(Locale.ROOT, "phase %s measured from %s%n", name, java.time.Instant.now());
@@ -325,13 +341,48 @@ public class LoadDriver {
             return r;
         });
         double seconds = (System.nanoTime() - started) / 1e9;
+        long[] cpuAfter = cpuTicks();
         System.err.printf(Locale.ROOT, "phase %s measured until %s%n", name, java.time.Instant.now());
         Arrays.sort(latencies);
-        System.out.printf(Locale.ROOT, "%-15s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f%s%n", name, count, errors.get(),
+        System.out.printf(Locale.ROOT, "%-15s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f %9s %9s%s%n", name, count, errors.get(),
                 count / seconds, ms(latencies, 0.50), ms(latencies, 0.95), ms(latencies, 0.99),
-                latencies[latencies.length - 1] / 1e6, resourcesPerCall > 1
+                latencies[latencies.length - 1] / 1e6, cpuPerCall(cpuBefore, cpuAfter, 0, count),
+                cpuPerCall(cpuBefore, cpuAfter, 1, count), resourcesPerCall > 1
                         ? String.format(Locale.ROOT, "   %.1f resources/s (%d per call, %d clients)",
                                 count * resourcesPerCall / seconds, resourcesPerCall, clients) : "");
+    }
+
+    /** CPU clock ticks so far of the server process and of all PostgreSQL processes; null when not measured. */
+    private long[] cpuTicks() throws IOException {
+        if (serverPid == 0) {
+            return null;
+        }
+        long postgres = 0;
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            for (Path process : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    if (Files.readString(process.resolve("comm")).trim().equals("postgres")) {
+                        postgres += ticks(process);
+                    }
+                } catch (IOException | RuntimeException ended) {
+                    // the process ended meanwhile
+                }
+            }
+        }
+        return new long[] {ticks(Path.of("/proc", String.valueOf(serverPid))), postgres};
+    }
+
+    /** User and system CPU ticks of a process: fields 14 and 15 of its stat line, counted after the command name. */
+    private static long ticks(Path process) throws IOException {
+        String stat = Files.readString(process.resolve("stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    /** Milliseconds of CPU per call of one process group (0 the server, 1 PostgreSQL), or "-". */
+    private String cpuPerCall(long[] before, long[] after, int group, int calls) {
+        return before == null || after == null ? "-"
+                : String.format(Locale.ROOT, "%.1f", (after[group] - before[group]) * millisPerTick / calls);
     }
 
     private void runAll(int count, int clients, Call call) throws InterruptedException {

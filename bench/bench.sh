@@ -77,7 +77,8 @@ if [ "$SERVER" = iop ]; then
   done
   iop_args="--iop$iop_args"
 fi
-java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" $iop_args "${driver_security[@]}" ${DRIVER_ARGS:-}
+java bench/LoadDriver.java --base "http://localhost:$PORT/fhir" --server-pid $pid --clock-ticks "$(getconf CLK_TCK)" \
+  $iop_args "${driver_security[@]}" ${DRIVER_ARGS:-}
 
 rss_load=$(( $(ps -o rss= -p $pid) / 1024 ))
 echo "RSS after load: ${rss_load} MiB (JVM options: $JVM_OPTS)"

@@ -50,10 +50,13 @@ def parse(name):
     text = open(path).read()
     phases = {}
     for line in text.splitlines():
-        m = re.match(r"^(\S+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)(?:\s+([\d.]+) resources/s)?", line)
+        m = re.match(r"^(\S+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)"
+                     r"(?:\s+([\d.]+|-)\s+([\d.]+|-))?(?:\s+([\d.]+) resources/s)?", line)
         if m:
+            number = lambda g: float(g) if g and g != "-" else None
             phases[m.group(1)] = {"errors": int(m.group(3)), "ops": float(m.group(4)), "p95": float(m.group(6)),
-                                  "res": float(m.group(9)) if m.group(9) else None}
+                                  "server_cpu": number(m.group(9)), "pg_cpu": number(m.group(10)),
+                                  "res": number(m.group(11))}
     start = re.search(r"start-up to first /metadata: ([\d.]+)s", text)
     rss = re.search(r"RSS after load: (\d+) MiB", text)
     rss_idle = re.search(r"RSS after (\d+) s idle: (\d+) MiB", text)
@@ -83,6 +86,16 @@ lines = [f"# Side by side, {stamp}, commit {commit}", "",
          "|---|---:|---:|---:|---:|---:|"]
 for phase in ("create", "transaction", "search", "read", "ingest"):
     s, o, p = (rate(runs[n], phase) for n in ("starter", "off", "production"))
+    lines.append(f"| {phase} | {fmt(s)} | {fmt(o)} | {fmt(p)} | {ratio(p, s)} | {ratio(p, o)} |")
+def cpu(run, phase):
+    p = run and run["phases"].get(phase)
+    return (p["server_cpu"] or 0) + (p["pg_cpu"] or 0) if p and p["server_cpu"] is not None else None
+lines += ["", "CPU time per call (ms): the server process plus all PostgreSQL processes, during the measured calls. "
+          "Steadier than throughput on a shared machine; a ratio above 1 means production needs more CPU per call.", "",
+          "| workload | starter | ours, security off | ours, production | production / starter | production / off |",
+          "|---|---:|---:|---:|---:|---:|"]
+for phase in ("create", "transaction", "search", "read", "ingest"):
+    s, o, p = (cpu(runs[n], phase) for n in ("starter", "off", "production"))
     lines.append(f"| {phase} | {fmt(s)} | {fmt(o)} | {fmt(p)} | {ratio(p, s)} | {ratio(p, o)} |")
 prod = runs["production"]["phases"] if runs["production"] else {}
 lines += ["", "This server in production configuration, p95 latency (ms); phases named NAME/1 ran with one client alone "

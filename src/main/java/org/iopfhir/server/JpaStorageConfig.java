@@ -2,7 +2,18 @@ package org.iopfhir.server;
 
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorBroadcaster;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
+import ca.uhn.fhir.jpa.config.HapiFhirLocalContainerEntityManagerFactoryBean;
+import ca.uhn.fhir.jpa.config.HibernatePropertiesProvider;
+import ca.uhn.fhir.jpa.dao.data.IResourceHistoryTableDao;
+import ca.uhn.fhir.jpa.dao.data.IResourceTagDao;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import ca.uhn.fhir.jpa.search.BatchResourceLoader;
+import ca.uhn.fhir.jpa.search.builder.sql.SqlObjectFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
@@ -26,6 +37,7 @@ import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -80,6 +92,28 @@ public class JpaStorageConfig {
     @Bean
     ParsedResources parsedResources(IopServerProperties properties, MeterRegistry meters) {
         return new ParsedResources(properties, meters);
+    }
+
+    @Bean
+    public static BeanFactoryPostProcessor earlyFrozenConfiguration() {
+        return new EarlyFrozenConfiguration();
+    }
+
+    @Bean
+    public static BeanDefinitionRegistryPostProcessor reusingSearchBuilder() {
+        return ReusingSearchBuilders.replacingHapisBean();
+    }
+
+    @Bean(ReusingSearchBuilders.BEAN_NAME)
+    ReusingSearchBuilders reusingSearchBuilders(JpaStorageSettings storageSettings,
+            HapiFhirLocalContainerEntityManagerFactoryBean entityManagerFactory, SqlObjectFactory sqlBuilderFactory,
+            HibernatePropertiesProvider dialectProvider, ISearchParamRegistry searchParamRegistry,
+            PartitionSettings partitionSettings, IInterceptorBroadcaster interceptorBroadcaster, IResourceTagDao resourceTagDao,
+            DaoRegistry daoRegistry, FhirContext fhirContext, IIdHelperService<JpaPid> idHelperService,
+            IResourceHistoryTableDao resourceHistoryTableDao, BatchResourceLoader batchResourceLoader, MeterRegistry meters) {
+        return new ReusingSearchBuilders(storageSettings, entityManagerFactory, sqlBuilderFactory, dialectProvider,
+                searchParamRegistry, partitionSettings, interceptorBroadcaster, resourceTagDao, daoRegistry, fhirContext,
+                idHelperService, resourceHistoryTableDao, batchResourceLoader, meters);
     }
 
     @Bean

@@ -135,6 +135,52 @@ class ParsedResourcesIT extends SecuredServerTest {
         }
     }
 
+    /**
+     * A search page shows the matches its consent check loaded ({@link LoadedMatches}), as a read shows them, with
+     * included resources marked as such; the next request after an update sees the new version.
+     */
+    @Test
+    void aSearchPageTakesTheMatchesItsConsentCheckLoadedAndShowsThemAsStored() {
+        IdType first = storedObservation();
+        IdType second = storedObservation();
+        double reusedBefore = remembered("reused");
+
+        Bundle page = payer().search().forResource(Observation.class)
+                .where(Observation.RES_ID.exactly().codes(first.getIdPart(), second.getIdPart()))
+                .returnBundle(Bundle.class).execute();
+
+        assertThat(page.getEntry()).extracting(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue())
+                .containsExactlyInAnyOrder(first.getValue(), second.getValue());
+        assertThat(described(page.getMeta())).as("the payer's Bundle carries the redisclosure notice")
+                .anyMatch(label -> label.contains("NORDSCLCD"));
+        for (Bundle.BundleEntryComponent entry : page.getEntry()) {
+            // As stored (an officer's read; a payer's read carries the redisclosure notice on the record itself).
+            Observation read = officer().read().resource(Observation.class)
+                    .withId(entry.getResource().getIdElement().toUnqualifiedVersionless()).execute();
+            assertThat(described(entry.getResource().getMeta())).isEqualTo(described(read.getMeta()));
+            assertThat(entry.getResource().getMeta().getVersionId()).isEqualTo(read.getMeta().getVersionId());
+            assertThat(entry.getSearch().getMode()).isEqualTo(Bundle.SearchEntryMode.MATCH);
+        }
+        assertThat(remembered("reused") - reusedBefore).as("both matches were taken, not loaded again")
+                .isGreaterThanOrEqualTo(2);
+
+        Observation changed = officer().read().resource(Observation.class).withId(first).execute();
+        changed.getCode().setText("Blood pressure, standing");
+        officer().update().resource(changed).execute();
+        Observation found = (Observation) payer().search().forResource(Observation.class)
+                .where(Observation.RES_ID.exactly().code(first.getIdPart())).returnBundle(Bundle.class).execute()
+                .getEntryFirstRep().getResource();
+        assertThat(found.getMeta().getVersionId()).isEqualTo("2");
+        assertThat(found.getCode().getText()).isEqualTo("Blood pressure, standing");
+
+        Bundle withPatients = officer().search().forResource(Observation.class)
+                .where(Observation.RES_ID.exactly().code(first.getIdPart())).include(Observation.INCLUDE_SUBJECT)
+                .returnBundle(Bundle.class).execute();
+        assertThat(withPatients.getEntry()).extracting(e -> e.getResource().fhirType() + " " + e.getSearch().getMode())
+                .containsExactlyInAnyOrder("Observation " + Bundle.SearchEntryMode.MATCH,
+                        "Patient " + Bundle.SearchEntryMode.INCLUDE);
+    }
+
     @Test
     void repeatedLoadsAreServedFromTheCacheAndItIsMeasured() {
         IdType id = storedObservation();
@@ -158,6 +204,15 @@ class ParsedResourcesIT extends SecuredServerTest {
     private int payerSearch(IdType id) {
         return payer().search().forResource(Observation.class).where(Observation.RES_ID.exactly().code(id.getIdPart()))
                 .returnBundle(Bundle.class).execute().getEntry().size();
+    }
+
+    /** The count of search matches a page took from its consent check ("reused") or loaded again ("changed-since"). */
+    private double remembered(String load) {
+        Response metrics = get("/actuator/prometheus", officerToken);
+        assertThat(metrics.status()).isEqualTo(200);
+        Matcher counted = Pattern.compile("(?m)^iop_search_matches_remembered_total\\{[^}]*load=\"" + load + "\"[^}]*} (\\S+)$")
+                .matcher(metrics.body());
+        return counted.find() ? Double.parseDouble(counted.group(1)) : 0;
     }
 
     private double hits() {

@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.iopfhir.privacy.auth.CallerContext;
+import org.iopfhir.server.LoadedMatches;
 
 /**
  * {@link DisclosurePolicy} inside HAPI's ConsentInterceptor: it sees every resource a request
@@ -70,7 +71,12 @@ public class Part2ConsentService implements IConsentService {
 
     @Override
     public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
-        return decide(request, resource).permitted() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
+        if (!decide(request, resource).permitted()) {
+            return ConsentOutcome.REJECT;
+        }
+        // A match loaded for this check need not be loaded again for the page (if it is still current then).
+        LoadedMatches.remember(request, resource);
+        return ConsentOutcome.PROCEED;
     }
 
     @Override

@@ -1,0 +1,78 @@
+package org.iopfhir.server;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
+import ca.uhn.fhir.jpa.config.HapiFhirLocalContainerEntityManagerFactoryBean;
+import ca.uhn.fhir.jpa.config.HibernatePropertiesProvider;
+import ca.uhn.fhir.jpa.dao.data.IResourceHistoryTableDao;
+import ca.uhn.fhir.jpa.dao.data.IResourceTagDao;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import ca.uhn.fhir.jpa.search.BatchResourceLoader;
+import ca.uhn.fhir.jpa.search.builder.SearchBuilder;
+import ca.uhn.fhir.jpa.search.builder.sql.SqlObjectFactory;
+import ca.uhn.fhir.jpa.util.QueryChunker;
+import ca.uhn.fhir.interceptor.api.IInterceptorBroadcaster;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import io.micrometer.core.instrument.Counter;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+
+/**
+ * HAPI's search builder, except that a page takes the matches its request already loaded for the consent
+ * check ({@link LoadedMatches}) when they are still current: one query for the current version of those
+ * resources replaces loading their bodies and tags again. A match that changed or was deleted since, a
+ * specific version (a versioned include) and everything else are loaded by HAPI as before.
+ */
+final class ReusingSearchBuilder extends SearchBuilder {
+
+    private final Counter reused;
+    private final Counter reloaded;
+
+    @SuppressWarnings("checkstyle:ParameterNumber")
+    ReusingSearchBuilder(String resourceName, JpaStorageSettings storageSettings,
+            HapiFhirLocalContainerEntityManagerFactoryBean entityManagerFactory, SqlObjectFactory sqlBuilderFactory,
+            HibernatePropertiesProvider dialectProvider, ISearchParamRegistry searchParamRegistry,
+            PartitionSettings partitionSettings, IInterceptorBroadcaster interceptorBroadcaster,
+            IResourceTagDao resourceTagDao, DaoRegistry daoRegistry, FhirContext context, IIdHelperService<JpaPid> idHelperService,
+            IResourceHistoryTableDao resourceHistoryTableDao, BatchResourceLoader batchResourceLoader,
+            Class<? extends IBaseResource> resourceType, Counter reused, Counter reloaded) {
+        super(resourceName, storageSettings, entityManagerFactory, sqlBuilderFactory, dialectProvider, searchParamRegistry,
+                partitionSettings, interceptorBroadcaster, resourceTagDao, daoRegistry, context, idHelperService,
+                resourceHistoryTableDao, batchResourceLoader, resourceType);
+        this.reused = reused;
+        this.reloaded = reloaded;
+    }
+
+    @Override
+    public void loadResourcesByPid(Collection<JpaPid> pids, Collection<JpaPid> included, List<IBaseResource> results,
+            boolean forHistory, RequestDetails request) {
+        Map<Long, IBaseResource> remembered = forHistory ? Map.of() : LoadedMatches.of(request, false);
+        if (remembered.isEmpty()) {
+            super.loadResourcesByPid(pids, included, results, forHistory, request);
+            return;
+        }
+        LoadedMatches.Reuse reuse = LoadedMatches.fill(pids, included, results, remembered, this::currentVersions,
+                (toLoad, loaded) -> super.loadResourcesByPid(toLoad, included, loaded, false, request));
+        reused.increment(reuse.reused());
+        reloaded.increment(reuse.reloaded());
+    }
+
+    /** The current version of each of these resources that is not deleted. */
+    private Map<Long, Long> currentVersions(Set<Long> ids) {
+        Map<Long, Long> versions = new HashMap<>();
+        QueryChunker.chunk(ids, chunk -> myEntityManager.createQuery("SELECT r.myPid.myId, r.myVersion FROM ResourceTable r"
+                        + " WHERE r.myPid.myId IN (:ids) AND r.myDeleted IS NULL", Object[].class)
+                .setParameter("ids", chunk)
+                .getResultList()
+                .forEach(row -> versions.put((Long) row[0], (Long) row[1])));
+        return versions;
+    }
+}
