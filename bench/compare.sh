@@ -81,22 +81,22 @@ lines = [f"# Side by side, {stamp}, commit {commit}", "",
          f"load average at the end {os.getloadavg()[0]:.1f}; same PostgreSQL for every run; JVM options "
          f"`{os.environ.get('JVM_OPTS', '')}`; driver arguments `{os.environ.get('DRIVER_ARGS', '')}`.", "",
          "Throughput (operations/s; transaction and ingest: stored resources/s). Production = security, "
-         "Part 2 labelling and audit on, a program clinician's token.", "",
-         "| workload | starter | ours, security off | ours, production | production / starter | production / off |",
-         "|---|---:|---:|---:|---:|---:|"]
-for phase in ("create", "transaction", "search", "read", "ingest"):
-    s, o, p = (rate(runs[n], phase) for n in ("starter", "off", "production"))
-    lines.append(f"| {phase} | {fmt(s)} | {fmt(o)} | {fmt(p)} | {ratio(p, s)} | {ratio(p, o)} |")
+         "Part 2 labelling and audit on, a program clinician's token."]
 def cpu(run, phase):
     p = run and run["phases"].get(phase)
     return (p["server_cpu"] or 0) + (p["pg_cpu"] or 0) if p and p["server_cpu"] is not None else None
+def table(value):
+    """The core workloads, one value per server, with the production ratios."""
+    rows = ["", "| workload | starter | ours, security off | ours, production | production / starter | production / off |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for phase in ("create", "transaction", "search", "read", "ingest"):
+        s, o, p = (value(runs[n], phase) for n in ("starter", "off", "production"))
+        rows.append(f"| {phase} | {fmt(s)} | {fmt(o)} | {fmt(p)} | {ratio(p, s)} | {ratio(p, o)} |")
+    return rows
+lines += table(rate)
 lines += ["", "CPU time per call (ms): the server process plus all PostgreSQL processes, during the measured calls. "
-          "Steadier than throughput on a shared machine; a ratio above 1 means production needs more CPU per call.", "",
-          "| workload | starter | ours, security off | ours, production | production / starter | production / off |",
-          "|---|---:|---:|---:|---:|---:|"]
-for phase in ("create", "transaction", "search", "read", "ingest"):
-    s, o, p = (cpu(runs[n], phase) for n in ("starter", "off", "production"))
-    lines.append(f"| {phase} | {fmt(s)} | {fmt(o)} | {fmt(p)} | {ratio(p, s)} | {ratio(p, o)} |")
+          "Steadier than throughput on a shared machine; a ratio above 1 means production needs more CPU per call."]
+lines += table(cpu)
 prod = runs["production"]["phases"] if runs["production"] else {}
 lines += ["", "This server in production configuration, p95 latency (ms); phases named NAME/1 ran with one client alone "
           "(the response time of a call), the others with all client threads at once:", "",
