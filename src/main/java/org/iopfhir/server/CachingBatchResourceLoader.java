@@ -17,8 +17,10 @@ import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 
@@ -93,7 +95,22 @@ final class CachingBatchResourceLoader extends BatchResourceLoader {
                 tags.read.remove();
             }
         }
+        if (!forHistory) {
+            loaded.stream().filter(r -> !r.isDeleted()).forEach(r -> noteTags(r, read.get(r.pid())));
+        }
         return loaded;
+    }
+
+    /** The tags a current version was built with, for a page that may take it later ({@link LoadedMatches}). */
+    private static void noteTags(ResourceLoadResult result, Collection<BaseTag> tags) {
+        Set<Long> definitions = new HashSet<>();
+        for (BaseTag tag : tags == null ? List.<BaseTag>of() : tags) {
+            if (tag.getTag() == null || tag.getTag().getId() == null) {
+                return; // not comparable with what is stored: such a resource is not taken by a page
+            }
+            definitions.add(tag.getTag().getId());
+        }
+        LoadedMatches.builtWithTags(result.resource(), definitions);
     }
 
     /** HAPI's tag reading, except that the batch being built gets the tags this loader already read for it. */

@@ -37,7 +37,6 @@ import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
-import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -95,7 +94,7 @@ public class JpaStorageConfig {
     }
 
     @Bean
-    public static BeanFactoryPostProcessor earlyFrozenConfiguration() {
+    public static BeanPostProcessor earlyFrozenConfiguration() {
         return new EarlyFrozenConfiguration();
     }
 

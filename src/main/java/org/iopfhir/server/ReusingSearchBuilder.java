@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
@@ -33,6 +34,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  */
 final class ReusingSearchBuilder extends SearchBuilder {
 
+    private final JpaStorageSettings storageSettings;
     private final Counter reused;
     private final Counter reloaded;
 
@@ -47,6 +49,7 @@ final class ReusingSearchBuilder extends SearchBuilder {
         super(resourceName, storageSettings, entityManagerFactory, sqlBuilderFactory, dialectProvider, searchParamRegistry,
                 partitionSettings, interceptorBroadcaster, resourceTagDao, daoRegistry, context, idHelperService,
                 resourceHistoryTableDao, batchResourceLoader, resourceType);
+        this.storageSettings = storageSettings;
         this.reused = reused;
         this.reloaded = reloaded;
     }
@@ -54,25 +57,45 @@ final class ReusingSearchBuilder extends SearchBuilder {
     @Override
     public void loadResourcesByPid(Collection<JpaPid> pids, Collection<JpaPid> included, List<IBaseResource> results,
             boolean forHistory, RequestDetails request) {
-        Map<Long, IBaseResource> remembered = forHistory ? Map.of() : LoadedMatches.of(request, false);
+        Map<Long, IBaseResource> remembered = forHistory || loadsFromIndex() ? Map.of() : LoadedMatches.of(request, false);
         if (remembered.isEmpty()) {
             super.loadResourcesByPid(pids, included, results, forHistory, request);
-            return;
+        } else {
+            LoadedMatches.Reuse reuse = LoadedMatches.fill(pids, included, results, remembered, this::stored,
+                    (toLoad, loaded) -> super.loadResourcesByPid(toLoad, included, loaded, false, request));
+            reused.increment(reuse.reused());
+            reloaded.increment(reuse.reloaded());
         }
-        LoadedMatches.Reuse reuse = LoadedMatches.fill(pids, included, results, remembered, this::currentVersions,
-                (toLoad, loaded) -> super.loadResourcesByPid(toLoad, included, loaded, false, request));
-        reused.increment(reuse.reused());
-        reloaded.increment(reuse.reloaded());
+        if (request != null) {
+            // A page, or the matches of a search a custom operation makes (consent checks those after loading).
+            // The consent check's own loads come without a request.
+            LoadedMatches.handedOut(results);
+        }
     }
 
-    /** The current version of each of these resources that is not deleted. */
-    private Map<Long, Long> currentVersions(Set<Long> ids) {
+    /** HAPI's loading from a Hibernate Search index (off here) adds results in its own order: not reused. */
+    private boolean loadsFromIndex() {
+        return storageSettings.isStoreResourceInHSearchIndex() && storageSettings.isHibernateSearchIndexSearchParams();
+    }
+
+    /** The current version and tag definitions of each of these resources that is not deleted. */
+    private Map<Long, LoadedMatches.Stored> stored(Set<Long> ids) {
         Map<Long, Long> versions = new HashMap<>();
-        QueryChunker.chunk(ids, chunk -> myEntityManager.createQuery("SELECT r.myPid.myId, r.myVersion FROM ResourceTable r"
-                        + " WHERE r.myPid.myId IN (:ids) AND r.myDeleted IS NULL", Object[].class)
-                .setParameter("ids", chunk)
-                .getResultList()
-                .forEach(row -> versions.put((Long) row[0], (Long) row[1])));
-        return versions;
+        Map<Long, Set<Long>> tags = new HashMap<>();
+        QueryChunker.chunk(ids, chunk -> {
+            myEntityManager.createQuery("SELECT r.myPid.myId, r.myVersion FROM ResourceTable r"
+                            + " WHERE r.myPid.myId IN (:ids) AND r.myDeleted IS NULL", Object[].class)
+                    .setParameter("ids", chunk)
+                    .getResultList()
+                    .forEach(row -> versions.put((Long) row[0], (Long) row[1]));
+            myEntityManager.createQuery("SELECT t.myResourceId, t.myTagId FROM ResourceTag t WHERE t.myResourceId IN (:ids)",
+                            Object[].class)
+                    .setParameter("ids", chunk)
+                    .getResultList()
+                    .forEach(row -> tags.computeIfAbsent((Long) row[0], k -> new HashSet<>()).add((Long) row[1]));
+        });
+        Map<Long, LoadedMatches.Stored> stored = new HashMap<>();
+        versions.forEach((id, version) -> stored.put(id, new LoadedMatches.Stored(version, tags.getOrDefault(id, Set.of()))));
+        return stored;
     }
 }

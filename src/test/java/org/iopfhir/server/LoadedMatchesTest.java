@@ -19,11 +19,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** A page takes what its consent check loaded only while that is still the stored version; it is filled as HAPI fills it. */
+/**
+ * A page takes what its consent check loaded only while that is still the stored version with the same tags and
+ * labels; it is filled as HAPI fills it; only what a consent check loaded is remembered.
+ */
 class LoadedMatchesTest {
 
     /** Stored (current) versions by pid, as the database would answer; a pid missing here is deleted. */
     private final Map<Long, Long> stored = new HashMap<>();
+    /** Stored tag definition ids by pid; none when absent. */
+    private final Map<Long, Set<Long>> storedTags = new HashMap<>();
     /** What HAPI's loading would return for a pid, when not the stored version built here. */
     private final Map<Long, IBaseResource> loadable = new HashMap<>();
     private final List<List<JpaPid>> loads = new ArrayList<>();
@@ -31,17 +36,23 @@ class LoadedMatchesTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            remembered and still the stored version: taken, not loaded  | 2 | 2       | false | reused
-            updated since the consent check: loaded again               | 2 | 3       | false | loaded
-            deleted since the consent check: loaded (HAPI drops it)     | 2 | deleted | false | loaded
-            a specific version was asked for (versioned include): loaded | 2 | 2       | true  | loaded
+            remembered and still the stored version: taken, not loaded        | 2 | 2       | 11   | false | reused
+            updated since the consent check: loaded again                     | 2 | 3       | 11   | false | loaded
+            deleted since the consent check: loaded (HAPI drops it)           | 2 | deleted | 11   | false | loaded
+            a Part 2 label added since without a new version: loaded again    | 2 | 2       | 11 12 | false | loaded
+            a label removed since without a new version: loaded again         | 2 | 2       | -    | false | loaded
+            a specific version was asked for (versioned include): loaded      | 2 | 2       | 11   | true  | loaded
             """)
-    void aRememberedMatchIsTakenOnlyWhileItIsTheStoredVersion(String why, long rememberedVersion, String storedVersion,
-            boolean versionedPid, String expected) {
-        IBaseResource checked = observation(7, rememberedVersion);
+    void aRememberedMatchIsTakenOnlyWhileItIsStoredAsItWasChecked(String why, long rememberedVersion, String storedVersion,
+            String storedTagIds, boolean versionedPid, String expected) {
+        IBaseResource checked = observation(7, rememberedVersion, Set.of(11L));
         Map<Long, IBaseResource> remembered = new HashMap<>(Map.of(7L, checked));
         if (!storedVersion.equals("deleted")) {
             stored.put(7L, Long.parseLong(storedVersion));
+        }
+        if (!storedTagIds.equals("-")) {
+            storedTags.put(7L, java.util.Arrays.stream(storedTagIds.split(" ")).map(Long::valueOf)
+                    .collect(java.util.stream.Collectors.toSet()));
         }
         JpaPid pid = versionedPid ? JpaPid.fromIdAndVersion(7L, rememberedVersion) : JpaPid.fromId(7L);
         List<IBaseResource> page = new ArrayList<>();
@@ -96,19 +107,30 @@ class LoadedMatchesTest {
     }
 
     @Test
-    void onlyStoredVersionsWithTheirPidAreRememberedPerRequestAndUpToTheLimit() {
+    void onlyWhatAConsentCheckLoadedIsRememberedPerRequestAndUpToTheLimit() {
         SystemRequestDetails request = new SystemRequestDetails();
         LoadedMatches.remember(request, new Observation());   // not stored: no pid, no version
         Observation noPid = observation(9, 1);
         IDao.RESOURCE_PID.put(noPid, null);
         LoadedMatches.remember(request, noPid);
         LoadedMatches.remember(null, observation(8, 1));
+        Observation readById = new Observation();   // stored, but not built by a search batch: its tags are unknown
+        readById.setId(new IdType("Observation", "6", "1"));
+        IDao.RESOURCE_PID.put(readById, JpaPid.fromId(6L));
+        LoadedMatches.remember(request, readById);
+        Observation handedOut = observation(5, 1);
+        LoadedMatches.handedOut(java.util.Arrays.asList(handedOut, null));
+        LoadedMatches.remember(request, handedOut);   // an operation's search result: the operation may change it
         assertThat(LoadedMatches.of(request, false)).isEmpty();
 
         for (long i = 0; i < LoadedMatches.LIMIT + 5; i++) {
             LoadedMatches.remember(request, observation(i, 1));
         }
         assertThat(LoadedMatches.of(request, false)).hasSize(LoadedMatches.LIMIT);
+        Observation checkedAgain = observation(3, 2);
+        LoadedMatches.remember(request, checkedAgain);
+        assertThat(LoadedMatches.of(request, false).get(3L)).as("a full request still keeps the latest check of a match")
+                .isSameAs(checkedAgain);
         assertThat(LoadedMatches.of(new SystemRequestDetails(), false)).as("another request").isEmpty();
     }
 
@@ -116,8 +138,12 @@ class LoadedMatchesTest {
             Map<Long, IBaseResource> remembered) {
         return LoadedMatches.fill(pids, included, page, remembered, ids -> {
             versionQueries.add(Set.copyOf(ids));
-            Map<Long, Long> current = new HashMap<>(stored);
-            current.keySet().retainAll(ids);
+            Map<Long, LoadedMatches.Stored> current = new HashMap<>();
+            stored.forEach((id, version) -> {
+                if (ids.contains(id)) {
+                    current.put(id, new LoadedMatches.Stored(version, storedTags.getOrDefault(id, Set.of())));
+                }
+            });
             return current;
         }, (toLoad, loaded) -> {
             loads.add(List.copyOf(toLoad));
@@ -137,7 +163,13 @@ class LoadedMatchesTest {
     }
 
     private static Observation observation(long pid, long version) {
+        return observation(pid, version, Set.of());
+    }
+
+    /** A current version as a search batch builds it, with the ids of the tag definitions it carries. */
+    private static Observation observation(long pid, long version, Set<Long> tagDefinitions) {
         Observation observation = new Observation();
+        LoadedMatches.builtWithTags(observation, tagDefinitions);
         observation.setId(new IdType("Observation", String.valueOf(pid), String.valueOf(version)));
         IDao.RESOURCE_PID.put(observation, JpaPid.fromId(pid));
         return observation;
