@@ -1,6 +1,7 @@
 package org.iopfhir.server;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorBroadcaster;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
@@ -14,23 +15,22 @@ import ca.uhn.fhir.jpa.search.BatchResourceLoader;
 import ca.uhn.fhir.jpa.search.builder.SearchBuilder;
 import ca.uhn.fhir.jpa.search.builder.sql.SqlObjectFactory;
 import ca.uhn.fhir.jpa.util.QueryChunker;
-import ca.uhn.fhir.interceptor.api.IInterceptorBroadcaster;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import io.micrometer.core.instrument.Counter;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
  * HAPI's search builder, except that a page takes the matches its request already loaded for the consent
- * check ({@link LoadedMatches}) when they are still current: one query for the current version of those
- * resources replaces loading their bodies and tags again. A match that changed or was deleted since, a
- * specific version (a versioned include) and everything else are loaded by HAPI as before.
+ * check ({@link LoadedMatches}) when they are still stored as checked: two small queries (current version, tag
+ * ids) replace loading their bodies and tags again. A match updated, relabelled or deleted since, a specific
+ * version (a versioned include), history and everything else are loaded by HAPI as before.
  */
 final class ReusingSearchBuilder extends SearchBuilder {
 
