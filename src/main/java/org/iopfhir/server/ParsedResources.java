@@ -9,7 +9,6 @@ import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
 import ca.uhn.fhir.jpa.model.entity.ResourceTable;
 import ca.uhn.fhir.jpa.model.entity.TagDefinition;
-import ca.uhn.fhir.util.FhirTerser;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +26,7 @@ import org.hl7.fhir.r4.model.Base;
 import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
+import org.iopfhir.fhir.ElementFinder;
 
 /**
  * Stored versions as HAPI built them from their rows, kept so that loading the same version again copies it
@@ -52,7 +52,7 @@ import org.hl7.fhir.r4.model.Resource;
 final class ParsedResources {
 
     private static final Field USER_DATA = userDataField();
-    private static final FhirTerser TERSER = FhirContext.forR4Cached().newTerser();
+    private static final ElementFinder ELEMENTS = new ElementFinder(FhirContext.forR4Cached());
 
     private final Cache<Key, Resource> parsed;
     private final boolean enabled;
@@ -140,7 +140,7 @@ final class ParsedResources {
         if (copy instanceof DomainResource domain && domain.hasContained()) {
             Map<String, Resource> contained = new HashMap<>();
             domain.getContained().forEach(c -> contained.put(c.getIdElement().getIdPart(), c));
-            for (Reference reference : TERSER.getAllPopulatedChildElementsOfType(copy, Reference.class)) {
+            for (Reference reference : ELEMENTS.all(copy, Reference.class)) {
                 if (reference.getResource() != null) {
                     String local = reference.getReference() == null ? "" : reference.getReference().replaceFirst("^#", "");
                     reference.setResource(contained.get(local));

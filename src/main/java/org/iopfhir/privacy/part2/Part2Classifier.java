@@ -1,7 +1,6 @@
 package org.iopfhir.privacy.part2;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.util.FhirTerser;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -17,6 +16,7 @@ import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.ValueSet;
+import org.iopfhir.fhir.ElementFinder;
 import org.iopfhir.ig.ImplementationGuide;
 
 /**
@@ -56,13 +56,13 @@ public final class Part2Classifier {
     private static final String PATIENT_COMPARTMENT = "Patient";
 
     private final FhirContext fhirContext;
-    private final FhirTerser terser;
+    private final ElementFinder elements;
     private final SudDiagnoses diagnoses;
     private final Map<String, Boolean> aboutAPatient = new ConcurrentHashMap<>();
 
     Part2Classifier(FhirContext fhirContext, SudDiagnoses diagnoses) {
         this.fhirContext = fhirContext;
-        this.terser = fhirContext.newTerser();
+        this.elements = new ElementFinder(fhirContext);
         this.diagnoses = diagnoses;
     }
 
@@ -84,7 +84,7 @@ public final class Part2Classifier {
         if (isSudProgramEpisode(resource)) {
             return true;
         }
-        List<Coding> codings = terser.getAllPopulatedChildElementsOfType(resource, Coding.class);
+        List<Coding> codings = elements.all(resource, Coding.class);
         if (codings.stream().anyMatch(c -> diagnoses.matches(c.getSystem(), c.getCode()))) {
             return true;
         }
@@ -113,7 +113,7 @@ public final class Part2Classifier {
         Set<Coding> labels = metaCodings(resource);
         return codings.stream().filter(c -> !labels.contains(c) && !isSecurityLabel(c))
                         .anyMatch(c -> SudText.namesSud(c.getDisplay()))
-                || terser.getAllPopulatedChildElementsOfType(resource, CodeableConcept.class).stream()
+                || elements.all(resource, CodeableConcept.class).stream()
                         .filter(concept -> !concept.hasCoding() || !concept.getCoding().stream().allMatch(Part2Classifier::isSecurityLabel))
                         .anyMatch(concept -> SudText.namesSud(concept.getText()));
     }

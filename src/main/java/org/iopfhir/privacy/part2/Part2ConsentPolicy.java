@@ -16,6 +16,7 @@ import org.hl7.fhir.r4.model.Consent.ConsentProvisionType;
 import org.hl7.fhir.r4.model.Consent.ProvisionComponent;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Period;
+import org.iopfhir.fhir.ElementFinder;
 
 /**
  * Whether a patient's Part 2 consents permit disclosing one record to one recipient organization (a
@@ -45,6 +46,7 @@ public final class Part2ConsentPolicy {
     static final String RESOURCE_TYPES = "http://hl7.org/fhir/resource-types";
     private static final FhirContext FHIR = FhirContext.forR4Cached();
     private static final FhirTerser TERSER = FHIR.newTerser();
+    private static final ElementFinder ELEMENTS = new ElementFinder(FHIR);
 
     private Part2ConsentPolicy() {
     }
@@ -150,8 +152,8 @@ public final class Part2ConsentPolicy {
         }
         ConsentDataMeaning meaning = data.getMeaning();
         return (meaning == ConsentDataMeaning.RELATED || meaning == ConsentDataMeaning.DEPENDENTS)
-                && TERSER.getAllResourceReferences(record).stream().anyMatch(ref -> target.equals(
-                        ref.getResourceReference().getReferenceElement().toUnqualifiedVersionless().getValue()));
+                && ELEMENTS.references(record).stream().anyMatch(ref -> target.equals(
+                        ref.getReferenceElement().toUnqualifiedVersionless().getValue()));
     }
 
     public static boolean isPart2Consent(Consent consent) {

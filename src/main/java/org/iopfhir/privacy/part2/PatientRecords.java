@@ -16,7 +16,6 @@ import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
-import ca.uhn.fhir.util.FhirTerser;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -26,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Consent;
@@ -34,6 +34,7 @@ import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Meta;
 import org.hl7.fhir.r4.model.Patient;
+import org.iopfhir.fhir.ElementFinder;
 
 /**
  * The stored facts privacy decisions need: the patients a record is about, the Patient itself, their
@@ -49,23 +50,27 @@ public class PatientRecords {
     private static final Set<String> PATIENT_LINKS = Set.of("Encounter", "EpisodeOfCare");
     private static final String STORED = "stored:";
 
-    private final FhirTerser terser;
+    private final ElementFinder elements;
     private final DaoRegistry daos;
     private final IIdHelperService<?> ids;
 
     public PatientRecords(FhirContext fhirContext, DaoRegistry daos, IIdHelperService<?> ids) {
-        this.terser = fhirContext.newTerser();
+        this.elements = new ElementFinder(fhirContext);
         this.daos = daos;
         this.ids = ids;
     }
 
     /** The patients a resource names directly: a Patient itself, or every Patient it references. */
     public Set<String> patientsOf(IBaseResource resource) {
+        return patientsOf(resource, references(resource));
+    }
+
+    private static Set<String> patientsOf(IBaseResource resource, List<IIdType> references) {
         Set<String> patients = new LinkedHashSet<>();
         if (resource instanceof Patient && resource.getIdElement().hasIdPart()) {
             patients.add("Patient/" + resource.getIdElement().getIdPart());
         }
-        references(resource, "Patient").forEach(patients::add);
+        patients.addAll(ofType(references, "Patient"));
         return patients;
     }
 
@@ -86,9 +91,10 @@ public class PatientRecords {
      * episode (a note with only {@code context.encounter}): those lead to their patient.
      */
     public Set<String> patientsOf(IBaseResource resource, RequestDetails request) {
-        Set<String> patients = patientsOf(resource);
+        List<IIdType> references = references(resource);
+        Set<String> patients = patientsOf(resource, references);
         if (patients.isEmpty()) {
-            for (String link : linksOf(resource)) {
+            for (String link : linksOf(references)) {
                 stored(link, request).ifPresent(linked -> patients.addAll(patientsOf(linked)));
             }
         }
@@ -97,16 +103,20 @@ public class PatientRecords {
 
     /** The references of a resource to sessions and episodes ({@code Encounter/x}, {@code EpisodeOfCare/y}). */
     public Set<String> linksOf(IBaseResource resource) {
+        return linksOf(references(resource));
+    }
+
+    private static Set<String> linksOf(List<IIdType> references) {
         Set<String> links = new LinkedHashSet<>();
-        PATIENT_LINKS.forEach(type -> references(resource, type).forEach(links::add));
+        PATIENT_LINKS.forEach(type -> links.addAll(ofType(references, type)));
         return links;
     }
 
     /** The raw reference strings of a resource (also {@code urn:uuid:} ones inside a transaction). */
     public Set<String> referencesOf(IBaseResource resource) {
         Set<String> refs = new LinkedHashSet<>();
-        terser.getAllResourceReferences(resource).forEach(ref -> {
-            String value = ref.getResourceReference().getReferenceElement().getValue();
+        elements.references(resource).forEach(ref -> {
+            String value = ref.getReferenceElement().getValue();
             if (value != null) {
                 refs.add(value);
             }
@@ -114,9 +124,13 @@ public class PatientRecords {
         return refs;
     }
 
-    private List<String> references(IBaseResource resource, String type) {
-        return terser.getAllResourceReferences(resource).stream()
-                .map(ref -> ref.getResourceReference().getReferenceElement())
+    /** Every reference of a resource, looked for once (the walk is what a privacy decision costs most). */
+    private List<IIdType> references(IBaseResource resource) {
+        return elements.references(resource).stream().map(IBaseReference::getReferenceElement).toList();
+    }
+
+    private static List<String> ofType(List<IIdType> references, String type) {
+        return references.stream()
                 .filter(id -> type.equals(id.getResourceType()) && id.hasIdPart() && !id.isAbsolute())
                 .map(id -> type + "/" + id.getIdPart())
                 .distinct().toList();
