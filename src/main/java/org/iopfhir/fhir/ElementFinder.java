@@ -18,6 +18,7 @@ import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.hl7.fhir.r4.model.PrimitiveType;
 
 /**
  * Finds the populated elements of a composite type (Reference, Coding, CodeableConcept) in a resource: the
@@ -50,7 +51,8 @@ public final class ElementFinder {
 
     /** The populated elements of a composite type in a resource. */
     public <T extends IBase> List<T> all(IBaseResource resource, Class<T> type) {
-        if (IPrimitiveType.class.isAssignableFrom(type)) {
+        // Primitives are not entered, so a type a primitive can be (IBase, Element, Type...) would be found only in part.
+        if (IPrimitiveType.class.isAssignableFrom(type) || type.isAssignableFrom(PrimitiveType.class)) {
             throw new IllegalArgumentException("primitives are not looked for: " + type.getSimpleName());
         }
         List<T> found = new ArrayList<>();
@@ -67,8 +69,7 @@ public final class ElementFinder {
         if (type.isInstance(element) && !element.isEmpty()) {
             found.add(type.cast(element));
         }
-        // As the terser: only a populated reference (its embedded target does not count as content) is followed.
-        if (element instanceof IBaseReference reference && reference.getResource() != null && !reference.isEmpty()) {
+        if (element instanceof IBaseReference reference && reference.getResource() != null) {
             IBaseResource target = reference.getResource();
             if (!target.getIdElement().hasIdPart() || target.getIdElement().isLocal()) {
                 visit(target, context.getResourceDefinition(target), type, found, path);

@@ -45,7 +45,7 @@ class ElementFinderTest {
     private static final FhirTerser TERSER = FHIR.newTerser();
     private static final ElementFinder FINDER = new ElementFinder(FHIR);
     private static final List<Class<? extends IBase>> TYPES = List.of(IBaseReference.class, Reference.class,
-            Coding.class, CodeableConcept.class, Identifier.class);
+            Coding.class, CodeableConcept.class, Identifier.class, IBaseResource.class);
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("resources")
@@ -65,13 +65,19 @@ class ElementFinderTest {
         // Spot checks that the comparison above is not between two empty lists.
         Observation observation = edgeCases().get(0);
         assertThat(FINDER.references(observation)).extracting(r -> r.getReferenceElement().getValue())
-                .contains("Patient/p1", "Practitioner/in-extension", "#pr", "Patient/in-contained", "Patient/embedded-target")
-                .doesNotContain("Patient/on-a-primitive");
+                .contains("Patient/p1", "Practitioner/in-extension", "#pr", "Patient/in-contained", "Patient/embedded-target",
+                        "Patient/in-a-modifier-extension", "Patient/behind-a-reference-with-only-a-target")
+                // Neither walk enters primitives, so a reference in a primitive's extension is not found (as the terser).
+                .doesNotContain("Patient/on-a-primitive", "Patient/on-a-primitive-choice");
     }
 
     @Test
     void primitivesAreNotLookedFor() {
-        assertThatThrownBy(() -> FINDER.all(new Patient(), StringType.class)).isInstanceOf(IllegalArgumentException.class);
+        for (Class<? extends IBase> type : List.of(StringType.class, IBase.class, org.hl7.fhir.r4.model.Type.class,
+                org.hl7.fhir.r4.model.Element.class)) {
+            assertThatThrownBy(() -> FINDER.all(new Patient(), type)).as(type.getSimpleName())
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
     }
 
     static Stream<Object[]> resources() throws IOException {
@@ -119,7 +125,8 @@ class ElementFinderTest {
         containedEncounter.setSubject(new Reference("Patient/in-contained"));
         observation.addContained(containedEncounter);
         observation.addPerformer(embedding("#pr", null, contained));
-        // An embedded target without an id is entered; one with a stored id is not; an empty reference is not.
+        // An embedded target without an id is entered, also behind a reference with nothing but the target; one with
+        // a stored id is not.
         DocumentReference target = new DocumentReference();
         target.getSubject().setReference("Patient/embedded-target");
         observation.addDerivedFrom(embedding(null, "embedded", target));
@@ -128,7 +135,7 @@ class ElementFinderTest {
         stored.getManagingOrganization().setReference("Organization/not-entered");
         observation.addHasMember(embedding("Patient/stored", null, stored));
         DocumentReference unseen = new DocumentReference();
-        unseen.getSubject().setReference("Patient/behind-an-empty-reference");
+        unseen.getSubject().setReference("Patient/behind-a-reference-with-only-a-target");
         observation.addBasedOn(embedding(null, null, unseen));
         // A cycle through embedded targets.
         Provenance a = new Provenance();
@@ -137,6 +144,13 @@ class ElementFinderTest {
         b.addTarget(embedding(null, "a", a));
         observation.addFocus(embedding(null, "a", a));
         observation.setValue(new DateTimeType("2026-01-01"));
+        observation.getValueDateTimeType().addExtension(new Extension("http://example.org/c",
+                new Reference("Patient/on-a-primitive-choice")));
+        observation.addModifierExtension(new Extension("http://example.org/m", new Reference("Patient/in-a-modifier-extension")));
+        Coding shared = new Coding("s", "shared", null);
+        observation.addCategory().addCoding(shared);
+        observation.addCategory().addCoding(shared);
+        observation.addCategory().addCoding(new Coding());
         observation.addIdentifier().setSystem("s").setValue("i");
 
         Observation empty = new Observation();
