@@ -30,6 +30,7 @@ import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.iopfhir.testsupport.GuideFiles;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
@@ -82,17 +83,13 @@ class ElementFinderTest {
 
     static Stream<Object[]> resources() throws IOException {
         List<Object[]> all = new ArrayList<>();
-        for (String dir : List.of("profiles", "terminology", "profiles/examples")) {
-            try (Stream<Path> files = Files.list(Path.of(dir))) {
-                for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
-                    IBaseResource resource = FHIR.newJsonParser().parseResource(Files.readString(file));
-                    all.add(new Object[] {file.getFileName().toString(), resource});
-                    if (resource instanceof Bundle bundle) {
-                        bundle.getEntry().forEach(e -> all.add(new Object[] {
-                                file.getFileName() + " " + e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart(),
-                                e.getResource()}));
-                    }
-                }
+        for (Path file : GuideFiles.all()) {
+            IBaseResource resource = FHIR.newJsonParser().parseResource(Files.readString(file));
+            all.add(new Object[] {file.getFileName().toString(), resource});
+            if (resource instanceof Bundle bundle) {
+                bundle.getEntry().forEach(e -> all.add(new Object[] {
+                        file.getFileName() + " " + e.getResource().fhirType() + "/" + e.getResource().getIdElement().getIdPart(),
+                        e.getResource()}));
             }
         }
         edgeCases().forEach(r -> all.add(new Object[] {"edge case " + r.fhirType(), r}));
