@@ -24,6 +24,9 @@ import org.springframework.util.unit.DataSize;
  *                        Zero turns the limit off. Schema migration at start-up runs without it.
  * @param parsedResourceCache how much stored JSON the parsed versions kept in memory may stand for
  *                        ({@link ParsedResources}); zero turns the cache off
+ * @param jobMaintenanceInterval how often HAPI's batch jobs (bulk export, reindexing) move on: their
+ *                        work is handed out and their next step started in a maintenance pass, which
+ *                        HAPI runs every minute (an export waited minutes for its steps)
  */
 @ConfigurationProperties("iop.server")
 public record IopServerProperties(
@@ -34,9 +37,13 @@ public record IopServerProperties(
         List<String> corsAllowedOrigins,
         @DefaultValue("3") int maxSortKeys,
         @DefaultValue("30s") Duration statementTimeout,
-        @DefaultValue("16MB") DataSize parsedResourceCache) {
+        @DefaultValue("16MB") DataSize parsedResourceCache,
+        @DefaultValue("5s") Duration jobMaintenanceInterval) {
 
     public IopServerProperties {
+        if (jobMaintenanceInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalStateException("iop.server.job-maintenance-interval must be at least 1s: " + jobMaintenanceInterval);
+        }
         corsAllowedOrigins = corsAllowedOrigins == null ? List.of()
                 : corsAllowedOrigins.stream().filter(o -> o != null && !o.isBlank()).map(String::trim).toList();
     }

@@ -1,6 +1,7 @@
 package org.iopfhir.server;
 
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.batch2.maintenance.JobMaintenanceServiceImpl;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorBroadcaster;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -79,6 +80,22 @@ public class JpaStorageConfig {
     public static BeanPostProcessor statementTimeout(Environment environment) {
         return new StatementTimeout(Binder.get(environment)
                 .bindOrCreate("iop.server", IopServerProperties.class).statementTimeout());
+    }
+
+    /** Batch jobs move on every {@code iop.server.job-maintenance-interval} instead of every minute. */
+    @Bean
+    public static BeanPostProcessor jobMaintenanceInterval(Environment environment) {
+        long millis = Binder.get(environment).bindOrCreate("iop.server", IopServerProperties.class)
+                .jobMaintenanceInterval().toMillis();
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessBeforeInitialization(Object bean, String beanName) {
+                if (bean instanceof JobMaintenanceServiceImpl maintenance) {
+                    maintenance.setScheduledJobFrequencyMillis(millis);
+                }
+                return bean;
+            }
+        };
     }
 
     /** HAPI's resource type table, filled safely when replicas start together on an empty database. */

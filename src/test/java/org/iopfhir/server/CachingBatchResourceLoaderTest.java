@@ -42,7 +42,7 @@ class CachingBatchResourceLoaderTest {
     private final IJpaStorageResourceParser hapi = mock(IJpaStorageResourceParser.class);
     private final CachingBatchResourceLoader loader = new CachingBatchResourceLoader(
             new ParsedResources(new IopServerProperties("", 20, 500, DataSize.ofMegabytes(64), List.of(), 3,
-                    Duration.ofSeconds(30), DataSize.ofMegabytes(1)), new SimpleMeterRegistry()),
+                    Duration.ofSeconds(30), DataSize.ofMegabytes(1), Duration.ofSeconds(5)), new SimpleMeterRegistry()),
             TestFhir.CONTEXT, metadata, hapi, mock(ExternallyStoredResourceServiceRegistry.class),
             mock(IMetaTagSorter.class), new PartitionSettings(), mock(IPartitionLookupSvc.class), new JpaStorageSettings(),
             mock(EntityManager.class));

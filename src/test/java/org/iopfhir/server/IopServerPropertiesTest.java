@@ -1,6 +1,7 @@
 package org.iopfhir.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
@@ -17,6 +18,15 @@ class IopServerPropertiesTest {
         assertThat(defaults.corsAllowedOrigins()).isEmpty();
         assertThat(defaults.maxSortKeys()).isEqualTo(3);
         assertThat(defaults.statementTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.jobMaintenanceInterval()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void batchJobsMaintainedMoreOftenThanEverySecondAreRefused() {
+        assertThat(bind(Map.of("iop.server.job-maintenance-interval", "1s")).jobMaintenanceInterval())
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> bind(Map.of("iop.server.job-maintenance-interval", "500ms")))
+                .hasRootCauseMessage("iop.server.job-maintenance-interval must be at least 1s: PT0.5S");
     }
 
     @Test

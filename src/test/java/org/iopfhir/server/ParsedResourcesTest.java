@@ -30,7 +30,7 @@ class ParsedResourcesTest {
 
     private static ParsedResources cache(DataSize size) {
         return new ParsedResources(new IopServerProperties("", 20, 500, DataSize.ofMegabytes(64), List.of(), 3,
-                Duration.ofSeconds(30), size), new SimpleMeterRegistry());
+                Duration.ofSeconds(30), size, Duration.ofSeconds(5)), new SimpleMeterRegistry());
     }
 
     private static ResourceHistoryTable version(long row, ResourceEncodingEnum encoding, Date deleted) {
