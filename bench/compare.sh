@@ -82,7 +82,8 @@ cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d:
 lines = [f"# Side by side, {stamp}, commit {commit}", "",
          f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
          f"load average at the end {os.getloadavg()[0]:.1f}; same PostgreSQL for every run; JVM options "
-         f"`{os.environ.get('JVM_OPTS', '')}`; driver arguments `{os.environ.get('DRIVER_ARGS', '')}`.", "",
+         f"`{os.environ.get('JVM_OPTS', '')}`, `MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', '')}`; "
+         f"driver arguments `{os.environ.get('DRIVER_ARGS', '')}`.", "",
          "Throughput (operations/s; transaction and ingest: stored resources/s). Production = security, "
          "Part 2 labelling and audit on, a program clinician's token."]
 def cpu(run, phase):

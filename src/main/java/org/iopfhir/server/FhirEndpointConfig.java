@@ -100,10 +100,11 @@ public class FhirEndpointConfig {
     /**
      * How this server reads and writes FHIR: unknown elements are refused ({@link RejectUnknownContentErrorHandler});
      * and resources are encoded as they are, without HAPI's search for reference targets to contain. That search
-     * walks every element of every resource encoded (for storage, the audit trail and every response: 5% of a
-     * search's CPU) to find references holding an unsaved resource object, which neither clients' resources (the
-     * parser links only what is in {@code contained}) nor this server's code produce. What is in {@code contained}
-     * is encoded as before.
+     * walks every element of every resource encoded (for storage, the audit trail and every response: 6% of a
+     * search's profile) to find references holding a resource object without an id, which neither parsed resources
+     * (their references hold only contained resources and Bundle entries, which have ids) nor this server's code
+     * produce. What is in {@code contained} is encoded as before; server code that embeds a resource must put it
+     * in {@code contained} itself.
      */
     static void configureParsing(FhirContext fhirContext) {
         fhirContext.setParserErrorHandler(new RejectUnknownContentErrorHandler());

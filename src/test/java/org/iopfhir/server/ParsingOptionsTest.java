@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * This server encodes without HAPI's search for reference targets to contain ({@link FhirEndpointConfig#configureParsing}):
  * every resource the guide ships, and resources with contained resources in every way they can be referenced, are
- * encoded exactly as HAPI's defaults encode them. Only a reference holding an unsaved resource object, which nothing
- * here builds, is encoded differently: as the reference alone.
+ * encoded exactly as HAPI's defaults encode them. Only a reference holding a resource object without an id, which
+ * nothing here builds, is encoded differently: without that object (HAPI's default puts it in {@code contained}).
  */
 class ParsingOptionsTest {
 
@@ -43,10 +43,9 @@ class ParsingOptionsTest {
                 {"resourceType": "Observation", "id": "o1",
                  "contained": [
                    {"resourceType": "Practitioner", "id": "by-reference", "name": [{"family": "Reyes"}]},
-                   {"resourceType": "Questionnaire", "id": "by-canonical", "status": "active",
-                    "item": [{"linkId": "1", "type": "choice", "answerValueSet": "#by-canonical-vs"}],
-                    "contained": [{"resourceType": "ValueSet", "id": "by-canonical-vs", "status": "active"}]},
-                   {"resourceType": "ValueSet", "id": "by-canonical-vs", "status": "active"},
+                   {"resourceType": "Questionnaire", "id": "holds-a-canonical", "status": "active",
+                    "item": [{"linkId": "1", "type": "choice", "answerValueSet": "#by-canonical"}]},
+                   {"resourceType": "ValueSet", "id": "by-canonical", "status": "active"},
                    {"resourceType": "Device", "id": "not-referenced"},
                    {"resourceType": "Location", "id": "from-an-extension"}],
                  "extension": [{"url": "http://example.org/where", "valueReference": {"reference": "#from-an-extension"}}],
@@ -54,21 +53,23 @@ class ParsingOptionsTest {
                  "subject": {"reference": "Patient/p1"},
                  "performer": [{"reference": "#by-reference"}],
                  "derivedFrom": [{"reference": "Questionnaire/q1"}],
-                 "focus": [{"reference": "#by-canonical"}]}
+                 "focus": [{"reference": "#holds-a-canonical"}]}
                 """;
         String ours = roundTrip(OURS, json);
         assertThat(ours).isEqualTo(roundTrip(DEFAULTS, json))
-                .contains("\"id\":\"by-reference\"", "\"id\":\"by-canonical\"", "\"id\":\"by-canonical-vs\"",
+                .contains("\"id\":\"by-reference\"", "\"id\":\"holds-a-canonical\"", "\"id\":\"by-canonical\"",
                         "\"id\":\"not-referenced\"", "\"id\":\"from-an-extension\"", "\"reference\":\"#by-reference\"",
-                        "\"answerValueSet\":\"#by-canonical-vs\"");
+                        "\"answerValueSet\":\"#by-canonical\"", "\"reference\":\"#from-an-extension\"");
     }
 
     @Test
-    void aReferenceHoldingAnUnsavedResourceIsEncodedAsTheReferenceAlone() {
+    void aReferenceHoldingAResourceWithoutAnIdLosesIt() {
         Observation observation = new Observation();
         observation.setStatus(Observation.ObservationStatus.FINAL);
-        observation.setSubject(new Reference(new Patient().addName(new org.hl7.fhir.r4.model.HumanName().setFamily("Unsaved"))));
-        assertThat(OURS.newJsonParser().encodeResourceToString(observation)).doesNotContain("contained", "Unsaved");
+        observation.setSubject(new Reference(new Patient().addName(new org.hl7.fhir.r4.model.HumanName().setFamily("Unsaved")))
+                .setDisplay("the patient"));
+        assertThat(OURS.newJsonParser().encodeResourceToString(observation))
+                .isEqualTo("{\"resourceType\":\"Observation\",\"status\":\"final\",\"subject\":{\"display\":\"the patient\"}}");
         assertThat(DEFAULTS.newJsonParser().encodeResourceToString(observation.copy())).contains("contained", "Unsaved");
     }
 
