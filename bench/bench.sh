@@ -31,7 +31,10 @@ SECURITY=${SECURITY:-on}
 driver_security=()
 case "$SERVER" in
   iop)
-    cmd=(java $JVM_OPTS -jar target/iop-fhir-server.jar --server.port="$PORT"
+    # Unpacked, as the image runs it (docker/Dockerfile): classes load from plain jars, not nested ones.
+    rm -rf target/bench-app
+    java -Djarmode=tools -jar target/iop-fhir-server.jar extract --destination target/bench-app >/dev/null
+    cmd=(java $JVM_OPTS -jar target/bench-app/iop-fhir-server.jar --server.port="$PORT"
          --spring.datasource.url="$url" --spring.datasource.username=postgres)
     if [ "$SECURITY" = on ]; then
       keys=$(mktemp -d -t bench-keys-XXXX)
@@ -44,6 +47,7 @@ case "$SERVER" in
       cmd+=(--iop.security.enabled=false --iop.security.part2-labelling=false --iop.security.audit.enabled=false)
     fi ;;
   starter)
+    # The war as the starter's image runs it (nested jars).
     cmd=(java $JVM_OPTS -jar "${STARTER_WAR:?set STARTER_WAR to the path of the starter war}" --server.port="$PORT"
          --spring.datasource.url="$url" --spring.datasource.username=postgres --spring.datasource.password=
          --spring.datasource.driverClassName=org.postgresql.Driver

@@ -83,7 +83,8 @@ lines = [f"# Side by side, {stamp}, commit {commit}", "",
          f"Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
          f"load average at the end {os.getloadavg()[0]:.1f}; same PostgreSQL for every run; JVM options "
          f"`{os.environ.get('JVM_OPTS', '')}`, `MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', '')}`; "
-         f"driver arguments `{os.environ.get('DRIVER_ARGS', '')}`.", "",
+         f"driver arguments `{os.environ.get('DRIVER_ARGS', '')}`. Each server runs as its image runs it: "
+         "the starter's war as it is, ours unpacked (`java -Djarmode=tools -jar ... extract`).", "",
          "Throughput (operations/s; transaction and ingest: stored resources/s). Production = security, "
          "Part 2 labelling and audit on, a program clinician's token."]
 def cpu(run, phase):

@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Test;
  * {@code docker run} would do with {@code docker/Dockerfile}, read from the file itself so the two
  * cannot drift apart: it copies the build stage's COPY sources from the repository (minus what
  * {@code .dockerignore} leaves out of the build context) into an empty directory standing for the
- * image's file system, runs the build stage's Maven command there, takes the jar the final stage
- * copies, and starts it with the final stage's ENV and ENTRYPOINT. The server must become ready on
+ * image's file system, runs the build stage's Maven and java commands there (building the jar,
+ * then unpacking it), takes what the final stage copies from the build stage, and starts the jar
+ * its ENTRYPOINT names with the final stage's ENV and ENTRYPOINT. The server must become ready on
  * the HEALTHCHECK URL and serve the implementation guide, its terminology and the example episode:
  * exactly what an image built from a clean clone lacked when profiles/ and terminology/ were not
  * copied. It also starts quietly: no WARN line but the one saying that the embedded default runs
@@ -43,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * built: Maven runs offline ({@code -o}) against the local repository of the build running this test
  * (which has downloaded every plugin and dependency the package build needs), the build stage's
  * dependency pre-fetch ({@code dependency:go-offline}, a layer-cache optimisation that needs the
- * network) is skipped, the JRE is the one running this test, and the port is a free one instead of
+ * network) is skipped, the Java running this test stands for the build stage's JDK and the image's
+ * JRE, and the port is a free one instead of
  * 8080 (through {@code SERVER_PORT}, leaving the ENTRYPOINT's arguments untouched).
  */
 class DockerBuildIT {
@@ -107,9 +109,9 @@ class DockerBuildIT {
             server.destroy(); // SIGTERM, as `docker stop` sends
             boolean stopped = server.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             assertThat(stopped).as("server stops within %s of SIGTERM", STOP_TIMEOUT).isTrue();
-            System.out.printf("DockerBuildIT: build %ds, start to ready %ds, stop %ds, jar %d MB, %d WARN lines%n",
+            System.out.printf("DockerBuildIT: build %ds, start to ready %ds, stop %ds, application %d MB, %d WARN lines%n",
                     buildTime.toSeconds(), startTime.toSeconds(), Duration.between(stopStart, Instant.now()).toSeconds(),
-                    Files.size(jar) / (1024 * 1024), warnings.size());
+                    sizeOf(jar.getParent()) / (1024 * 1024), warnings.size());
             deleteRecursively(rootfs);
         } catch (Throwable failure) {
             throw new AssertionError(failure.getMessage() + logTails(logFiles)
@@ -121,7 +123,7 @@ class DockerBuildIT {
         }
     }
 
-    /** The build stage: its COPYs from the build context, then its Maven commands in its WORKDIR. */
+    /** The build stage: its COPYs from the build context, then its Maven and java commands in its WORKDIR. */
     private static void build(Dockerfile.Stage stage, DockerIgnore context, Path rootfs, Path logs, List<Path> logFiles)
             throws IOException, InterruptedException {
         for (Dockerfile.Copy copy : stage.copies()) {
@@ -133,52 +135,76 @@ class DockerBuildIT {
         }
         Path workdir = Files.createDirectories(container(rootfs, stage.workdir()));
         int packaged = 0;
+        int commands = 0;
         for (List<String> run : stage.runs()) {
             if (run.get(0).equals("apt-get")) {
                 continue; // the build's tools (npm), which this machine has: .ci/run installs them
             }
-            assertThat(run.get(0)).as("build stage RUN is a Maven command: %s", run).isEqualTo("mvn");
-            List<String> goals = run.stream().skip(1).filter(a -> !a.startsWith("-")).toList();
-            if (!goals.isEmpty() && goals.stream().allMatch(g -> g.startsWith("dependency:"))) {
-                continue; // the pre-fetch layer: needs the network, builds nothing
-            }
+            assertThat(run.get(0)).as("build stage RUN is a Maven or java command: %s", run).isIn("mvn", "java");
             List<String> command = new ArrayList<>();
-            command.add(maven());
-            command.addAll(run.subList(1, run.size()));
-            command.add("-o");
-            String repository = System.getProperty("iop.it.maven.repo.local", "");
-            if (!repository.isBlank()) {
-                command.add("-Dmaven.repo.local=" + repository);
+            if (run.get(0).equals("java")) {
+                command.add(javaCommand());
+                command.addAll(run.subList(1, run.size()));
+            } else {
+                List<String> goals = run.stream().skip(1).filter(a -> !a.startsWith("-")).toList();
+                if (!goals.isEmpty() && goals.stream().allMatch(g -> g.startsWith("dependency:"))) {
+                    continue; // the pre-fetch layer: needs the network, builds nothing
+                }
+                command.add(maven());
+                command.addAll(run.subList(1, run.size()));
+                command.add("-o");
+                String repository = System.getProperty("iop.it.maven.repo.local", "");
+                if (!repository.isBlank()) {
+                    command.add("-Dmaven.repo.local=" + repository);
+                }
+                packaged++;
             }
-            Path log = logs.resolve("build-" + (++packaged) + ".log");
+            Path log = logs.resolve("build-" + (++commands) + ".log");
             logFiles.add(log);
-            Process mvn = new ProcessBuilder(command).directory(workdir.toFile())
+            Process process = new ProcessBuilder(command).directory(workdir.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
-                assertThat(mvn.waitFor(BUILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                assertThat(process.waitFor(BUILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
                         .as("%s finishes within %s", command, BUILD_TIMEOUT).isTrue();
-                assertThat(mvn.exitValue()).as("exit code of %s", command).isZero();
+                assertThat(process.exitValue()).as("exit code of %s", command).isZero();
             } finally {
-                mvn.destroyForcibly();
+                process.destroyForcibly();
             }
         }
         assertThat(packaged).as("Maven commands run from the build stage").isPositive();
     }
 
-    /** The final stage's {@code COPY --from=build}: the jar, moved to where the ENTRYPOINT expects it. */
+    /**
+     * The final stage's {@code COPY --from=build}: files and directories (their contents, as Docker copies them)
+     * moved to where the final stage puts them. Returns the jar the ENTRYPOINT runs, which they must include.
+     */
     private static Path copyFromBuildStage(Dockerfile dockerfile, Path rootfs) throws IOException {
-        Path jar = null;
         for (Dockerfile.Copy copy : dockerfile.runtime().copies()) {
             assertThat(copy.from()).as("final stage copies only from the build stage").isEqualTo(dockerfile.build().name());
             assertThat(copy.sources()).hasSize(1);
             Path source = container(rootfs, copy.sources().get(0));
-            assertThat(source).as("built by the build stage").isRegularFile();
-            Path target = container(rootfs, copy.destination().endsWith("/")
-                    ? copy.destination() + source.getFileName() : copy.destination());
-            Files.createDirectories(target.getParent());
-            jar = Files.move(source, target, StandardCopyOption.REPLACE_EXISTING);
+            assertThat(source).as("built by the build stage").exists();
+            if (Files.isDirectory(source)) {
+                Path target = Files.createDirectories(container(rootfs, copy.destination()));
+                try (Stream<Path> files = Files.walk(source)) {
+                    for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                        Path moved = target.resolve(source.relativize(file).toString());
+                        Files.createDirectories(moved.getParent());
+                        Files.move(file, moved, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            } else {
+                Path target = container(rootfs, copy.destination().endsWith("/")
+                        ? copy.destination() + source.getFileName() : copy.destination());
+                Files.createDirectories(target.getParent());
+                Files.move(source, target, StandardCopyOption.REPLACE_EXISTING);
+            }
         }
-        assertThat(jar).as("the final stage's jar").isNotNull();
+        List<String> entrypoint = dockerfile.runtime().entrypoint();
+        int jarFlag = entrypoint.indexOf("-jar");
+        assertThat(jarFlag).as("ENTRYPOINT runs a jar: %s", entrypoint).isPositive().isLessThan(entrypoint.size() - 1);
+        Path jar = container(rootfs, entrypoint.get(jarFlag + 1));
+        assertThat(jar).as("the jar the ENTRYPOINT runs, copied from the build stage").isRegularFile();
         return jar;
     }
 
@@ -187,7 +213,7 @@ class DockerBuildIT {
         assertThat(runtime.entrypoint()).as("ENTRYPOINT").isNotEmpty();
         assertThat(runtime.entrypoint().get(0)).isEqualTo("java");
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(javaCommand());
         runtime.entrypoint().stream().skip(1).map(a -> a.startsWith("/") ? container(rootfs, a).toString() : a)
                 .forEach(command::add);
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -279,6 +305,11 @@ class DockerBuildIT {
         return relative.isEmpty() ? rootfs : rootfs.resolve(relative);
     }
 
+    /** The JRE running this test, standing for the build stage's JDK and the image's JRE. */
+    private static String javaCommand() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
     /** The Maven running this build (failsafe passes its home), else the one on the PATH. */
     private static String maven() {
         String home = System.getProperty("iop.it.maven.home", "");
@@ -289,6 +320,17 @@ class DockerBuildIT {
             }
         }
         return "mvn";
+    }
+
+    /** The bytes of the files under a directory: the jar and its libraries. */
+    private static long sizeOf(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            long total = 0;
+            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                total += Files.size(file);
+            }
+            return total;
+        }
     }
 
     private static int freePort() throws IOException {
