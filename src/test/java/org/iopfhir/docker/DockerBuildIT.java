@@ -45,8 +45,8 @@ import org.junit.jupiter.api.Test;
  * (which has downloaded every plugin and dependency the package build needs), the build stage's
  * dependency pre-fetch ({@code dependency:go-offline}, a layer-cache optimisation that needs the
  * network) is skipped, the Java running this test stands for the build stage's JDK and the image's
- * JRE, and the port is a free one instead of
- * 8080 (through {@code SERVER_PORT}, leaving the ENTRYPOINT's arguments untouched).
+ * JRE, and the port is a free one instead of 8080 (through {@code SERVER_PORT}, leaving the
+ * ENTRYPOINT's arguments untouched).
  */
 class DockerBuildIT {
 
