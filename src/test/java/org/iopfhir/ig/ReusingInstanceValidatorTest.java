@@ -45,6 +45,25 @@ class ReusingInstanceValidatorTest {
                 .as("the broken copies give errors, so equal lists are not just empty ones").hasSizeGreaterThanOrEqualTo(3);
     }
 
+    /** What the parser itself reports (unknown and misplaced properties, wrong JSON types) comes through unchanged. */
+    @Test
+    void sameMessagesAsHapiOnJsonTheParserFindsFaultWith() {
+        String profile = encounter().getMeta().getProfile().get(0).getValue();
+        List<String> inputs = List.of(
+                "{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"colour\":\"red\"}",
+                "{\"resourceType\":\"Encounter\",\"status\":7,\"class\":[{\"code\":\"AMB\"}]}",
+                "{\"resourceType\":\"Encounter\",\"meta\":{\"profile\":[\"" + profile + "\"]},\"status\":\"finished\","
+                        + "\"period\":{\"start\":\"yesterday\"},\"subject\":\"Patient/1\"}",
+                "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"valueQuantity\":{\"value\":\"1.5\"}}");
+        for (String json : inputs) {
+            List<String> expected = messages(hapi, json);
+            assertThat(expected).as(json).anyMatch(m -> m.startsWith("ERROR"));
+            for (int round = 0; round < 2; round++) {
+                assertThat(messages(reusing, json)).as("%s, round %d", json, round).isEqualTo(expected);
+            }
+        }
+    }
+
     @Test
     void aValidatorIsDroppedAfterItsUsesAndTheNextOneAgreesToo() {
         IBaseResource broken = broken(encounter());
@@ -83,6 +102,11 @@ class ReusingInstanceValidatorTest {
         ValidationOptions options = new ValidationOptions();
         resource.getMeta().getProfile().forEach(p -> options.addProfile(p.getValue()));
         return validator.validateWithResult(resource, options).getMessages().stream()
+                .map(ReusingInstanceValidatorTest::describe).sorted().toList();
+    }
+
+    private static List<String> messages(FhirValidator validator, String json) {
+        return validator.validateWithResult(json).getMessages().stream()
                 .map(ReusingInstanceValidatorTest::describe).sorted().toList();
     }
 
