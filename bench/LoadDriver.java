@@ -362,21 +362,27 @@ public class LoadDriver {
             for (Path process : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
                 try {
                     if (Files.readString(process.resolve("comm")).trim().equals("postgres")) {
-                        postgres += ticks(process);
+                        // With the CPU of ended children: a backend that ends during a phase (its connection
+                        // closed) leaves its CPU to the postmaster that reaps it, so the sum never goes back.
+                        postgres += ticks(process, true);
                     }
                 } catch (IOException | RuntimeException ended) {
                     // the process ended meanwhile
                 }
             }
         }
-        return new long[] {ticks(Path.of("/proc", String.valueOf(serverPid))), postgres};
+        return new long[] {ticks(Path.of("/proc", String.valueOf(serverPid)), false), postgres};
     }
 
-    /** User and system CPU ticks of a process: fields 14 and 15 of its stat line, counted after the command name. */
-    private static long ticks(Path process) throws IOException {
+    /**
+     * User and system CPU ticks of a process: fields 14 and 15 of its stat line (counted after the command name),
+     * and with {@code reapedChildren} fields 16 and 17, those of its children that ended and were waited for.
+     */
+    private static long ticks(Path process, boolean reapedChildren) throws IOException {
         String stat = Files.readString(process.resolve("stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        long own = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return reapedChildren ? own + Long.parseLong(fields[13]) + Long.parseLong(fields[14]) : own;
     }
 
     /** Milliseconds of CPU per call of one process group (0 the server, 1 PostgreSQL), or "-". */
