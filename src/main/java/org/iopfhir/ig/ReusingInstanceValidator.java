@@ -196,8 +196,8 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
      * A core validator with the profile utilities its parsers share. The core validator builds a new parser for
      * every stream it validates, and a new parser builds a FHIRPath engine, which indexes every type the worker
      * context knows: a sixth of a validation on write in the benchmark's profile (a tenth of the time per
-     * validation of an Encounter, measured alone). Here the parser is built on profile utilities made once per core
-     * validator, and the stream is parsed and validated as the core validator does it.
+     * validation of an Encounter, measured alone). Here the parser is built on profile utilities made once per
+     * core validator, and the stream is parsed and validated as the core validator does it.
      */
     private static final class Reused {
         final IWorkerContext worker;
@@ -211,17 +211,17 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
             this.profileUtilities = new ProfileUtilities(worker, null, null, new FHIRPathEngine(worker));
         }
 
-        void validate(Object appContext, List<ValidationMessage> messages, String json, List<StructureDefinition> profiles) {
-            InputStream input = new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8));
+        void validate(Object appContext, List<ValidationMessage> messages, String json,
+                List<StructureDefinition> profiles) {
             if (profiles.stream().anyMatch(p -> p.getKind() == StructureDefinition.StructureDefinitionKind.LOGICAL)) {
-                validator.validate(appContext, messages, input, Manager.FhirFormat.JSON, profiles);
+                validator.validate(appContext, messages, stream(json), Manager.FhirFormat.JSON, profiles);
                 return;
             }
             JsonParser parser = new JsonParser(worker, profileUtilities);
             parser.setupValidation(ParserBase.ValidationPolicy.EVERYTHING);
             List<ValidatedFragment> fragments;
             try {
-                fragments = parser.parse(input);
+                fragments = parser.parse(stream(json));
             } catch (IOException e) {
                 throw new FHIRException(e);
             }
@@ -231,8 +231,7 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
             }
             if (parser.getImpliedProfile() != null) {
                 // Only logical models imply a profile; the core validator's own path reports on it.
-                validator.validate(appContext, messages, new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)),
-                        Manager.FhirFormat.JSON, profiles);
+                validator.validate(appContext, messages, stream(json), Manager.FhirFormat.JSON, profiles);
                 return;
             }
             for (ValidatedFragment fragment : fragments) {
@@ -242,6 +241,10 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
                 }
                 messages.addAll(fragment.getErrors());
             }
+        }
+
+        private static InputStream stream(String json) {
+            return new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8));
         }
     }
 }
