@@ -225,7 +225,6 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
             } catch (IOException e) {
                 throw new FHIRException(e);
             }
-            validator.validatedContent = fragments;
             if (fragments == null) {
                 return;
             }
