@@ -4,7 +4,6 @@ import ca.uhn.fhir.batch2.api.IJobCoordinator;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
-import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import io.micrometer.core.instrument.MeterRegistry;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import java.util.ArrayList;
@@ -26,13 +25,14 @@ import org.iopfhir.privacy.part2.WriteAccessInterceptor;
 import org.iopfhir.server.FhirEndpointFeature;
 import java.time.Clock;
 import java.util.Optional;
-import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Encounter;
 import org.iopfhir.ig.ImplementationGuide;
 import org.iopfhir.privacy.audit.AuditEnabled;
 import org.iopfhir.privacy.audit.AuditEventFactory;
 import org.iopfhir.privacy.audit.AuditRecorder;
 import org.iopfhir.privacy.audit.AuditTrail;
+import org.iopfhir.privacy.audit.AuditLog;
+import org.iopfhir.privacy.audit.AuditEventProvider;
 import org.iopfhir.privacy.part2.DisclosurePolicy;
 import org.iopfhir.privacy.part2.Part2Classifier;
 import org.iopfhir.privacy.part2.Part2LabellingInterceptor;
@@ -81,7 +81,8 @@ public class PrivacyConfig {
     @Bean
     FhirEndpointFeature privacyFeature(FhirContext fhirContext, ImplementationGuide guide, SecurityMode mode,
             SecurityProperties properties, PatientRecords records, AuditRecorder auditRecorder,
-            AuditTrailSeparation auditTrailSeparation, IJobCoordinator jobs, DaoRegistry daos, DisclosurePolicy policy) {
+            AuditTrailSeparation auditTrailSeparation, AuditEventProvider auditEvents, IJobCoordinator jobs, DaoRegistry daos,
+            DisclosurePolicy policy) {
         List<Object> storage = new ArrayList<>();
         if (properties.part2Labelling()) {
             storage.add(new Part2LabellingInterceptor(fhirContext, Part2Classifier.fromGuide(fhirContext, guide), records));
@@ -106,15 +107,14 @@ public class PrivacyConfig {
         if (auditRecorder.recording()) {
             server.add(new RestAuditInterceptor(auditRecorder, records, fhirContext));
         }
-        return new FhirEndpointFeature(List.of(), server, storage);
+        server.add(auditEvents);
+        return new FhirEndpointFeature(List.of(auditEvents), server, storage);
     }
 
     @Bean
     @Conditional(AuditEnabled.class)
-    AuditTrail auditTrail(DaoRegistry daos, IHapiTransactionService transactions, PatientRecords records,
-            SecurityProperties properties, MeterRegistry meters) {
-        return AuditTrail.inJpaStorage(daos.getResourceDao(AuditEvent.class), transactions, records, properties.audit(),
-                meters);
+    AuditTrail auditTrail(AuditLog log, SecurityProperties properties, MeterRegistry meters) {
+        return AuditTrail.inLog(log, properties.audit(), meters);
     }
 
     @Bean

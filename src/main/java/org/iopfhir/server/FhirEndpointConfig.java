@@ -11,6 +11,7 @@ import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.interceptor.LoggingInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
@@ -18,6 +19,8 @@ import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -29,8 +32,9 @@ import org.springframework.web.cors.CorsConfiguration;
 
 /**
  * The FHIR REST endpoint at {@code /fhir}: HAPI's RestfulServer with the JPA resource providers, what
- * every feature package contributes ({@link FhirEndpointFeature}, e.g. the OpenAPI document of
- * {@code apidocs}), and the endpoint's own interceptors (request log, id syntax, CORS).
+ * every feature package contributes ({@link FhirEndpointFeature}, e.g. the OpenAPI document of {@code apidocs};
+ * a feature's own resource provider replaces HAPI's for its type), and the endpoint's own interceptors
+ * (request log, id syntax, CORS).
  */
 @Configuration
 public class FhirEndpointConfig {
@@ -68,7 +72,8 @@ public class FhirEndpointConfig {
         pagingProvider.setMaximumPageSize(properties.maxPageSize());
         server.setPagingProvider(pagingProvider);
 
-        server.registerProviders(resourceProviders.createProviders());
+        List<FhirEndpointFeature> contributed = features.orderedStream().toList();
+        server.registerProviders(storageProvidersNotReplaced(resourceProviders, contributed));
         server.registerProvider(systemProvider);
         server.registerProvider(valueSetOperations);
 
@@ -79,7 +84,7 @@ public class FhirEndpointConfig {
 
         // What each feature package adds: its operations, its REST interceptors, and its storage interceptors
         // (those see writes from every caller: REST, transactions, start-up loading).
-        features.orderedStream().forEach(feature -> {
+        contributed.forEach(feature -> {
             feature.providers().forEach(server::registerProvider);
             feature.serverInterceptors().forEach(server::registerInterceptor);
             feature.storageInterceptors().forEach(storageInterceptors::registerInterceptor);
@@ -95,6 +100,21 @@ public class FhirEndpointConfig {
             server.registerInterceptor(cors(properties.corsAllowedOrigins()));
         }
         return server;
+    }
+
+    /**
+     * HAPI's resource providers (over its storage), except for the types a feature serves with a resource
+     * provider of its own (e.g. AuditEvent, from the audit trail's tables).
+     */
+    private static List<Object> storageProvidersNotReplaced(ResourceProviderFactory resourceProviders,
+            List<FhirEndpointFeature> features) {
+        Set<Class<?>> replaced = features.stream().flatMap(f -> f.providers().stream())
+                .filter(IResourceProvider.class::isInstance)
+                .map(p -> ((IResourceProvider) p).getResourceType())
+                .collect(Collectors.toSet());
+        return resourceProviders.createProviders().stream()
+                .filter(p -> !(p instanceof IResourceProvider r && replaced.contains(r.getResourceType())))
+                .toList();
     }
 
     /**

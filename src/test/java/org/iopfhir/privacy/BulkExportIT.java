@@ -211,6 +211,14 @@ class BulkExportIT extends SecuredServerTest {
         Response download = send(request(file, other).header("Accept", "application/fhir+ndjson").GET().build());
         assertThat(download.status()).isEqualTo(404);
         assertThat(download.body()).doesNotContain("ADV-SECRET");
+        // In lists the file is left out, and the rest is answered: a Binary search, an auditor's system history.
+        String fileId = file.substring(file.indexOf("Binary/") + "Binary/".length()).replaceAll("[/?].*", "");
+        String auditor = TestTokens.token().role("auditor").scope("user/*.rs user/AuditEvent.rs").sign();
+        for (String[] list : new String[][] {{"Binary?_id=" + fileId, other}, {"_history?_count=500", auditor}}) {
+            Response answer = send(request(list[0], list[1]).GET().build());
+            assertThat(answer.status()).as(list[0] + ": " + answer.body()).isEqualTo(200);
+            assertThat(answer.body()).as(list[0]).doesNotContain("Binary/" + fileId).doesNotContain("ADV-SECRET");
+        }
     }
 
     @Test

@@ -337,7 +337,7 @@ class ProgramBoundaryIT extends SecuredServerTest {
 
         Response history = get("/fhir/_history?_count=50", auditor);
 
-        assertThat(history.status()).isEqualTo(200);
+        assertThat(history.status()).as(history.body()).isEqualTo(200);
         // The trail, and nothing about a patient.
         assertThat(((Bundle) history.resource()).getEntry())
                 .filteredOn(e -> e.getResource() != null && e.getRequest().getMethod() != Bundle.HTTPVerb.DELETE)

@@ -11,8 +11,8 @@ import org.iopfhir.privacy.auth.CallerContext;
  *
  * @param resources the resources concerned ({@code Type/id}) and what the request did with each
  * @param stored whether the resources named exist in this server (a successful request other than a
- *               delete): then patients are recorded as references an auditor can search by; otherwise
- *               as identifiers, since a reference to a missing resource could not be stored
+ *               delete): then patients are recorded as references; otherwise as identifiers, as there is
+ *               nothing to reference (an auditor finds both with {@code AuditEvent?patient=})
  */
 public record Access(
         Interaction interaction,

@@ -1,12 +1,17 @@
 package org.iopfhir.privacy.audit;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.search.cache.ISearchCacheSvc;
 import jakarta.persistence.EntityManager;
+import javax.sql.DataSource;
+import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The audit parts that work on storage; the privacy feature registers them. */
+/** The audit trail's storage and endpoint, and the audit parts that work on storage; the privacy feature registers them. */
 @Configuration
 public class AuditConfig {
 
@@ -18,4 +23,22 @@ public class AuditConfig {
         storageSettings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(AuditEventFactory.REFERENCE_PATHS);
         return new AuditTrailSeparation(storageSettings, entityManager, searches);
     }
+
+    @Bean
+    public AuditLog auditLog(DataSource dataSource, FhirContext fhirContext) {
+        AuditLog log = new AuditLog(dataSource, fhirContext);
+        log.createSchema();
+        return log;
+    }
+
+    @Bean
+    public AuditEventProvider auditEventProvider(AuditLog log) {
+        return new AuditEventProvider(log);
+    }
+
+    @Bean
+    public EarlierAuditEvents earlierAuditEvents(DaoRegistry daos, IHapiTransactionService transactions, AuditLog log) {
+        return new EarlierAuditEvents(daos.getResourceDao(AuditEvent.class), transactions, log);
+    }
+
 }

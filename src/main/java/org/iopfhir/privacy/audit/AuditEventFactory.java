@@ -106,17 +106,6 @@ public class AuditEventFactory {
         return event;
     }
 
-    /**
-     * A copy of an event whose entities name what they reference by identifier, as for resources that do not
-     * exist: for an event about a patient deleted before the event was stored.
-     */
-    static AuditEvent withoutReferences(AuditEvent event) {
-        AuditEvent copy = event.copy();
-        copy.getEntity().stream().filter(e -> e.getWhat().hasReference())
-                .forEach(e -> e.setWhat(what(e.getWhat().getReference(), false)));
-        return copy;
-    }
-
     private static Reference what(String resource, boolean stored) {
         return stored ? new Reference(resource)
                 : new Reference().setIdentifier(new Identifier().setSystem(RESOURCE_SYSTEM).setValue(resource)).setDisplay(resource);

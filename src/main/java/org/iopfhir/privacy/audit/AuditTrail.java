@@ -1,36 +1,27 @@
 package org.iopfhir.privacy.audit;
 
-import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.iopfhir.privacy.SecurityProperties;
-import org.iopfhir.privacy.part2.PatientRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * Writes AuditEvents off the request thread: requests put events on a bounded queue, one writer
- * thread stores them in batches, one database transaction per batch (written with system rights, so
- * they pass no authorization, consent, labelling or audit of their own).
+ * thread stores them in batches, one database transaction per batch, in the trail's own tables (past
+ * authorization, consent, labelling and audit, which see only requests).
  *
  * <p>A full queue (the database cannot keep up) makes the request wait up to the offer timeout -
  * back-pressure rather than silent loss; after that the event is dropped, counted in
- * {@code iop.audit.events.dropped} and logged as an error. A failed batch is written again in halves: an
- * event naming a patient deleted before its batch is written is kept with the patient named by identifier
- * instead of a reference (one deleted while its batch is being written keeps the reference, which still
- * finds it: HAPI keeps a deleted resource's id). While the database is unreachable the writer waits for it (up to two minutes) and
+ * {@code iop.audit.events.dropped} and logged as an error. A failed batch is written again in halves, so that
+ * an event the database refuses costs only itself. While the database is unreachable the writer waits for it (up to two minutes) and
  * writes the same batch again; when an event cannot be stored even so (the database failed), it and the
  * rest of the batch are counted as dropped. On shutdown the writer stops after the web server (no new requests) and
  * flushes what is queued before the database goes.
@@ -52,6 +43,8 @@ public class AuditTrail implements SmartLifecycle {
     private volatile long stopDeadline = Long.MAX_VALUE;
     /** Whether a write still waits for an unreachable database; once per batch. */
     private boolean waitForDatabase;
+    /** Events of this batch refused alone since the last one stored: a second means the database fails, not the event. */
+    private int refusedAlone;
     private Thread writer;
 
     /** Stores a batch of events in one database transaction, or throws and stores none of them. */
@@ -68,33 +61,9 @@ public class AuditTrail implements SmartLifecycle {
         meters.gauge("iop.audit.queue.size", queue, BlockingQueue::size);
     }
 
-    /**
-     * The trail in HAPI's storage, searchable as AuditEvent: each batch is created through the AuditEvent DAO
-     * inside one database transaction (not as a FHIR transaction Bundle, whose entry-by-entry processing -
-     * placeholder ids, conditional URLs, reference rewriting - cost a sixth of every write and buys nothing
-     * for events that only POST). The patients the batch references are looked up in one query first: looked
-     * up event by event while indexing, they took three quarters of the writer's time.
-     */
-    public static AuditTrail inJpaStorage(IFhirResourceDao<AuditEvent> dao, IHapiTransactionService transactions,
-            PatientRecords records, SecurityProperties.Audit settings, MeterRegistry meters) {
-        return new AuditTrail(events -> {
-            SystemRequestDetails request = new SystemRequestDetails();
-            transactions.withRequest(request).execute(() -> {
-                TransactionDetails details = new TransactionDetails();
-                records.resolveInto(referencedPatients(events), details);
-                events.forEach(e -> dao.create(e, null, true, request, details));
-            });
-        }, settings, meters);
-    }
-
-    private static Set<String> referencedPatients(List<AuditEvent> events) {
-        Set<String> patients = new LinkedHashSet<>();
-        events.forEach(e -> e.getEntity().forEach(entity -> {
-            if (entity.getWhat().hasReference()) {
-                patients.add(entity.getWhat().getReference());
-            }
-        }));
-        return patients;
+    /** The trail in its own tables ({@link AuditLog}): each batch is two batched inserts in one transaction. */
+    public static AuditTrail inLog(AuditLog log, SecurityProperties.Audit settings, MeterRegistry meters) {
+        return new AuditTrail(log::store, settings, meters);
     }
 
     public void record(AuditEvent event) {
@@ -162,6 +131,7 @@ public class AuditTrail implements SmartLifecycle {
 
     private synchronized void write(List<AuditEvent> batch) {
         waitForDatabase = true;
+        refusedAlone = 0;
         double droppedBefore = dropped.count();
         writeHalving(batch);
         long lost = Math.round(dropped.count() - droppedBefore);
@@ -171,26 +141,21 @@ public class AuditTrail implements SmartLifecycle {
     }
 
     /**
-     * Stores events in one transaction. One that fails is either the database failing, or an event that
-     * references a patient deleted before the batch (a reference to a deleted resource cannot be stored;
-     * e.g. an auditor reading a deleted patient's trail), which fails the whole transaction: the batch is
-     * halved until that event is alone, and it is kept with its patients named by identifier. An event that
-     * cannot be stored even so means the database failed: it and the rest are dropped.
+     * Stores events in one transaction. One that fails is either the database failing, or an event the database
+     * refuses, which fails the whole transaction: the batch is halved until that event is alone, and it is
+     * dropped. A second event refused alone before any is stored means the database failed: the rest are dropped.
      *
      * @return false when the database failed (and the events not written were counted as dropped)
      */
     private boolean writeHalving(List<AuditEvent> events) {
         if (store(events)) {
             written.increment(events.size());
+            refusedAlone = 0;
             return true;
         }
         if (events.size() == 1) {
-            if (store(List.of(AuditEventFactory.withoutReferences(events.get(0))))) {
-                written.increment();
-                return true;
-            }
             dropped.increment();
-            return false;
+            return ++refusedAlone < 2;
         }
         List<AuditEvent> head = events.subList(0, events.size() / 2);
         List<AuditEvent> tail = events.subList(events.size() / 2, events.size());
@@ -202,16 +167,15 @@ public class AuditTrail implements SmartLifecycle {
     }
 
     /**
-     * Stores copies: a transaction may give what it stores ids even when it then fails, and events are retried.
      * While the database is unreachable (stopped, restarting) the same events are tried again every second for
-     * up to {@link #OUTAGE_RETRY_MILLIS}, so that a short outage loses nothing and events keep their patient
-     * references; events still queued meanwhile wait (and a full queue pushes back on requests).
+     * up to {@link #OUTAGE_RETRY_MILLIS}, so that a short outage loses nothing; events still queued meanwhile
+     * wait (and a full queue pushes back on requests).
      */
     private boolean store(List<AuditEvent> events) {
         long giveUp = System.currentTimeMillis() + OUTAGE_RETRY_MILLIS;
         while (true) {
             try {
-                store.store(events.stream().map(AuditEvent::copy).toList());
+                store.store(events);
                 return true;
             } catch (RuntimeException e) {
                 LOG.debug("Writing {} AuditEvents failed: {}", events.size(), e.getClass().getSimpleName());

@@ -35,6 +35,10 @@ import org.hl7.fhir.r4.model.AuditEvent;
  * other reference still blocks the delete: HAPI looks for one referencing resource before asking its
  * hooks, so when it found an AuditEvent, the others are looked for here.
  *
+ * <p>The trail is kept in tables of its own ({@link AuditLog}); HAPI's storage holds AuditEvents only from
+ * earlier versions of this server, until {@link EarlierAuditEvents} has moved them (and, after that, as deleted
+ * versions in the system history). What follows keeps those apart too.
+ *
  * <p><b>The trail is read through its own endpoint only.</b> AuditEvents are in the patient compartment,
  * so {@code Patient/[id]/$everything} and {@code _revinclude} would return them with the record.
  * AuditEvents leave this server only in answer to requests on {@code AuditEvent} (read, vread, search,

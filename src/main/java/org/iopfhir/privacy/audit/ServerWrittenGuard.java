@@ -44,8 +44,12 @@ public class ServerWrittenGuard {
 
     private void refuseApiWrite(IBaseResource resource, RequestDetails request) {
         if (type.equals(resource.fhirType()) && request != null && !(request instanceof SystemRequestDetails)) {
-            throw new ForbiddenOperationException(
-                    what + " are recorded by this server only: they cannot be created, changed or deleted through the API");
+            throw refusal(what);
         }
+    }
+
+    static ForbiddenOperationException refusal(String what) {
+        return new ForbiddenOperationException(
+                what + " are recorded by this server only: they cannot be created, changed or deleted through the API");
     }
 }

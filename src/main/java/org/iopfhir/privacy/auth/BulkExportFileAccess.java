@@ -7,6 +7,10 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import org.hl7.fhir.r4.model.Bundle;
 import ca.uhn.fhir.rest.server.interceptor.binary.BinarySecurityContextInterceptor;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import org.hl7.fhir.instance.model.api.IBaseBinary;
@@ -37,6 +41,44 @@ public class BulkExportFileAccess extends BinarySecurityContextInterceptor {
             handleForbidden(binary);
         }
         super.applyAccessControl(binary, request);
+    }
+
+    /**
+     * A Binary asked for by id that the caller may not see is answered as one that does not exist; in a Bundle
+     * (a search, a history, their pages, {@code $everything}) it is left out of the answer below, so that someone
+     * else's export file does not turn the whole answer into a 404 (e.g. an auditor's system history, where every
+     * export's files appear). HAPI cannot build a history page with a resource taken out before it, so the entry
+     * goes from the finished Bundle, as consent's do.
+     */
+    @Override
+    @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
+    public void preShowResources(IPreResourceShowDetails shown, RequestDetails request) {
+        RestOperationTypeEnum type = request.getRestOperationType();
+        if (type != RestOperationTypeEnum.READ && type != RestOperationTypeEnum.VREAD) {
+            return;
+        }
+        for (int i = 0; i < shown.size(); i++) {
+            if (shown.getResource(i) instanceof IBaseBinary binary) {
+                applyAccessControl(binary, request);
+            }
+        }
+    }
+
+    /** Before consent (order 0) and the audit trail, which then never see the file. */
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = -10)
+    public void leaveOutHiddenFiles(RequestDetails request, ResponseDetails response) {
+        if (response.getResponseResource() instanceof Bundle bundle) {
+            bundle.getEntry().removeIf(e -> e.getResource() instanceof Binary binary && !visible(binary, request));
+        }
+    }
+
+    private boolean visible(IBaseBinary binary, RequestDetails request) {
+        try {
+            applyAccessControl(binary, request);
+            return true;
+        } catch (ResourceNotFoundException | ForbiddenOperationException hidden) {
+            return false;
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.model.util.JpaConstants;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.provider.ProviderConstants;
 import ca.uhn.fhir.util.Batch2JobDefinitionConstants;
@@ -27,8 +28,9 @@ import org.iopfhir.privacy.auth.SmartScope.Permission;
  *       the NDJSON Binaries it writes ({@code Binary.securityContext.identifier}, with system
  *       {@value #REQUESTER_SYSTEM}); HAPI copies it onto every file.</li>
  *   <li>Without {@code _type}, HAPI would export every resource type; the export asks only for the types
- *       the caller's scopes grant reading (and AuditEvents only for auditors). A {@code _type} beyond the
- *       scopes is refused by {@link SmartAuthorizationInterceptor}'s bulk export rule (403).</li>
+ *       the caller's scopes grant reading. A {@code _type} beyond the scopes is refused by
+ *       {@link SmartAuthorizationInterceptor}'s bulk export rule (403). The audit trail is not exported (it is
+ *       kept in tables of its own): {@code _type=AuditEvent} is refused (400).</li>
  *   <li>{@code $export-poll-status} (status, manifest, and DELETE to cancel) answers only the requester;
  *       anyone else gets the answer for a job that does not exist.</li>
  * </ul>
@@ -39,6 +41,7 @@ public class BulkExportRequester {
 
     public static final String REQUESTER_SYSTEM = ImplementationGuide.CANONICAL_BASE + "sid/bulk-export-requester";
     static final String POLL_STATUS = ProviderConstants.OPERATION_EXPORT_POLL_STATUS;
+    private static final String AUDIT_EVENT = "AuditEvent";
 
     private final IJobCoordinator jobs;
 
@@ -58,15 +61,17 @@ public class BulkExportRequester {
         CallerContext caller = CallerContext.of(request);
         if (!typesAsked(request)) {
             parameters.setResourceTypes(parameters.getResourceTypes().stream().filter(type -> readable(caller, type)).toList());
+        } else if (parameters.getResourceTypes().contains(AUDIT_EVENT)) {
+            throw new InvalidRequestException("The audit trail is not part of bulk exports: auditors read it with "
+                    + "AuditEvent searches (e.g. GET /fhir/AuditEvent?date=ge2026-01-01&_count=500), page by page");
         }
         parameters.setBinarySecurityContextIdentifierSystem(REQUESTER_SYSTEM);
         parameters.setBinarySecurityContextIdentifierValue(caller.encode());
     }
 
+    /** A type the caller may read, other than the audit trail, which is kept outside HAPI's storage. */
     static boolean readable(CallerContext caller, String type) {
-        boolean audit = "AuditEvent".equals(type);
-        return (!audit || caller.has(Role.AUDITOR))
-                && (caller.granted(type, Permission.READ) || caller.granted(type, Permission.SEARCH));
+        return !AUDIT_EVENT.equals(type) && (caller.granted(type, Permission.READ) || caller.granted(type, Permission.SEARCH));
     }
 
     private static boolean typesAsked(RequestDetails request) {

@@ -53,16 +53,4 @@ class AuditEventFactoryTest {
             assertThat(e.hasLifecycle()).isFalse();
         });
     }
-
-    @Test
-    void anEventAboutADeletedPatientCanBeKeptWithoutReferences() {
-        AuditEvent event = factory.create(access(Interaction.READ, 200,
-                List.of(new Access.Touched("Patient/p", Lifecycle.DISCLOSED)), Set.of("Patient/p")));
-
-        AuditEvent kept = AuditEventFactory.withoutReferences(event);
-
-        assertThat(kept.getEntity()).noneMatch(e -> e.getWhat().hasReference())
-                .anySatisfy(e -> assertThat(e.getWhat().getIdentifier().getValue()).isEqualTo("Patient/p"));
-        assertThat(event.getEntity()).anyMatch(e -> "Patient/p".equals(e.getWhat().getReference()));
-    }
 }
