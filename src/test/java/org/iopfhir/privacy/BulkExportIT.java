@@ -219,6 +219,22 @@ class BulkExportIT extends SecuredServerTest {
             assertThat(answer.status()).as(list[0] + ": " + answer.body()).isEqualTo(200);
             assertThat(answer.body()).as(list[0]).doesNotContain("Binary/" + fileId).doesNotContain("ADV-SECRET");
         }
+        // Nor does it come back by other routes: a conditional create that matches it, a batch that searches for it.
+        String writer = TestTokens.token().scope("system/*.cruds").sign();
+        Response matched = send(request("Binary", writer).header("Content-Type", "application/fhir+json")
+                .header("If-None-Exist", "_id=" + fileId)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"resourceType\":\"Binary\",\"contentType\":\"text/plain\"}"))
+                .build());
+        assertThat(matched.status()).as(matched.body()).isEqualTo(404);
+        assertThat(matched.body()).doesNotContain("\"data\"");
+        String batch = "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"request\":{\"method\":\"GET\",\"url\":\"Binary?_id="
+                + fileId + "\"}},{\"request\":{\"method\":\"GET\",\"url\":\"Binary/" + fileId + "/_history\"}}]}";
+        Response batched = send(java.net.http.HttpRequest.newBuilder(URI.create(baseUrl()))
+                .header("Authorization", "Bearer " + writer).header("Content-Type", "application/fhir+json")
+                .header("Accept", "application/fhir+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(batch)).build());
+        assertThat(batched.status()).as(batched.body()).isEqualTo(200);
+        assertThat(batched.body()).doesNotContain("\"data\"").doesNotContain("ADV-SECRET");
     }
 
     @Test

@@ -37,9 +37,13 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
@@ -60,8 +64,9 @@ import org.hl7.fhir.r4.model.IdType;
  * <p>Search parameters (all optional, repeated for AND, comma-separated for OR): {@code _id}, {@code patient},
  * {@code altid} (the client application), {@code date} (when recorded; {@code eq}, {@code lt}, {@code le},
  * {@code gt}, {@code ge}), {@code action}, {@code subtype}, {@code outcome}; {@code _sort} by {@code date} or
- * {@code -date} (oldest first by default); {@code _count} and {@code _offset} page. Anything else is refused
- * with 400, as are modifiers and chains.
+ * {@code -date} (oldest first by default); {@code _count} and {@code _offset} page (a search without an upper
+ * time bound is bounded at its first page). Anything else is refused with 400, as are modifiers and chains
+ * and more than 100 values of one parameter.
  */
 @Interceptor
 public class AuditEventProvider implements IResourceProvider {
@@ -71,6 +76,11 @@ public class AuditEventProvider implements IResourceProvider {
     private static final String RECORDED = "date";
     private static final String WHAT = "AuditEvents";
     private static final Set<String> OFFERED = Set.of("read", "vread", "search-type");
+    private static final Set<String> SEARCHED = new java.util.TreeSet<>(
+            Set.of("_id", "patient", "altid", RECORDED, "action", "subtype", "outcome"));
+    private static final Set<String> ANSWER_SHAPING = new java.util.TreeSet<>(
+            Set.of("_sort", "_count", "_offset", "_summary", "_elements", "_format", "_pretty"));
+    private static final int MAX_ALTERNATIVES = 100;
     private static final Set<RestOperationTypeEnum> WRITES = EnumSet.of(RestOperationTypeEnum.CREATE,
             RestOperationTypeEnum.UPDATE, RestOperationTypeEnum.PATCH, RestOperationTypeEnum.DELETE);
 
@@ -136,6 +146,7 @@ public class AuditEventProvider implements IResourceProvider {
             @Count Integer count,
             @Offset Integer offset,
             RequestDetails request) {
+        refuseUnoffered(request.getParameters().keySet());
         AuditQuery query = new AuditQuery();
         tokens(ids, null, query::ids);
         tokens(clients, null, query::clients);
@@ -147,6 +158,9 @@ public class AuditEventProvider implements IResourceProvider {
         }
         if (recorded != null) {
             bounds(recorded, query);
+        }
+        if (recorded == null || recorded.getUpperBound() == null) {
+            recordedUntilNow(request, query);
         }
         if (sort != null) {
             order(sort, query);
@@ -162,6 +176,42 @@ public class AuditEventProvider implements IResourceProvider {
         result.setCurrentPageOffset(first);
         result.setCurrentPageSize(size);
         return result;
+    }
+
+    /** The names a search takes: its parameters, and those HAPI applies to any answer. */
+    private static void refuseUnoffered(Set<String> names) {
+        for (String name : names) {
+            String base = name.contains(":") ? name.substring(0, name.indexOf(':')) : name;
+            boolean offered = base.equals(name) ? SEARCHED.contains(name) || ANSWER_SHAPING.contains(name)
+                    : "patient:Patient".equals(name) || "_elements:exclude".equals(name);
+            if (!offered) {
+                throw new InvalidRequestException("AuditEvent search does not offer " + name + ": it takes "
+                        + String.join(", ", SEARCHED) + " and " + String.join(", ", ANSWER_SHAPING));
+            }
+        }
+    }
+
+    /**
+     * Pages are found by offset in a trail that grows, the newest events recorded while an auditor pages (the
+     * paging itself is audited): a search without an upper time bound gets one at its first page, carried in its
+     * next links, so that later pages neither repeat nor skip an event recorded meanwhile.
+     */
+    private static void recordedUntilNow(RequestDetails request, AuditQuery query) {
+        Instant now = Instant.now();
+        query.recordedTo(now.toEpochMilli());
+        Map<String, String[]> parameters = new LinkedHashMap<>(request.getParameters());
+        String[] dates = parameters.getOrDefault(RECORDED, new String[0]);
+        String[] bounded = Arrays.copyOf(dates, dates.length + 1);
+        bounded[dates.length] = "le" + now;
+        parameters.put(RECORDED, bounded);
+        request.setParameters(parameters);
+    }
+
+    private static Set<String> limited(Set<String> alternatives) {
+        if (alternatives.size() > MAX_ALTERNATIVES) {
+            throw new InvalidRequestException("At most " + MAX_ALTERNATIVES + " values per AuditEvent search parameter");
+        }
+        return alternatives;
     }
 
     private static int pageSize(Integer count, IPagingProvider paging) {
@@ -189,7 +239,7 @@ public class AuditEventProvider implements IResourceProvider {
                     codes.add(token.getValue());
                 }
             }
-            criterion.apply(codes);
+            criterion.apply(limited(codes));
         }
     }
 
@@ -199,11 +249,14 @@ public class AuditEventProvider implements IResourceProvider {
             if (reference.hasChain() || reference.getMissing() != null) {
                 throw new InvalidRequestException("AuditEvent?patient= takes a patient reference, without chains or modifiers");
             }
+            if (reference.getIdPart() == null || reference.getIdPart().isBlank()) {
+                throw new InvalidRequestException("AuditEvent?patient= takes a patient reference, e.g. Patient/123");
+            }
             if (!reference.hasResourceType() || "Patient".equals(reference.getResourceType())) {
                 patients.add("Patient/" + reference.getIdPart());
             }
         }
-        return patients;
+        return limited(patients);
     }
 
     private static void bounds(DateRangeParam range, AuditQuery query) {
@@ -240,6 +293,9 @@ public class AuditEventProvider implements IResourceProvider {
         CapabilityStatement cs = (CapabilityStatement) capabilityStatement;
         cs.getRestFirstRep().getResource().stream().filter(r -> "AuditEvent".equals(r.getType())).findFirst()
                 .ifPresent(AuditEventProvider::describe);
+        // No other type's search reaches the trail.
+        cs.getRestFirstRep().getResource().forEach(r -> r.getSearchRevInclude()
+                .removeIf(revInclude -> revInclude.getValue().startsWith("AuditEvent:")));
     }
 
     private static void describe(CapabilityStatementRestResourceComponent resource) {

@@ -41,6 +41,7 @@ public class AuditLog {
     private static final String PATIENT_ROLE = "1";
     private static final String PATIENT_PREFIX = "Patient/";
     private static final String COLUMNS = "E.ID, E.RECORDED, E.RESOURCE_JSON";
+    private static final int KEY_LENGTH = 256;
 
     private final FhirContext fhirContext;
     private final JdbcTemplate jdbc;
@@ -95,7 +96,7 @@ public class AuditLog {
             rows.add(new Object[] {id, recorded(event), event.hasAction() ? event.getAction().toCode() : null,
                     event.getSubtypeFirstRep().getCode(), event.hasOutcome() ? event.getOutcome().toCode() : null,
                     clientOf(event), json(event)});
-            patientsOf(event).forEach(p -> patients.add(new Object[] {id, p}));
+            patientsOf(event).stream().map(AuditLog::key).distinct().forEach(p -> patients.add(new Object[] {id, p}));
         }
         transactions.executeWithoutResult(status -> {
             if (!replaced.isEmpty()) {
@@ -147,7 +148,17 @@ public class AuditLog {
     }
 
     private static String clientOf(AuditEvent event) {
-        return event.getAgent().stream().filter(a -> a.hasAltId()).map(a -> a.getAltId()).findFirst().orElse(null);
+        return event.getAgent().stream().filter(a -> a.hasAltId()).map(a -> key(a.getAltId())).findFirst().orElse(null);
+    }
+
+    /**
+     * A value as its key column holds it: without NUL characters (PostgreSQL refuses them) and at most 256
+     * characters (an index row has a size limit), so that no caller's token can make an event unstorable;
+     * searched values are cut the same way.
+     */
+    static String key(String value) {
+        String clean = value.replace("\0", "");
+        return clean.length() > KEY_LENGTH ? clean.substring(0, KEY_LENGTH) : clean;
     }
 
     /** The patients an event is about, as {@code Patient/id}: referenced, or named in the patient role. */

@@ -20,7 +20,7 @@ final class AuditQuery {
     }
 
     AuditQuery clients(Set<String> alternatives) {
-        return anyOf("E.CLIENT_ID", alternatives);
+        return anyOf("E.CLIENT_ID", keys(alternatives));
     }
 
     AuditQuery actions(Set<String> alternatives) {
@@ -42,7 +42,7 @@ final class AuditQuery {
         }
         conditions.add("EXISTS (SELECT 1 FROM " + AuditLog.PATIENTS + " P WHERE P.EVENT_ID = E.ID AND P.PATIENT IN ("
                 + placeholders(alternatives.size()) + "))");
-        arguments.addAll(alternatives);
+        arguments.addAll(keys(alternatives));
         return this;
     }
 
@@ -75,6 +75,12 @@ final class AuditQuery {
     private AuditQuery nothing() {
         conditions.add("1 = 0");
         return this;
+    }
+
+    private static Set<String> keys(Set<String> values) {
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        values.forEach(v -> keys.add(AuditLog.key(v)));
+        return keys;
     }
 
     private static String placeholders(int count) {

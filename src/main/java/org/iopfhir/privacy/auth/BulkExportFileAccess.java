@@ -10,6 +10,9 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletSubRequestDetails;
+import java.util.EnumSet;
+import java.util.Set;
 import org.hl7.fhir.r4.model.Bundle;
 import ca.uhn.fhir.rest.server.interceptor.binary.BinarySecurityContextInterceptor;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -24,6 +27,10 @@ import org.hl7.fhir.r4.model.OperationOutcome;
  * Binaries that are no export's files keep the rules of any other resource.
  */
 public class BulkExportFileAccess extends BinarySecurityContextInterceptor {
+
+    private static final Set<RestOperationTypeEnum> LISTS = EnumSet.of(RestOperationTypeEnum.SEARCH_TYPE,
+            RestOperationTypeEnum.SEARCH_SYSTEM, RestOperationTypeEnum.HISTORY_TYPE, RestOperationTypeEnum.HISTORY_SYSTEM,
+            RestOperationTypeEnum.HISTORY_INSTANCE, RestOperationTypeEnum.GET_PAGE);
 
     public BulkExportFileAccess(FhirContext fhirContext) {
         super(fhirContext);
@@ -44,17 +51,17 @@ public class BulkExportFileAccess extends BinarySecurityContextInterceptor {
     }
 
     /**
-     * A Binary asked for by id that the caller may not see is answered as one that does not exist; in a Bundle
-     * (a search, a history, their pages, {@code $everything}) it is left out of the answer below, so that someone
-     * else's export file does not turn the whole answer into a 404 (e.g. an auditor's system history, where every
-     * export's files appear). HAPI cannot build a history page with a resource taken out before it, so the entry
-     * goes from the finished Bundle, as consent's do.
+     * A Binary the caller may not see is answered as one that does not exist - read, vread, a conditional create
+     * that matched it, an entry of a batch or transaction (its answer is nested in the response). Only from the
+     * lists a request answers itself (a search, a history, their pages) is it left out instead, below, so that
+     * someone else's export file does not turn the whole answer into a 404 (e.g. an auditor's system history,
+     * where every export's files appear). HAPI cannot build a history page with a resource taken out before it,
+     * so the entry goes from the finished Bundle, as consent's do.
      */
     @Override
     @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)
     public void preShowResources(IPreResourceShowDetails shown, RequestDetails request) {
-        RestOperationTypeEnum type = request.getRestOperationType();
-        if (type != RestOperationTypeEnum.READ && type != RestOperationTypeEnum.VREAD) {
+        if (LISTS.contains(request.getRestOperationType()) && !(request instanceof ServletSubRequestDetails)) {
             return;
         }
         for (int i = 0; i < shown.size(); i++) {
@@ -67,7 +74,7 @@ public class BulkExportFileAccess extends BinarySecurityContextInterceptor {
     /** Before consent (order 0) and the audit trail, which then never see the file. */
     @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = -10)
     public void leaveOutHiddenFiles(RequestDetails request, ResponseDetails response) {
-        if (response.getResponseResource() instanceof Bundle bundle) {
+        if (LISTS.contains(request.getRestOperationType()) && response.getResponseResource() instanceof Bundle bundle) {
             bundle.getEntry().removeIf(e -> e.getResource() instanceof Binary binary && !visible(binary, request));
         }
     }

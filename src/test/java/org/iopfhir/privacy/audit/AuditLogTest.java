@@ -145,6 +145,19 @@ class AuditLogTest {
     }
 
     @Test
+    void noClientIdOrPatientIdMakesAnEventUnstorable() {
+        String longClient = "c".repeat(5000) + "\0";
+        AuditEvent event = event(0, longClient, Interaction.READ, 200, "Patient/" + "p".repeat(300) + "1",
+                "Patient/" + "p".repeat(300) + "2");
+
+        log.store(List.of(event));
+
+        assertThat(clientsFound(new AuditQuery().clients(Set.of(longClient)))).singleElement()
+                .isEqualTo(longClient); // the JSON keeps the value as it was
+        assertThat(log.count(new AuditQuery().patients(Set.of("Patient/" + "p".repeat(300) + "2")))).isEqualTo(1);
+    }
+
+    @Test
     void aBatchIsStoredWhollyOrNotAtAll() {
         AuditEvent fine = event(0, "a", Interaction.READ, 200);
         AuditEvent tooLong = event(1, "b", Interaction.READ, 200);
