@@ -72,6 +72,16 @@ class AuditEventEndpointIT extends SecuredServerTest {
         return found;
     }
 
+    /** Adds the ids of one page's events; returns its next link (path and query), or null on the last page. */
+    private String page(String path, List<String> ids) {
+        Response answer = get(path, auditor);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        Bundle bundle = (Bundle) answer.resource();
+        bundle.getEntry().forEach(e -> ids.add(e.getResource().getIdElement().getIdPart()));
+        Bundle.BundleLinkComponent link = bundle.getLink(Bundle.LINK_NEXT);
+        return link == null ? null : URI.create(link.getUrl()).getRawPath() + "?" + URI.create(link.getUrl()).getRawQuery();
+    }
+
     private static void sleep() {
         try {
             Thread.sleep(200);
@@ -114,12 +124,7 @@ class AuditEventEndpointIT extends SecuredServerTest {
         String next = "/fhir/AuditEvent?altid=" + clientId + "&_count=2";
         int pages = 0;
         while (next != null && pages++ < 5) {
-            Response page = get(next, auditor);
-            assertThat(page.status()).as(page.body()).isEqualTo(200);
-            Bundle bundle = (Bundle) page.resource();
-            bundle.getEntry().forEach(e -> ids.add(e.getResource().getIdElement().getIdPart()));
-            Bundle.BundleLinkComponent link = bundle.getLink(Bundle.LINK_NEXT);
-            next = link == null ? null : URI.create(link.getUrl()).getRawPath() + "?" + URI.create(link.getUrl()).getRawQuery();
+            next = page(next, ids);
         }
 
         assertThat(ids).hasSize(3).doesNotHaveDuplicates();
@@ -132,12 +137,7 @@ class AuditEventEndpointIT extends SecuredServerTest {
         List<String> ids = new ArrayList<>();
         String next = "/fhir/AuditEvent?_sort=-date&_count=2";
         for (int page = 0; page < 3 && next != null; page++) {
-            Response answer = get(next, auditor);
-            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
-            Bundle bundle = (Bundle) answer.resource();
-            bundle.getEntry().forEach(e -> ids.add(e.getResource().getIdElement().getIdPart()));
-            Bundle.BundleLinkComponent link = bundle.getLink(Bundle.LINK_NEXT);
-            next = link == null ? null : URI.create(link.getUrl()).getRawPath() + "?" + URI.create(link.getUrl()).getRawQuery();
+            next = page(next, ids);
             assertThat(next).as("the first page's time bound is carried on").contains("date=le");
             // Each page asked for is an event itself, newer than the rest: give the writer time to store it.
             sleep();
