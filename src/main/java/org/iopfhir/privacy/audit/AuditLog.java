@@ -1,6 +1,7 @@
 package org.iopfhir.privacy.audit;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -85,6 +86,7 @@ public class AuditLog {
      * (moved from an earlier storage) keep it, replacing what is stored under it.
      */
     public void store(List<AuditEvent> events) {
+        IParser parser = fhirContext.newJsonParser();
         List<Object[]> rows = new ArrayList<>(events.size());
         List<Object[]> patients = new ArrayList<>();
         List<Object[]> replaced = new ArrayList<>();
@@ -95,7 +97,7 @@ public class AuditLog {
             }
             rows.add(new Object[] {id, recorded(event), event.hasAction() ? event.getAction().toCode() : null,
                     event.getSubtypeFirstRep().getCode(), event.hasOutcome() ? event.getOutcome().toCode() : null,
-                    clientOf(event), json(event)});
+                    clientOf(event), json(event, parser)});
             patientsOf(event).stream().map(AuditLog::key).distinct().forEach(p -> patients.add(new Object[] {id, p}));
         }
         transactions.executeWithoutResult(status -> {
@@ -136,11 +138,13 @@ public class AuditLog {
     }
 
     /** The event without its id and meta, which the row holds. */
-    private String json(AuditEvent event) {
-        AuditEvent stored = event.copy();
-        stored.setIdElement(null);
-        stored.setMeta(null);
-        return fhirContext.newJsonParser().encodeResourceToString(stored);
+    private String json(AuditEvent event, IParser parser) {
+        if (!event.getIdElement().isEmpty() || !event.getMeta().isEmpty()) {
+            event = event.copy(); // moved from HAPI's storage: its id and meta stay out of the JSON
+            event.setIdElement(null);
+            event.setMeta(null);
+        }
+        return parser.encodeResourceToString(event);
     }
 
     private static long recorded(AuditEvent event) {
