@@ -58,7 +58,7 @@ public class AuditLog {
      * Creates the tables and their indexes where they are missing, in SQL both H2 and PostgreSQL accept. Two
      * replicas starting at once may race on the catalog: the loser tries again.
      */
-    public void createSchema() {
+    void createSchema() {
         List<String> statements = List.of(
                 "CREATE TABLE IF NOT EXISTS " + EVENTS + " (ID VARCHAR(64) NOT NULL PRIMARY KEY, RECORDED BIGINT NOT NULL,"
                         + " ACTION VARCHAR(1), SUBTYPE VARCHAR(64), OUTCOME VARCHAR(2), CLIENT_ID VARCHAR,"
@@ -85,7 +85,7 @@ public class AuditLog {
      * Stores new events in one transaction, each under a new id, or none of them. Events that already have an id
      * (moved from an earlier storage) keep it, replacing what is stored under it.
      */
-    public void store(List<AuditEvent> events) {
+    void store(List<AuditEvent> events) {
         IParser parser = fhirContext.newJsonParser();
         List<Object[]> rows = new ArrayList<>(events.size());
         List<Object[]> patients = new ArrayList<>();
@@ -111,7 +111,7 @@ public class AuditLog {
         });
     }
 
-    public Optional<AuditEvent> read(String id) {
+    Optional<AuditEvent> read(String id) {
         return jdbc.query("SELECT " + COLUMNS + " FROM " + EVENTS + " E WHERE E.ID = ?", this::event, id).stream().findFirst();
     }
 
