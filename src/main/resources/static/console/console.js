@@ -194,8 +194,13 @@ function route() {
   return { segments: path.split("/").filter(Boolean), query: new URLSearchParams(queryString || "") };
 }
 
+/* Each render is numbered; only the latest one may fill the view, so a slow view cannot overwrite a later one. */
+let renders = 0;
+
 async function render() {
   const started = performance.now();
+  const ticket = ++renders;
+  const hash = location.hash;
   const { segments, query } = route();
   const main = document.getElementById("main");
   const view = document.getElementById("view");
@@ -209,6 +214,7 @@ async function render() {
     else a.removeAttribute("aria-current");
   });
   let content;
+  let state = "ready";
   try {
     if (!client) content = signInView();
     else if (segments[0] === "review" && segments[1]) content = await reviewView(segments[1], query);
@@ -216,15 +222,17 @@ async function render() {
     else if (segments[0] === "placement") content = await placementView(query);
     else if (segments[0] === "resource" && segments.length === 3) content = await resourceView(segments[1], segments[2]);
     else content = await episodesView();
-    main.dataset.state = "ready";
-    status.textContent = "";
   } catch (error) {
     content = [h("h2", {}, "Could not load this view"), h("p", { class: "error", id: "error" }, await problem(error))];
-    main.dataset.state = "error";
-    status.textContent = "";
+    state = "error";
   }
+  if (ticket !== renders) return;
   view.replaceChildren(...[content].flat());
   drawCharts(view);
+  status.textContent = "";
+  // the route this view shows, then its state: a test waiting for a view compares the route with location.hash
+  main.dataset.route = hash;
+  main.dataset.state = state;
   window.consoleTimings.push({ view: segments[0] || "review", ms: Math.round(performance.now() - started) });
 }
 
@@ -557,6 +565,7 @@ async function placementView(query) {
 window.addEventListener("hashchange", render);
 connect().then(connected => { client = connected; return render(); }).catch(async error => {
   document.getElementById("view").replaceChildren(h("p", { class: "error", id: "error" }, await problem(error)));
-  document.getElementById("main").dataset.state = "error";
   document.getElementById("status").textContent = "";
+  document.getElementById("main").dataset.route = location.hash;
+  document.getElementById("main").dataset.state = "error";
 });

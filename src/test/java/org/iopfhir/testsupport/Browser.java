@@ -57,14 +57,16 @@ public final class Browser implements AutoCloseable {
         driver.get(url);
     }
 
-    /** Waits until the console has rendered its current view (or shown why it could not). */
+    /**
+     * Waits until the console has rendered the view of the current location (or shown why it could not). A
+     * click on a link changes the location at once but renders later, so the state alone would still be the
+     * previous view's: the view names the route it shows.
+     */
     public String awaitView() {
-        new WebDriverWait(driver, WAIT).until(d -> {
-            Object state = ((JavascriptExecutor) d).executeScript(
-                    "const m = document.getElementById('main'); return m && m.dataset.state;");
-            return "ready".equals(state) || "error".equals(state);
-        });
-        return (String) driver.executeScript("return document.getElementById('main').dataset.state;");
+        return new WebDriverWait(driver, WAIT).until(d -> (String) ((JavascriptExecutor) d).executeScript(
+                "const m = document.getElementById('main');"
+                        + "return m && m.dataset.route === location.hash"
+                        + " && (m.dataset.state === 'ready' || m.dataset.state === 'error') ? m.dataset.state : null;"));
     }
 
     public WebElement find(String css) {
