@@ -100,7 +100,7 @@ public class PrivacyConfig {
             server.add(new BulkExportFileAccess(fhirContext));
             server.add(new PatientSearchNarrowing());
             server.add(new DisclosureGuardInterceptor(policy, records));
-            server.add(new ConsentInterceptor(new Part2ConsentService(policy)));
+            server.add(new ConsentInterceptor(new Part2ConsentService(policy, records)));
             server.add(new RedisclosureNoticeInterceptor());
         }
         server.add(new CapabilitySecurityInterceptor(mode, properties));

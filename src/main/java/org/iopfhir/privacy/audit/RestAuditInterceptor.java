@@ -72,7 +72,7 @@ public class RestAuditInterceptor {
     @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = 200)
     public void outgoing(RequestDetails request, ResponseDetails response) {
         Disclosure disclosure = new Disclosure(response.getResponseCode());
-        disclose(response.getResponseResource(), disclosure);
+        disclose(response.getResponseResource(), request, disclosure);
         request.getUserData().put(DISCLOSED, disclosure);
     }
 
@@ -162,20 +162,20 @@ public class RestAuditInterceptor {
      * searchset is not itself disclosed), the resources and parts of Parameters, and the patients each
      * references - also those a Parameters value references without embedding them.
      */
-    void disclose(IBaseResource resource, Disclosure disclosure) {
+    void disclose(IBaseResource resource, RequestDetails request, Disclosure disclosure) {
         if (resource == null || resource instanceof OperationOutcome) {
             return;
         }
         if (resource instanceof Parameters parameters) {
             disclosure.patients().addAll(records.patientsOf(parameters));
-            discloseParts(parameters.getParameter(), disclosure);
+            discloseParts(parameters.getParameter(), request, disclosure);
             return;
         }
         if (resource instanceof Bundle bundle) {
             if (!ENVELOPES.contains(bundle.getType())) {
                 named(bundle, disclosure);
             }
-            bundle.getEntry().forEach(e -> disclose(e.getResource(), disclosure));
+            bundle.getEntry().forEach(e -> disclose(e.getResource(), request, disclosure));
             return;
         }
         named(resource, disclosure);
@@ -186,14 +186,15 @@ public class RestAuditInterceptor {
             IParser parser = fhirContext.newJsonParser();
             for (String line : new String(binary.getData(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList()) {
                 try {
-                    disclose(parser.parseResource(line), disclosure);
+                    disclose(parser.parseResource(line), request, disclosure);
                 } catch (ca.uhn.fhir.parser.DataFormatException e) {
                     return; // not one of the server's files after all; what was disclosed so far stays recorded
                 }
             }
             return;
         }
-        disclosure.patients().addAll(records.patientsOf(resource));
+        // The references the disclosure rule found in this resource when it decided to show it
+        disclosure.patients().addAll(records.namedPatientsOfShown(resource, request));
     }
 
     private static boolean isExportFile(Binary binary) {
@@ -202,10 +203,11 @@ public class RestAuditInterceptor {
                 && BulkExportRequester.REQUESTER_SYSTEM.equals(binary.getSecurityContext().getIdentifier().getSystem());
     }
 
-    private void discloseParts(List<Parameters.ParametersParameterComponent> parts, Disclosure disclosure) {
+    private void discloseParts(List<Parameters.ParametersParameterComponent> parts, RequestDetails request,
+            Disclosure disclosure) {
         for (Parameters.ParametersParameterComponent part : parts) {
-            disclose(part.getResource(), disclosure);
-            discloseParts(part.getPart(), disclosure);
+            disclose(part.getResource(), request, disclosure);
+            discloseParts(part.getPart(), request, disclosure);
         }
     }
 

@@ -76,13 +76,17 @@ public class DisclosurePolicy {
         String key = stored.fhirType() + "/" + id.getIdPart() + "/" + id.getVersionIdPart();
         Decision decision = decided.get(key);
         if (decision == null) {
-            decision = decide(caller, stored, request);
+            decision = decide(caller, stored, request, true);
             decided.put(key, decision);
         }
         return decision;
     }
 
     public Decision decide(CallerContext caller, IBaseResource resource, RequestDetails request) {
+        return decide(caller, resource, request, false);
+    }
+
+    private Decision decide(CallerContext caller, IBaseResource resource, RequestDetails request, boolean stored) {
         if (resource instanceof AuditEvent) {
             return caller.has(Role.AUDITOR) && mayReadType(caller, "AuditEvent")
                     ? Decision.permit("auditor") : Decision.deny("the audit trail is for auditors");
@@ -96,7 +100,7 @@ public class DisclosurePolicy {
         if (caller.has(Role.PRIVACY_OFFICER)) {
             return Decision.permit("privacy officer");
         }
-        Set<String> patients = records.patientsOf(resource, request);
+        Set<String> patients = stored ? records.patientsOfShown(resource, request) : records.patientsOf(resource, request);
         if (patientContext(caller)) {
             return forPatient(caller, resource, patients);
         }

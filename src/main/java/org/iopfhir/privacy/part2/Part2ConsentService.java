@@ -6,8 +6,14 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DomainResource;
+import org.hl7.fhir.r4.model.Parameters;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.server.LoadedMatches;
 
@@ -28,10 +34,14 @@ import org.iopfhir.server.LoadedMatches;
  */
 public class Part2ConsentService implements IConsentService {
 
-    private final DisclosurePolicy policy;
+    private static final String SHOWN = Part2ConsentService.class.getName() + ".shown";
 
-    public Part2ConsentService(DisclosurePolicy policy) {
+    private final DisclosurePolicy policy;
+    private final PatientRecords records;
+
+    public Part2ConsentService(DisclosurePolicy policy, PatientRecords records) {
         this.policy = policy;
+        this.records = records;
     }
 
     @Override
@@ -79,9 +89,55 @@ public class Part2ConsentService implements IConsentService {
         return ConsentOutcome.PROCEED;
     }
 
+    /**
+     * A permitted resource is shown. HAPI then looks into it for the resources it holds (contained ones, a Bundle's
+     * entries, a Parameters' parts) and asks about each, walking every element of the answer to find them; for a
+     * search page that walk cost a fifth of the request's memory. So a resource that holds none is answered
+     * AUTHORIZED (nothing inside to ask about), and so is a Bundle whose every entry is such a resource already
+     * shown in this request; anything else is answered PROCEED and HAPI asks about what it holds, as before.
+     */
     @Override
     public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
-        return decide(request, resource).permitted() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
+        if (!decide(request, resource).permitted()) {
+            return ConsentOutcome.REJECT;
+        }
+        Set<IBaseResource> shown = shown(request);
+        boolean nothingInside = resource instanceof Bundle bundle ? onlyShown(bundle, shown) : holdsNoResources(resource, request);
+        if (!nothingInside) {
+            return ConsentOutcome.PROCEED;
+        }
+        shown.add(resource);
+        return ConsentOutcome.AUTHORIZED;
+    }
+
+    /** Each entry is only a resource already shown (and holding none) in this request: nothing in it to ask about. */
+    private static boolean onlyShown(Bundle bundle, Set<IBaseResource> shown) {
+        for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+            if ((entry.hasResponse() && entry.getResponse().getOutcome() != null) || (entry.getResource() != null && !shown.contains(entry.getResource()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The resource holds no other resource: not a Bundle or Parameters, nothing contained, and no reference carrying
+     * its target (the encoder would write such a target out as contained).
+     */
+    private boolean holdsNoResources(IBaseResource resource, RequestDetails request) {
+        return !(resource instanceof Bundle || resource instanceof Parameters
+                || (resource instanceof DomainResource domain && domain.hasContained())
+                || records.carriesTargets(resource, request));
+    }
+
+    /** The resources answered AUTHORIZED in this request, by identity (the entries of a batch may run in parallel). */
+    @SuppressWarnings("unchecked")
+    private static Set<IBaseResource> shown(RequestDetails request) {
+        Map<Object, Object> userData = request.getUserData();
+        synchronized (userData) {
+            return (Set<IBaseResource>) userData.computeIfAbsent(SHOWN,
+                    k -> Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>())));
+        }
     }
 
     /** HAPI asks twice per resource (loaded, then shown): the policy decides once per stored version and request. */

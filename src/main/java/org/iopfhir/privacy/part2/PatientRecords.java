@@ -18,6 +18,8 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +51,7 @@ public class PatientRecords {
     /** Types whose references lead to a patient when a record names no patient itself. */
     private static final Set<String> PATIENT_LINKS = Set.of("Encounter", "EpisodeOfCare");
     private static final String STORED = "stored:";
+    private static final String SHOWN_REFERENCES = PatientRecords.class.getName() + ".shownReferences";
 
     private final ElementFinder elements;
     private final DaoRegistry daos;
@@ -101,6 +104,51 @@ public class PatientRecords {
         return patients;
     }
 
+    /**
+     * {@link #patientsOf(IBaseResource, RequestDetails)} for a stored resource being shown: its references are found
+     * once per request and resource object, since deciding on it, showing it and auditing its disclosure all need
+     * them and nothing changes them. Not for a resource being written: a transaction still rewrites its references.
+     */
+    public Set<String> patientsOfShown(IBaseResource resource, RequestDetails request) {
+        List<IIdType> references = ids(shownReferences(resource, request));
+        Set<String> patients = patientsOf(resource, references);
+        if (patients.isEmpty()) {
+            for (String link : linksOf(references)) {
+                stored(link, request).ifPresent(linked -> patients.addAll(patientsOf(linked)));
+            }
+        }
+        return patients;
+    }
+
+    /** {@link #patientsOf(IBaseResource)} for a stored resource being shown (see {@link #patientsOfShown}). */
+    public Set<String> namedPatientsOfShown(IBaseResource resource, RequestDetails request) {
+        return patientsOf(resource, ids(shownReferences(resource, request)));
+    }
+
+    /** A reference of a stored resource being shown carries its target (see {@link #patientsOfShown}). */
+    public boolean carriesTargets(IBaseResource resource, RequestDetails request) {
+        return shownReferences(resource, request).stream().anyMatch(reference -> reference.getResource() != null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<IBaseReference> shownReferences(IBaseResource resource, RequestDetails request) {
+        if (request == null) {
+            return elements.references(resource);
+        }
+        Map<IBaseResource, List<IBaseReference>> known;
+        Map<Object, Object> userData = request.getUserData();
+        synchronized (userData) {
+            known = (Map<IBaseResource, List<IBaseReference>>) userData.computeIfAbsent(SHOWN_REFERENCES,
+                    k -> Collections.synchronizedMap(new IdentityHashMap<>()));
+        }
+        List<IBaseReference> found = known.get(resource);
+        if (found == null) {
+            found = elements.references(resource);
+            known.put(resource, found);
+        }
+        return found;
+    }
+
     /** The references of a resource to sessions and episodes ({@code Encounter/x}, {@code EpisodeOfCare/y}). */
     public Set<String> linksOf(IBaseResource resource) {
         return linksOf(references(resource));
@@ -126,7 +174,11 @@ public class PatientRecords {
 
     /** Every reference of a resource, looked for once (the walk is what a privacy decision costs most). */
     private List<IIdType> references(IBaseResource resource) {
-        return elements.references(resource).stream().map(IBaseReference::getReferenceElement).toList();
+        return ids(elements.references(resource));
+    }
+
+    private static List<IIdType> ids(List<IBaseReference> references) {
+        return references.stream().map(IBaseReference::getReferenceElement).toList();
     }
 
     private static List<String> ofType(List<IIdType> references, String type) {

@@ -23,7 +23,7 @@ class RestAuditInterceptorTest {
 
     private RestAuditInterceptor.Disclosure disclosed(org.hl7.fhir.instance.model.api.IBaseResource response) {
         RestAuditInterceptor.Disclosure disclosure = new RestAuditInterceptor.Disclosure(200);
-        interceptor.disclose(response, disclosure);
+        interceptor.disclose(response, null, disclosure);
         return disclosure;
     }
 
