@@ -9,6 +9,9 @@ import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilderRuleOp;
 import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
 import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
 import ca.uhn.fhir.rest.server.provider.ProviderConstants;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -20,7 +23,7 @@ import org.hl7.fhir.r4.model.Subscription;
 import org.iopfhir.privacy.auth.SmartScope.Permission;
 
 /**
- * SMART scopes to HAPI authorization rules, built per request from the caller's token; anything
+ * SMART scopes to HAPI authorization rules, built from the caller's token; anything
  * no rule allows is refused with 403. Scopes grant, the {@link Role} caps (see
  * {@link CallerContext#granted}), a patient-context token is confined to its patient's compartment,
  * and AuditEvents are readable only by auditors and writable by nobody through the API.
@@ -35,13 +38,27 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
     static final List<String> DATA_FREE_OPERATIONS =
             List.of("$expand", "$lookup", "$validate-code", "$translate", "$subsumes", "$validate");
 
+    /** Callers whose rules are kept: a client's users, each with a token or two, within the last quarter hour. */
+    private static final int CALLERS = 2_000;
+
+    private final Cache<RuleKey, List<IAuthRule>> built =
+            Caffeine.newBuilder().maximumSize(CALLERS).expireAfterAccess(Duration.ofMinutes(15)).build();
+
     public SmartAuthorizationInterceptor() {
         super(PolicyEnum.DENY);
     }
 
+    /**
+     * The rules depend on the caller and on whether a page is asked for, nothing else: they are built once per
+     * caller and reused by its next requests (HAPI's rules are immutable), instead of for every request.
+     */
     @Override
     public List<IAuthRule> buildRuleList(RequestDetails request) {
-        return rules(CallerContext.of(request), request.getRestOperationType() == RestOperationTypeEnum.GET_PAGE);
+        RuleKey key = new RuleKey(CallerContext.of(request), request.getRestOperationType() == RestOperationTypeEnum.GET_PAGE);
+        return built.get(key, k -> rules(k.caller(), k.page()));
+    }
+
+    private record RuleKey(CallerContext caller, boolean page) {
     }
 
     /**
