@@ -186,7 +186,8 @@ public class RestAuditInterceptor {
             IParser parser = fhirContext.newJsonParser();
             for (String line : new String(binary.getData(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList()) {
                 try {
-                    disclose(parser.parseResource(line), request, disclosure);
+                    // each line on its own, not remembered for the rest of the request (a file can be large)
+                    disclose(parser.parseResource(line), null, disclosure);
                 } catch (ca.uhn.fhir.parser.DataFormatException e) {
                     return; // not one of the server's files after all; what was disclosed so far stays recorded
                 }

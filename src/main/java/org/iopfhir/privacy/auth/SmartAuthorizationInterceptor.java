@@ -101,7 +101,7 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
         rules.allow("transaction entries under the rules above").transaction().withAnyOperation().andApplyNormalRules();
         operationRules(rules, caller, compartment);
         exportRules(rules, caller, compartment);
-        return rules.build();
+        return List.copyOf(rules.build()); // shared by the caller's requests: nobody may change it
     }
 
     private static void restrict(IAuthRuleBuilderRuleOp op, String type, Optional<IdType> compartment) {

@@ -135,7 +135,10 @@ public class DisclosureGuardInterceptor {
                         && "delete".equalsIgnoreCase(p.getValue().primitiveValue()));
     }
 
-    /** After consent has filtered the answer (order 0), before the redisclosure notice (100) and audit (200). */
+    /**
+     * After consent has filtered what storage showed (the page's matches and includes), before HAPI's consent
+     * interceptor looks at the whole answer and the redisclosure notice (both order 100) and audit (200).
+     */
     @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = 50)
     public void outgoing(RequestDetails request, ResponseDetails response) {
         IBaseResource resource = response.getResponseResource();

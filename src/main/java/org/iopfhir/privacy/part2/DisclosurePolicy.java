@@ -65,7 +65,9 @@ public class DisclosurePolicy {
     @SuppressWarnings("unchecked")
     public Decision decideStored(CallerContext caller, IBaseResource stored, RequestDetails request) {
         IIdType id = stored.getIdElement();
-        if (request == null || id == null || !id.hasIdPart()) {
+        // Only a stored version is named by its id and version: a contained resource (a local id, no version), or one
+        // an operation built, would share its key with another that holds different labels.
+        if (request == null || id == null || !id.hasIdPart() || !id.hasVersionIdPart() || id.isLocal()) {
             return decide(caller, stored, request);
         }
         Map<String, Decision> decided;

@@ -102,7 +102,7 @@ public class Part2ConsentService implements IConsentService {
             return ConsentOutcome.REJECT;
         }
         Set<IBaseResource> shown = shown(request);
-        boolean nothingInside = resource instanceof Bundle bundle ? onlyShown(bundle, shown) : holdsNoResources(resource, request);
+        boolean nothingInside = resource instanceof Bundle bundle ? onlyShown(bundle, shown, request) : holdsNoResources(resource, request);
         if (!nothingInside) {
             return ConsentOutcome.PROCEED;
         }
@@ -110,10 +110,16 @@ public class Part2ConsentService implements IConsentService {
         return ConsentOutcome.AUTHORIZED;
     }
 
-    /** Each entry is only a resource already shown (and holding none) in this request: nothing in it to ask about. */
-    private static boolean onlyShown(Bundle bundle, Set<IBaseResource> shown) {
+    /**
+     * Each entry is only a resource already shown in this request and still holding no other: nothing in it to ask
+     * about. Holding none is checked again, in case something added a contained resource or a reference's target
+     * after the resource was shown.
+     */
+    private boolean onlyShown(Bundle bundle, Set<IBaseResource> shown, RequestDetails request) {
         for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
-            if ((entry.hasResponse() && entry.getResponse().getOutcome() != null) || (entry.getResource() != null && !shown.contains(entry.getResource()))) {
+            IBaseResource resource = entry.getResource();
+            if ((entry.hasResponse() && entry.getResponse().getOutcome() != null)
+                    || (resource != null && !(shown.contains(resource) && holdsNoResources(resource, request)))) {
                 return false;
             }
         }

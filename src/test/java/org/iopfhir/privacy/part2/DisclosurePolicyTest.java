@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,6 +29,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.privacy.auth.Role;
 import org.iopfhir.privacy.auth.SmartScope;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -225,5 +227,33 @@ class DisclosurePolicyTest {
         Decision decision = POLICY.decide(caller, record.get(), null);
 
         assertThat(decision.permitted()).as(decision.reason()).isEqualTo(permitted);
+    }
+
+    /**
+     * Contained resources have local ids and no version: two parents in one answer may each contain a "#1", one
+     * labelled Part 2 and one not. The decision on one must not be reused for the other.
+     */
+    @Test
+    void aContainedResourceIsNotTakenForAnotherWithTheSameLocalId() {
+        RECORDS.consents.put("Patient/sud", List.of());
+        CallerContext backend = caller("", "system/*.rs", null, null, null);
+        RequestDetails request = new SystemRequestDetails();
+        Encounter plain = session("#1", "sud", PROGRAM_A, false);
+        Encounter part2 = session("#1", "sud", PROGRAM_A, true);
+
+        assertThat(POLICY.decideStored(backend, plain, request).permitted()).isTrue();
+        assertThat(POLICY.decideStored(backend, part2, request).permitted()).isFalse();
+    }
+
+    /** A stored version is decided once per request: its labels cannot change within the request. */
+    @Test
+    void aStoredVersionIsDecidedOncePerRequest() {
+        CallerContext backend = caller("", "system/*.rs", null, null, null);
+        RequestDetails request = new SystemRequestDetails();
+        Encounter stored = session("stored-1", "sud", PROGRAM_A, false);
+        stored.setId("Encounter/stored-1/_history/3");
+
+        Decision first = POLICY.decideStored(backend, stored, request);
+        assertThat(POLICY.decideStored(backend, stored.copy(), request)).isSameAs(first);
     }
 }

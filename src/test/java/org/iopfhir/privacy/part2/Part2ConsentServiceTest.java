@@ -129,4 +129,16 @@ class Part2ConsentServiceTest {
         // the inner Bundle shown on its own is not authorized either: its entries were never shown
         assertThat(willSee(inner)).isEqualTo(ConsentOperationStatusEnum.PROCEED);
     }
+
+    @Test
+    void aShownResourceThatHasSinceTakenInAnotherLetsHapiAskAboutIt() {
+        Encounter shown = session("s8");
+        assertThat(willSee(shown)).isEqualTo(ConsentOperationStatusEnum.AUTHORIZED);
+        Patient contained = new Patient();
+        contained.setId("denied-later");
+        shown.addContained(contained);
+        Bundle page = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+        page.addEntry().setResource(shown);
+        assertThat(willSee(page)).isEqualTo(ConsentOperationStatusEnum.PROCEED);
+    }
 }
