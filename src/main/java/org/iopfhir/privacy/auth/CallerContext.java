@@ -2,6 +2,8 @@ package org.iopfhir.privacy.auth;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +46,11 @@ public record CallerContext(
     public static final String BREAK_THE_GLASS_PURPOSE = "BTG";
     public static final String EMERGENCY_TREATMENT_PURPOSE = "ETREAT";
     private static final String USER_DATA_KEY = CallerContext.class.getName();
+    /**
+     * Callers by the verified token they came with, compared by identity: the token cache hands a client's next
+     * request the same decoded token, so its claims are read once rather than on every request.
+     */
+    private static final Cache<Jwt, CallerContext> BY_TOKEN = Caffeine.newBuilder().weakKeys().maximumSize(10_000).build();
 
     /** The caller of a server running with security off. */
     public static final CallerContext ANONYMOUS = new CallerContext("anonymous", "anonymous", Set.of(), List.of(),
@@ -81,7 +88,8 @@ public record CallerContext(
     /** The caller on this thread (an unverified or absent token is anonymous). */
     public static CallerContext current() {
         Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
-        return authentication instanceof JwtAuthenticationToken token ? fromToken(token.getToken()) : ANONYMOUS;
+        return authentication instanceof JwtAuthenticationToken token ? BY_TOKEN.get(token.getToken(), CallerContext::fromToken)
+                : ANONYMOUS;
     }
 
     /**

@@ -8,6 +8,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 
 /** A caller handed to a bulk export job as text comes back with the same rights, and only the same caller matches. */
 class CallerContextTest {
@@ -61,5 +64,31 @@ class CallerContextTest {
     @ValueSource(strings = {"", "client=a", "user=b", "no pairs at all"})
     void textItDidNotWriteIsNoCaller(String text) {
         assertThat(CallerContext.decode(text)).isEmpty();
+    }
+
+    private static Jwt token(String patient) {
+        return Jwt.withTokenValue("token-" + patient).header("alg", "RS256").claim("client_id", "app")
+                .claim("sub", "user-" + patient).claim("scope", "patient/*.rs").claim("patient", patient).build();
+    }
+
+    private static CallerContext signedInWith(Jwt token) {
+        SecurityContextHolder.getContext().setAuthentication(new JwtAuthenticationToken(token));
+        try {
+            return CallerContext.current();
+        } finally {
+            SecurityContextHolder.clearContext();
+        }
+    }
+
+    @Test
+    void aTokensClaimsAreReadOnceAndEachTokenIsItsOwnCaller() {
+        Jwt first = token("p1");
+        CallerContext caller = signedInWith(first);
+
+        assertThat(caller.patientId()).contains("p1");
+        assertThat(signedInWith(first)).isSameAs(caller);
+        assertThat(signedInWith(token("p2")).patientId()).contains("p2");
+        // another token with the same claims is read on its own, and is the same caller
+        assertThat(signedInWith(token("p1"))).isNotSameAs(caller).isEqualTo(caller);
     }
 }
