@@ -94,7 +94,10 @@ public class PatientRecords {
      * episode (a note with only {@code context.encounter}): those lead to their patient.
      */
     public Set<String> patientsOf(IBaseResource resource, RequestDetails request) {
-        List<IIdType> references = references(resource);
+        return patientsOrLinked(resource, references(resource), request);
+    }
+
+    private Set<String> patientsOrLinked(IBaseResource resource, List<IIdType> references, RequestDetails request) {
         Set<String> patients = patientsOf(resource, references);
         if (patients.isEmpty()) {
             for (String link : linksOf(references)) {
@@ -110,14 +113,7 @@ public class PatientRecords {
      * them and nothing changes them. Not for a resource being written: a transaction still rewrites its references.
      */
     public Set<String> patientsOfShown(IBaseResource resource, RequestDetails request) {
-        List<IIdType> references = ids(shownReferences(resource, request));
-        Set<String> patients = patientsOf(resource, references);
-        if (patients.isEmpty()) {
-            for (String link : linksOf(references)) {
-                stored(link, request).ifPresent(linked -> patients.addAll(patientsOf(linked)));
-            }
-        }
-        return patients;
+        return patientsOrLinked(resource, ids(shownReferences(resource, request)), request);
     }
 
     /** {@link #patientsOf(IBaseResource)} for a stored resource being shown (see {@link #patientsOfShown}). */
