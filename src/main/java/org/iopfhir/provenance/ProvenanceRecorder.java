@@ -122,10 +122,20 @@ public class ProvenanceRecorder {
         List<String> recordsAndPatients = new ArrayList<>();
         targets.forEach(target -> recordsAndPatients.add(target.toUnqualifiedVersionless().getValue()));
         recordsAndPatients.addAll(patients);
+        List<String> callerReferences = WriteProvenance.callerReferences(caller);
+        // The caller's program (or user) as the written records reference it, e.g. a Patient's managingOrganization:
+        // the write has just resolved it.
+        Set<String> referencedByWrite = new LinkedHashSet<>();
+        if (!callerReferences.isEmpty()) {
+            recorded.forEach(resource -> records.referencesOf(resource)
+                    .forEach(reference -> referencedByWrite.add(new IdType(reference).toUnqualifiedVersionless().getValue())));
+        }
         TransactionDetails resolved = new TransactionDetails();
         // Only what the write stored or referenced comes from its details: a transaction may also have deleted
         // resources it resolved (the caller's own Practitioner, say), which must not be referenced as stored.
-        for (String reference : recordsAndPatients) {
+        List<String> fromWrite = new ArrayList<>(recordsAndPatients);
+        callerReferences.stream().filter(referencedByWrite::contains).forEach(fromWrite::add);
+        for (String reference : fromWrite) {
             IdType id = new IdType(reference);
             IResourcePersistentId<?> known = transaction == null ? null : transaction.getResolvedResourceId(id);
             if (known != null) {
@@ -133,7 +143,7 @@ public class ProvenanceRecorder {
             }
         }
         List<String> referenced = new ArrayList<>(recordsAndPatients);
-        referenced.addAll(WriteProvenance.callerReferences(caller));
+        referenced.addAll(callerReferences);
         records.resolveInto(referenced, resolved);
         Provenance provenance = WriteProvenance.of(targets, first.getMeta().getSecurity(), patients, caller,
                 activity, clock.instant(), reference -> resolved.getResolvedResourceId(new IdType(reference)) != null);
