@@ -108,6 +108,24 @@ public class ProvenanceRecorder {
      * create. Storing it, the Provenance's labelling finds the
      * records the request wrote ({@code allWritten}: all of a transaction's) without reading them again.
      */
+    /**
+     * The caller's program (or user) as the written records reference it, e.g. a Patient's managingOrganization: the
+     * write has just resolved it. The records are read only until every one is found (a transaction may hold hundreds).
+     */
+    private Set<String> referencedByWrite(List<String> callerReferences, List<IBaseResource> recorded) {
+        Set<String> missing = new LinkedHashSet<>(callerReferences);
+        for (IBaseResource resource : recorded) {
+            if (missing.isEmpty()) {
+                break;
+            }
+            records.referencesOf(resource)
+                    .forEach(reference -> missing.remove(new IdType(reference).toUnqualifiedVersionless().getValue()));
+        }
+        Set<String> found = new LinkedHashSet<>(callerReferences);
+        found.removeAll(missing);
+        return found;
+    }
+
     private void record(List<IBaseResource> written, List<IBaseResource> allWritten, RequestDetails request,
             TransactionDetails transaction, Activity activity) {
         List<IBaseResource> recorded = written.stream().filter(r -> WriteProvenance.recorded(r.fhirType())).toList();
@@ -124,18 +142,11 @@ public class ProvenanceRecorder {
         targets.forEach(target -> recordsAndPatients.add(target.toUnqualifiedVersionless().getValue()));
         recordsAndPatients.addAll(patients);
         List<String> callerReferences = WriteProvenance.callerReferences(caller);
-        // The caller's program (or user) as the written records reference it, e.g. a Patient's managingOrganization:
-        // the write has just resolved it.
-        Set<String> referencedByWrite = new LinkedHashSet<>();
-        if (!callerReferences.isEmpty()) {
-            recorded.forEach(resource -> records.referencesOf(resource)
-                    .forEach(reference -> referencedByWrite.add(new IdType(reference).toUnqualifiedVersionless().getValue())));
-        }
         TransactionDetails resolved = new TransactionDetails();
         // Only what the write stored or referenced comes from its details: a transaction may also have deleted
         // resources it resolved (the caller's own Practitioner, say), which must not be referenced as stored.
         List<String> fromWrite = new ArrayList<>(recordsAndPatients);
-        callerReferences.stream().filter(referencedByWrite::contains).forEach(fromWrite::add);
+        fromWrite.addAll(referencedByWrite(callerReferences, recorded));
         for (String reference : fromWrite) {
             IdType id = new IdType(reference);
             IResourcePersistentId<?> known = transaction == null ? null : transaction.getResolvedResourceId(id);

@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
@@ -77,6 +78,22 @@ class ProvenanceIT extends SecuredServerTest {
         assertThat(transmitter.getType().getCodingFirstRep().getCode()).isEqualTo("transmitter");
         assertThat(transmitter.getWho().getIdentifier().getValue()).isEqualTo("ehr-app");
         assertThat(transmitter.getOnBehalfOf().getReference()).isEqualTo(PROGRAM);
+    }
+
+    /** The program the written record names itself (here the patient's managing organization) is the stored one. */
+    @Test
+    void aRecordThatNamesTheProgramIsAttributedToTheStoredProgram() {
+        Patient patient = new Patient();
+        patient.addName().setFamily("Attributed");
+        patient.setManagingOrganization(new Reference(PROGRAM));
+        IdType id = (IdType) clinician().create().resource(patient).execute().getId();
+
+        List<Provenance> provenance = provenanceOf(clinician(), id.toUnqualifiedVersionless().getValue());
+        assertThat(provenance).hasSize(1);
+        assertThat(provenance.get(0).getAgent()).allSatisfy(agent -> {
+            assertThat(agent.getOnBehalfOf().getReference()).isEqualTo(PROGRAM);
+            assertThat(agent.getOnBehalfOf().hasIdentifier()).isFalse();
+        });
     }
 
     @Test
