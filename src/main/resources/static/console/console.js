@@ -563,6 +563,11 @@ async function placementView(query) {
 /* ---------- start ---------- */
 
 window.addEventListener("hashchange", render);
+/* The skip link moves focus to the view; followed as a link it would set the hash the console routes by. */
+document.querySelector("a.skip").addEventListener("click", event => {
+  event.preventDefault();
+  document.getElementById("main").focus();
+});
 connect().then(connected => { client = connected; return render(); }).catch(async error => {
   document.getElementById("view").replaceChildren(h("p", { class: "error", id: "error" }, await problem(error)));
   document.getElementById("status").textContent = "";

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -110,6 +111,13 @@ class ConsoleIT extends ExampleEpisodeServerTest {
         browser.screenshot("payer-evidence");
         browser.driver().navigate().back();
         assertThat(browser.awaitView()).isEqualTo("ready");
+
+        // the keyboard's skip link moves to the review without leaving it
+        String reviewed = (String) browser.driver().executeScript("document.querySelector('a.skip').focus(); return location.hash;");
+        browser.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+        assertThat(browser.driver().executeScript("return location.hash;")).isEqualTo(reviewed);
+        assertThat(browser.driver().executeScript("return document.activeElement.id;")).isEqualTo("main");
+        assertThat(browser.text("#verdict")).contains("Clinical necessity");
 
         // another review date and policy
         browser.find("#asOf").sendKeys("01202026");
