@@ -8,6 +8,7 @@ import ca.uhn.fhir.jpa.search.cache.ISearchCacheSvc;
 import jakarta.persistence.EntityManager;
 import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -32,8 +33,8 @@ public class AuditConfig {
     }
 
     @Bean
-    public AuditEventProvider auditEventProvider(AuditLog log) {
-        return new AuditEventProvider(log);
+    public AuditEventProvider auditEventProvider(AuditLog log, ObjectProvider<AuditTrail> trail) {
+        return new AuditEventProvider(log, trail::getIfAvailable);
     }
 
     @Bean

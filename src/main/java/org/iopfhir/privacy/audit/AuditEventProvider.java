@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.CapabilityStatement;
@@ -84,10 +85,16 @@ public class AuditEventProvider implements IResourceProvider {
     private static final Set<RestOperationTypeEnum> WRITES = EnumSet.of(RestOperationTypeEnum.CREATE,
             RestOperationTypeEnum.UPDATE, RestOperationTypeEnum.PATCH, RestOperationTypeEnum.DELETE);
 
-    private final AuditLog log;
+    /** How long the first page of a search waits for the events recorded before it to be stored. */
+    private static final long SETTLE_MILLIS = 2_000;
 
-    public AuditEventProvider(AuditLog log) {
+    private final AuditLog log;
+    /** The asynchronous writer, when the server records a trail. */
+    private final Supplier<AuditTrail> trail;
+
+    public AuditEventProvider(AuditLog log, Supplier<AuditTrail> trail) {
         this.log = log;
+        this.trail = trail;
     }
 
     @Override
@@ -194,10 +201,16 @@ public class AuditEventProvider implements IResourceProvider {
     /**
      * Pages are found by offset in a trail that grows, the newest events recorded while an auditor pages (the
      * paging itself is audited): a search without an upper time bound gets one at its first page, carried in its
-     * next links, so that later pages neither repeat nor skip an event recorded meanwhile.
+     * next links, so that later pages neither repeat nor skip an event recorded meanwhile. The events recorded up to
+     * the bound are first let into the tables (the writer is asynchronous): one stored after the first page would
+     * shift the later pages by one.
      */
-    private static void recordedUntilNow(RequestDetails request, AuditQuery query) {
+    private void recordedUntilNow(RequestDetails request, AuditQuery query) {
         Instant now = Instant.now();
+        AuditTrail writer = trail.get();
+        if (writer != null) {
+            writer.awaitSettled(SETTLE_MILLIS);
+        }
         query.recordedTo(now.toEpochMilli());
         Map<String, String[]> parameters = new LinkedHashMap<>(request.getParameters());
         String[] dates = parameters.getOrDefault(RECORDED, new String[0]);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.iopfhir.privacy.SecurityProperties;
 import org.slf4j.Logger;
@@ -46,6 +47,10 @@ public class AuditTrail implements SmartLifecycle {
     /** Events of this batch refused alone since the last one stored: a second means the database fails, not the event. */
     private int refusedAlone;
     private Thread writer;
+    /** Events queued so far, and those stored or dropped: a search can wait for what was recorded before it. */
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicLong settled = new AtomicLong();
+    private final Object settling = new Object();
 
     /** Stores a batch of events in one database transaction, or throws and stores none of them. */
     interface Store {
@@ -68,7 +73,9 @@ public class AuditTrail implements SmartLifecycle {
 
     public void record(AuditEvent event) {
         try {
-            if (!queue.offer(event, settings.offerTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+            if (queue.offer(event, settings.offerTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+                queued.incrementAndGet();
+            } else {
                 dropped.increment();
                 LOG.error("Audit queue full for {} ms: an AuditEvent was dropped", settings.offerTimeoutMillis());
             }
@@ -133,10 +140,37 @@ public class AuditTrail implements SmartLifecycle {
         waitForDatabase = true;
         refusedAlone = 0;
         double droppedBefore = dropped.count();
-        writeHalving(batch);
+        try {
+            writeHalving(batch);
+        } finally {
+            settled.addAndGet(batch.size());
+            synchronized (settling) {
+                settling.notifyAll();
+            }
+        }
         long lost = Math.round(dropped.count() - droppedBefore);
         if (lost > 0) {
             LOG.error("Writing AuditEvents failed: {} of {} dropped", lost, batch.size());
+        }
+    }
+
+    /**
+     * Waits until the events queued before this call are stored (or dropped), at most {@code timeoutMillis}: the
+     * writer is asynchronous, so an event recorded a moment ago may not be in the tables yet.
+     */
+    void awaitSettled(long timeoutMillis) {
+        long target = queued.get();
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (settling) {
+            long left;
+            while (settled.get() < target && (left = deadline - System.currentTimeMillis()) > 0) {
+                try {
+                    settling.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

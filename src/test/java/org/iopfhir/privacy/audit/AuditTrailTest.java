@@ -96,4 +96,45 @@ class AuditTrailTest {
         assertThat(counter("iop.audit.events.written")).isZero();
         assertThat(transactions).isLessThanOrEqualTo(8);
     }
+
+    /** A search waits until the events recorded before it are in the tables, however slowly the writer stores them. */
+    @Test
+    void waitingForTheTrailReturnsOnceWhatWasRecordedIsStored() {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        database = events -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stored.addAll(events);
+        };
+        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100), meters);
+        trail.start();
+        try {
+            trail.record(about("Patient/p1"));
+            long started = System.nanoTime();
+            trail.awaitSettled(200);
+            assertThat(stored).as("not yet stored: the wait gave up after its time").isEmpty();
+            assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(150_000_000L);
+
+            new Thread(() -> {
+                sleepQuietly(100);
+                release.countDown();
+            }).start();
+            trail.awaitSettled(10_000);
+            assertThat(stored).hasSize(1);
+        } finally {
+            release.countDown();
+            trail.stop();
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
