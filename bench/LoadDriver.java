@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  * Load driver for any FHIR R4 server: IOP-shaped data over plain HTTP, so the figures measure
  * the server and not a client library. Single-file program, no dependencies:
  *
- *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--iop [--review-only]] [--core-only]
+ *   java bench/LoadDriver.java [--base URL] [--threads N] [--scale F] [--rounds N] [--iop [--review-only]] [--core-only]
  *                              [--episode WEEKS=BUNDLE.json ...] [--token-key private.pem --issuer URL]
  *                              [--server-pid PID [--clock-ticks N]]
  *
@@ -62,8 +62,12 @@ import java.util.stream.Stream;
  * stored resources per second). With --server-pid (a server on this machine) it also prints the CPU
  * time the server process and all PostgreSQL processes spent per call during the measured calls
  * ({@code /proc}, N clock ticks a second, default 100): unlike throughput, that does not depend on what
- * else the machine is doing (this driver included), so it compares two builds more steadily. On stderr the wall-clock bounds of each measured phase, which
- * bench/JfrPhases.java uses to cut a server-side JFR recording by phase.
+ * else the machine is doing (this driver included), so it compares two builds more steadily; "jit cpu" is the
+ * part of the server's that its JIT compiler threads spent, compiling code the phase reached for the first time.
+ * With --rounds N the core phases (create to ingest) run N times, rounds before the last printed as NAME@1,
+ * NAME@2, ...: the last round measures a server whose code is compiled, as one that has run for a while.
+ * On stderr the wall-clock bounds of each measured phase, which bench/JfrPhases.java uses to cut a
+ * server-side JFR recording by phase.
  *
  * With --token-key every request carries a bearer JWT (RS256) signed with that PKCS#8 PEM key: a
  * program clinician with user/*.cruds and purpose TREAT, as an EHR interface of the program would
@@ -103,6 +107,7 @@ public class LoadDriver {
         double millisPerTick = 10;
         boolean coreOnly = false;
         boolean export = true;
+        int rounds = 1;
         Map<Integer, Path> episodes = new TreeMap<>(Map.of(12, EXAMPLE_EPISODE));
         String tokenKey = null;
         String issuer = "https://login.iop-fhir.test";
@@ -112,6 +117,7 @@ public class LoadDriver {
                 case "--review-only" -> reviewOnly = true;
                 case "--core-only" -> coreOnly = true;
                 case "--no-export" -> export = false;
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--episode" -> {
                     String[] weeksAndFile = args[++i].split("=", 2);
                     episodes.put(Integer.parseInt(weeksAndFile[0]), Path.of(weeksAndFile[1]));
@@ -134,6 +140,9 @@ public class LoadDriver {
         driver.millisPerTick = millisPerTick;
         driver.start();
         if (!reviewOnly) {
+            for (int round = 1; round < rounds; round++) {
+                driver.core(scale, "@" + round);
+            }
             driver.run(scale, iop, export);
         }
         if (iop) {
@@ -144,8 +153,8 @@ public class LoadDriver {
     /** Prints the table header and stores the program the patients belong to (a clinician's token names it). */
     void start() throws Exception {
         System.out.printf(Locale.ROOT, "target %s, %d client threads%n", base, threads);
-        System.out.printf(Locale.ROOT, "%-15s %7s %6s %9s %8s %8s %8s %8s %9s %9s%n",
-                "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv cpu", "pg cpu");
+        System.out.printf(Locale.ROOT, "%-15s %7s %6s %9s %8s %8s %8s %8s %9s %9s %9s%n",
+                "operation", "count", "errors", "ops/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "srv cpu", "pg cpu", "jit cpu");
         HttpResponse<String> program = post("", """
                 {"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Organization",
                  "id":"example-program","name":"Benchmark program"},"request":{"method":"PUT","url":"Organization/example-program"}}]}""");
@@ -223,29 +232,7 @@ public class LoadDriver {
     }
 
     void run(double scale, boolean iop, boolean withExport) throws Exception {
-        phase("create", n(500, scale), 50, i -> post("Patient", patient()));
-
-        ConcurrentLinkedQueue<String> patients = new ConcurrentLinkedQueue<>();
-        phase("transaction", n(150, scale), 10, threads, EPISODE_RESOURCES, i -> {
-            HttpResponse<String> r = post("", episodeTransaction());
-            Matcher m = LOCATION_ID.matcher(r.body());
-            if (r.statusCode() == 200 && m.find()) {
-                patients.add(m.group(1));
-            }
-            return r;
-        });
-        String[] ids = patients.toArray(String[]::new);
-        if (ids.length == 0) {
-            throw new IllegalStateException("no transaction succeeded; nothing to search or read");
-        }
-
-        phase("search", n(1500, scale), 100,
-                i -> get("Encounter?subject=Patient/" + ids[i % ids.length] + "&_count=50"));
-        phase("read", n(3000, scale), 200, i -> get("Patient/" + ids[i % ids.length]));
-        int perPatient = ingestResources();
-        phase("ingest", n(INGEST_PATIENTS, scale), 2, INGEST_THREADS, perPatient, i -> post("",
-                "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
-                        + String.join(",", historyEntries(i)) + "]}"));
+        core(scale, "");
         if (withExport) {
             export();
         }
@@ -266,6 +253,36 @@ public class LoadDriver {
             alone("loc-stored", n(400, scale),
                     i -> post("QuestionnaireResponse/example-intake/$level-of-care", "{\"resourceType\":\"Parameters\"}"));
         }
+    }
+
+    /**
+     * The core phases, each row named with {@code suffix}: a round before the measured one ({@code --rounds})
+     * is printed as NAME@1, NAME@2, ... and leaves the server as a long-running one is, its code compiled.
+     */
+    void core(double scale, String suffix) throws Exception {
+        phase("create" + suffix, n(500, scale), 50, i -> post("Patient", patient()));
+
+        ConcurrentLinkedQueue<String> patients = new ConcurrentLinkedQueue<>();
+        phase("transaction" + suffix, n(150, scale), 10, threads, EPISODE_RESOURCES, i -> {
+            HttpResponse<String> r = post("", episodeTransaction());
+            Matcher m = LOCATION_ID.matcher(r.body());
+            if (r.statusCode() == 200 && m.find()) {
+                patients.add(m.group(1));
+            }
+            return r;
+        });
+        String[] ids = patients.toArray(String[]::new);
+        if (ids.length == 0) {
+            throw new IllegalStateException("no transaction succeeded; nothing to search or read");
+        }
+
+        phase("search" + suffix, n(1500, scale), 100,
+                i -> get("Encounter?subject=Patient/" + ids[i % ids.length] + "&_count=50"));
+        phase("read" + suffix, n(3000, scale), 200, i -> get("Patient/" + ids[i % ids.length]));
+        int perPatient = ingestResources();
+        phase("ingest" + suffix, n(INGEST_PATIENTS, scale), 2, INGEST_THREADS, perPatient, i -> post("",
+                "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+                        + String.join(",", historyEntries(i)) + "]}"));
     }
 
     private static final Path EXAMPLE_EPISODE = Path.of("profiles/examples/Bundle-example-episode.json");
@@ -344,15 +361,18 @@ public class LoadDriver {
         long[] cpuAfter = cpuTicks();
         System.err.printf(Locale.ROOT, "phase %s measured until %s%n", name, java.time.Instant.now());
         Arrays.sort(latencies);
-        System.out.printf(Locale.ROOT, "%-15s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f %9s %9s%s%n", name, count, errors.get(),
+        System.out.printf(Locale.ROOT, "%-15s %7d %6d %9.1f %8.1f %8.1f %8.1f %8.1f %9s %9s %9s%s%n", name, count, errors.get(),
                 count / seconds, ms(latencies, 0.50), ms(latencies, 0.95), ms(latencies, 0.99),
                 latencies[latencies.length - 1] / 1e6, cpuPerCall(cpuBefore, cpuAfter, 0, count),
-                cpuPerCall(cpuBefore, cpuAfter, 1, count), resourcesPerCall > 1
+                cpuPerCall(cpuBefore, cpuAfter, 1, count), cpuPerCall(cpuBefore, cpuAfter, 2, count), resourcesPerCall > 1
                         ? String.format(Locale.ROOT, "   %.1f resources/s (%d per call, %d clients)",
                                 count * resourcesPerCall / seconds, resourcesPerCall, clients) : "");
     }
 
-    /** CPU clock ticks so far of the server process and of all PostgreSQL processes; null when not measured. */
+    /**
+     * CPU clock ticks so far of the server process, of all PostgreSQL processes and of the server's JIT compiler
+     * threads; null when not measured.
+     */
     private long[] cpuTicks() throws IOException {
         if (serverPid == 0) {
             return null;
@@ -371,7 +391,29 @@ public class LoadDriver {
                 }
             }
         }
-        return new long[] {ticks(Path.of("/proc", String.valueOf(serverPid)), false), postgres};
+        Path server = Path.of("/proc", String.valueOf(serverPid));
+        return new long[] {ticks(server, false), postgres, compilerTicks(server)};
+    }
+
+    /**
+     * CPU ticks of the server's JIT compiler threads (named "C1 CompilerThre..." and "C2 CompilerThre..." by
+     * HotSpot; one may end meanwhile), part of the server's CPU: code still being compiled, which a server that
+     * has run for a while no longer pays.
+     */
+    private static long compilerTicks(Path process) throws IOException {
+        long compiling = 0;
+        try (Stream<Path> tasks = Files.list(process.resolve("task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).trim().matches("C\\d CompilerThre.*")) {
+                        compiling += ticks(task, false);
+                    }
+                } catch (IOException | RuntimeException ended) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return compiling;
     }
 
     /**
@@ -385,7 +427,7 @@ public class LoadDriver {
         return reapedChildren ? own + Long.parseLong(fields[13]) + Long.parseLong(fields[14]) : own;
     }
 
-    /** Milliseconds of CPU per call of one process group (0 the server, 1 PostgreSQL), or "-". */
+    /** Milliseconds of CPU per call of one process group (0 the server, 1 PostgreSQL, 2 the server's JIT), or "-". */
     private String cpuPerCall(long[] before, long[] after, int group, int calls) {
         return before == null || after == null ? "-"
                 : String.format(Locale.ROOT, "%.1f", (after[group] - before[group]) * millisPerTick / calls);

@@ -7,7 +7,9 @@
 #   mvn package -DskipTests
 #   STARTER_WAR=/path/to/hapi-fhir-jpaserver-starter/target/ROOT.war bench/compare.sh
 #
-# DRIVER_ARGS go to every run (e.g. "--scale 0.5"); JVM_OPTS to every server (default -Xmx1g, the memory
+# DRIVER_ARGS go to every run (e.g. "--scale 0.5"); ROUNDS (default 3) is how many times the core phases run
+# (the driver's --rounds): the tables give the first round, on servers just started whose code is still being
+# compiled, and the last, on servers as they are after a while; JVM_OPTS to every server (default -Xmx1g, the memory
 # target being 1 GiB resident after the load, with the G1 options below). Without STARTER_WAR the starter run is skipped and
 # the table shows this server only. PROFILE=1 records a JFR profile of each of this server's runs and
 # adds its cost centres per phase (bench/JfrPhases.java) to the report.
@@ -23,6 +25,7 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 out_dir=bench/results
 mkdir -p "$out_dir"
 work=$(mktemp -d -t bench-compare-XXXX)
+export DRIVER_ARGS="--rounds ${ROUNDS:-3} ${DRIVER_ARGS:-}"
 
 run() { # name, then environment assignments for bench.sh
   local name=$1; shift
@@ -54,12 +57,13 @@ def parse(name):
     phases = {}
     for line in text.splitlines():
         m = re.match(r"^(\S+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)"
-                     r"(?:\s+([\d.]+|-)\s+([\d.]+|-))?(?:\s+([\d.]+) resources/s)?", line)
+                     r"(?:\s+([\d.]+|-)\s+([\d.]+|-))?(?:\s+([\d.]+|-)(?=\s*$|\s+[\d.]+ resources/s))?"
+                     r"(?:\s+([\d.]+) resources/s)?", line)
         if m:
             number = lambda g: float(g) if g and g != "-" else None
             phases[m.group(1)] = {"errors": int(m.group(3)), "ops": float(m.group(4)), "p95": float(m.group(6)),
                                   "server_cpu": number(m.group(9)), "pg_cpu": number(m.group(10)),
-                                  "res": number(m.group(11))}
+                                  "jit_cpu": number(m.group(11)), "res": number(m.group(12))}
     start = re.search(r"start-up to first /metadata: ([\d.]+)s", text)
     rss = re.search(r"RSS after load: (\d+) MiB", text)
     rss_idle = re.search(r"RSS after (\d+) s idle: (\d+) MiB", text)
@@ -90,24 +94,34 @@ lines = [f"# Side by side, {stamp}, commit {commit}", "",
 def cpu(run, phase):
     p = run and run["phases"].get(phase)
     return (p["server_cpu"] or 0) + (p["pg_cpu"] or 0) if p and p["server_cpu"] is not None else None
-def table(value):
-    """The core workloads, one value per server, with the production ratios."""
+def jit(run, phase):
+    p = run and run["phases"].get(phase)
+    return p["jit_cpu"] if p else None
+def table(value, suffix):
+    """The core workloads of one round, one value per server, with the production ratios."""
     rows = ["", "| workload | starter | ours, security off | ours, production | production / starter | production / off |",
             "|---|---:|---:|---:|---:|---:|"]
     for phase in ("create", "transaction", "search", "read", "ingest"):
-        s, o, p = (value(runs[n], phase) for n in ("starter", "off", "production"))
+        s, o, p = (value(runs[n], phase + suffix) for n in ("starter", "off", "production"))
         rows.append(f"| {phase} | {fmt(s)} | {fmt(o)} | {fmt(p)} | {ratio(p, s)} | {ratio(p, o)} |")
     return rows
-lines += table(rate)
-lines += ["", "CPU time per call (ms): the server process plus all PostgreSQL processes, during the measured calls. "
-          "Steadier than throughput on a shared machine; a ratio above 1 means production needs more CPU per call."]
-lines += table(cpu)
+rounds = [("", "the last round of the core phases: servers whose code the earlier rounds compiled, as after a while in service")]
+if any(r and "create@1" in r["phases"] for r in runs.values()):
+    rounds.append(("@1", "the first round: servers just started, compiling the code each phase reaches for the first time"))
+for suffix, what in rounds:
+    lines += ["", f"### {what[0].upper() + what[1:]}", "", "Throughput:"]
+    lines += table(rate, suffix)
+    lines += ["", "CPU time per call (ms): the server process plus all PostgreSQL processes, during the measured calls. "
+              "Steadier than throughput on a shared machine; a ratio above 1 means production needs more CPU per call."]
+    lines += table(cpu, suffix)
+    lines += ["", "Of the server's CPU per call, the JIT compiler threads' (ms):"]
+    lines += table(jit, suffix)
 prod = runs["production"]["phases"] if runs["production"] else {}
 lines += ["", "This server in production configuration, p95 latency (ms); phases named NAME/1 ran with one client alone "
           "(the response time of a call), the others with all client threads at once:", "",
           "| phase | ops/s | p95 ms |", "|---|---:|---:|"]
 for phase, v in prod.items():
-    if phase not in ("create", "transaction", "search", "read", "ingest"):
+    if phase.split("@")[0] not in ("create", "transaction", "search", "read", "ingest"):
         lines.append(f"| {phase} | {v['ops']:.1f} | {v['p95']:.1f} |")
 if "profiled" in prod and "unprofiled" in prod:
     lines += ["", f"Profiled create (validated) / the same create unvalidated: "
