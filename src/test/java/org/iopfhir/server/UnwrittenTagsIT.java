@@ -1,0 +1,103 @@
+package org.iopfhir.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
+import ca.uhn.fhir.jpa.model.entity.ResourceTable;
+import ca.uhn.fhir.jpa.model.entity.ResourceTag;
+import ca.uhn.fhir.jpa.model.entity.TagDefinition;
+import ca.uhn.fhir.jpa.search.BatchResourceLoader;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
+import java.util.List;
+import java.util.function.Consumer;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
+import org.iopfhir.testsupport.SecuredServerTest;
+import org.iopfhir.testsupport.TestTokens;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * A batch of stored resources built in a transaction that changed their tags and has not written the change yet
+ * shows the change, as Hibernate's flush before the tag query would make it: the tag query skips that flush only
+ * when the session cannot hold such a change ({@link StoredTags}). Tags and security labels are the same rows, and
+ * labels decide disclosure.
+ */
+class UnwrittenTagsIT extends SecuredServerTest {
+
+    private static final String TAGS = "http://example.org/fhir/review-state";
+
+    @Autowired
+    private EntityManager entityManager;
+    @Autowired
+    private PlatformTransactionManager transactions;
+    @Autowired
+    private BatchResourceLoader loader;
+
+    @Test
+    void aTagRemovedThroughItsResourcesCollectionIsGoneFromTheBatch() {
+        IdType id = stored("draft", "checked");
+
+        List<String> shown = inRolledBackTransaction(resource ->
+                resource.getTags().removeIf(tag -> tag.getTag().getCode().equals("draft")), id);
+
+        assertThat(shown).containsExactly("checked");
+    }
+
+    @Test
+    void aTagPersistedOnItsOwnIsInTheBatch() {
+        stored("signed");
+        IdType id = stored("checked");
+        Long signed = definitionId("signed");
+
+        List<String> shown = inRolledBackTransaction(resource -> entityManager.persist(new ResourceTag(resource,
+                entityManager.getReference(TagDefinition.class, signed), resource.getPartitionId())), id);
+
+        assertThat(shown).containsExactlyInAnyOrder("checked", "signed");
+    }
+
+    /** An Observation with these review-state tags, stored by the privacy officer. */
+    private IdType stored(String... states) {
+        Observation observation = new Observation();
+        observation.setStatus(Observation.ObservationStatus.FINAL);
+        observation.getCode().setText("Urine drug screen");
+        for (String state : states) {
+            observation.getMeta().addTag(new Coding(TAGS, state, null));
+        }
+        String officer = TestTokens.token().role("privacy-officer").scope("user/*.cruds").sign();
+        return (IdType) client(officer).create().resource(observation).execute().getId().toUnqualifiedVersionless();
+    }
+
+    private Long definitionId(String code) {
+        return new TransactionTemplate(transactions).execute(status -> entityManager.createQuery(
+                        "SELECT d.myId FROM TagDefinition d WHERE d.mySystem = :system AND d.myCode = :code", Long.class)
+                .setParameter("system", TAGS).setParameter("code", code).getSingleResult());
+    }
+
+    /**
+     * In one transaction, rolled back: the change to the stored resource, then its current version built by the
+     * batch loader (the version read without a flush, so that only the loader's own query could write the change);
+     * the review-state tags it is built with.
+     */
+    private List<String> inRolledBackTransaction(Consumer<ResourceTable> change, IdType id) {
+        return new TransactionTemplate(transactions).execute(status -> {
+            status.setRollbackOnly();
+            ResourceTable resource = entityManager.createQuery(
+                            "SELECT r FROM ResourceTable r WHERE r.myResourceType = :type AND r.myFhirId = :id", ResourceTable.class)
+                    .setParameter("type", "Observation").setParameter("id", id.getIdPart()).getSingleResult();
+            change.accept(resource);
+            List<ResourceHistoryTable> versions = entityManager.createQuery(
+                            "SELECT h FROM ResourceHistoryTable h WHERE h.myResourceId = :pid AND h.myResourceVersion = :version",
+                            ResourceHistoryTable.class)
+                    .setParameter("pid", resource.getId().getId()).setParameter("version", resource.getVersion())
+                    .setFlushMode(FlushModeType.COMMIT).getResultList();
+            IBaseResource built = loader.loadResources(versions, false).get(0).resource();
+            return built.getMeta().getTag().stream().filter(t -> TAGS.equals(t.getSystem())).map(t -> t.getCode()).toList();
+        });
+    }
+}
