@@ -26,8 +26,8 @@ import java.util.List;
  * {@link ErrorResponseInterceptor}.
  *
  * <p>An appender rather than a turbo filter: logback asks every turbo filter on each level query
- * ({@code isDebugEnabled()}), which the libraries make thousands of times per request, while an appender
- * sees only the events that are logged.
+ * ({@code isDebugEnabled()}), which the libraries make many times per request, while an appender sees
+ * only the events that are logged.
  */
 public class RedactingAppender extends UnsynchronizedAppenderBase<ILoggingEvent>
         implements AppenderAttachable<ILoggingEvent> {

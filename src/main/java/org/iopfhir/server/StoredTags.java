@@ -116,16 +116,15 @@ final class StoredTags {
 
     /** The tables of tags and tag definitions, as the session's queue names them. */
     private Set<Serializable> tagTables(SessionImplementor session) {
-        Set<Serializable> tables = tagTables;
-        if (tables == null) {
+        if (tagTables == null) {
             MappingMetamodelImplementor entities = session.getFactory().getMappingMetamodel();
-            tables = new HashSet<>();
+            Set<Serializable> tables = new HashSet<>();
             for (Class<?> tagEntity : List.of(ResourceTag.class, TagDefinition.class)) {
                 tables.addAll(Arrays.asList(entities.getEntityDescriptor(tagEntity).getQuerySpaces()));
             }
             tagTables = Set.copyOf(tables);
         }
-        return tables;
+        return tagTables;
     }
 
     private static TagDefinition definition(Object[] row) {

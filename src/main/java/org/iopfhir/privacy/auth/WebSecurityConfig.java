@@ -57,9 +57,9 @@ public class WebSecurityConfig {
 
     /**
      * Spring Security observes nothing: its observations (a timer per filter chain, an event per filter,
-     * authentication and authorization timers) wrap each of its filters per request, a tenth of a plain read even
-     * when the observations themselves are turned off. Requests are timed as {@code http.server.requests}, and
-     * refusals are in the audit trail.
+     * authentication and authorization timers) wrap each of its filters on every request, even when a property
+     * turns the observations themselves off. Requests are timed as {@code http.server.requests}, and refusals are
+     * in the audit trail.
      */
     @Bean
     static SecurityObservationSettings securityObservationSettings() {
