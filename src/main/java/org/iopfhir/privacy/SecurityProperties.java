@@ -42,12 +42,16 @@ public record SecurityProperties(
      *                      {@code offerTimeout}, then the event is dropped (counted and logged)
      * @param batchSize     events written per database transaction
      * @param offerTimeoutMillis how long a request waits for room in a full queue
+     * @param lingerMillis  how long the writer waits for more events before it writes a batch that is not full:
+     *                      each batch is a database transaction (and a commit), so under load a short wait writes
+     *                      many events in one; a search of the trail ends the wait at once
      */
     public record Audit(
             Boolean enabled,
             @DefaultValue("10000") int queueCapacity,
             @DefaultValue("200") int batchSize,
-            @DefaultValue("2000") long offerTimeoutMillis) {
+            @DefaultValue("2000") long offerTimeoutMillis,
+            @DefaultValue("50") long lingerMillis) {
 
         /** Whether the trail is kept on a server that does (or does not) check tokens. */
         public boolean enabledWhen(boolean secured) {

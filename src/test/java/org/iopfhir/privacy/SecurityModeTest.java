@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class SecurityModeTest {
 
     private static SecurityProperties properties(Boolean enabled, String issuer) {
-        return new SecurityProperties(enabled, issuer, "", "", null, "", "", true, new SecurityProperties.Audit(true, 10, 10, 10));
+        return new SecurityProperties(enabled, issuer, "", "", null, "", "", true, new SecurityProperties.Audit(true, 10, 10, 10, 0));
     }
 
     @Test

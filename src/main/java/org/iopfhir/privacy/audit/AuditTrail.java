@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.iopfhir.privacy.SecurityProperties;
@@ -34,6 +35,8 @@ public class AuditTrail implements SmartLifecycle {
     static final long OUTAGE_RETRY_MILLIS = 120_000;
     private static final long OUTAGE_PAUSE_MILLIS = 1_000;
     private static final long STOP_GRACE_MILLIS = 20_000;
+    /** How often a lingering writer looks whether a search waits for it. */
+    private static final long LINGER_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final Store store;
     private final BlockingQueue<AuditEvent> queue;
@@ -51,6 +54,8 @@ public class AuditTrail implements SmartLifecycle {
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong settled = new AtomicLong();
     private final Object settling = new Object();
+    /** Searches waiting for the trail ({@link #awaitSettled}): while there is one, the writer does not linger. */
+    private final AtomicInteger awaiting = new AtomicInteger();
 
     /** Stores a batch of events in one database transaction, or throws and stores none of them. */
     interface Store {
@@ -125,13 +130,38 @@ public class AuditTrail implements SmartLifecycle {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, settings.batchSize() - 1);
+                fill(batch);
                 write(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 running = false;
             } finally {
                 batch.clear();
+            }
+        }
+    }
+
+    /**
+     * Adds to the batch what is queued and what arrives within the linger time, up to a full batch. Each batch is a
+     * transaction and a commit: writing events as they came (batches of one or a few) cost PostgreSQL 1.2 ms of CPU
+     * per audited read in the benchmark, 0.4 ms with a 50 ms linger. A search of the trail waiting for it, or
+     * stopping, ends the wait.
+     */
+    private void fill(List<AuditEvent> batch) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.lingerMillis());
+        queue.drainTo(batch, settings.batchSize() - batch.size());
+        long left;
+        while (batch.size() < settings.batchSize() && running && awaiting.get() == 0
+                && (left = deadline - System.nanoTime()) > 0) {
+            try {
+                AuditEvent next = queue.poll(Math.min(left, LINGER_SLICE_NANOS), TimeUnit.NANOSECONDS);
+                if (next != null) {
+                    batch.add(next);
+                    queue.drainTo(batch, settings.batchSize() - batch.size());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
@@ -159,6 +189,15 @@ public class AuditTrail implements SmartLifecycle {
      * writer is asynchronous, so an event recorded a moment ago may not be in the tables yet.
      */
     void awaitSettled(long timeoutMillis) {
+        awaiting.incrementAndGet();
+        try {
+            awaitQueuedBefore(timeoutMillis);
+        } finally {
+            awaiting.decrementAndGet();
+        }
+    }
+
+    private void awaitQueuedBefore(long timeoutMillis) {
         long target = queued.get();
         long deadline = System.currentTimeMillis() + timeoutMillis;
         synchronized (settling) {

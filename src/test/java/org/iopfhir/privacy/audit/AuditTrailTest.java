@@ -26,7 +26,7 @@ class AuditTrailTest {
     }
 
     private void writeAll(List<AuditEvent> events) {
-        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100), meters);
+        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100, 0), meters);
         events.forEach(trail::record);
         trail.start();
         trail.stop();
@@ -109,7 +109,7 @@ class AuditTrailTest {
             }
             stored.addAll(events);
         };
-        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100), meters);
+        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100, 0), meters);
         trail.start();
         try {
             trail.record(about("Patient/p1"));
@@ -128,6 +128,75 @@ class AuditTrailTest {
             release.countDown();
             trail.stop();
         }
+    }
+
+    /**
+     * Events that arrive while the writer lingers go into the same transaction; a search waiting for the trail ends
+     * the linger at once instead of after its time.
+     */
+    @Test
+    void eventsArrivingWithinTheLingerShareOneTransactionAndAWaitingSearchEndsTheLinger() {
+        List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        database = events -> {
+            batchSizes.add(events.size());
+            stored.addAll(events);
+        };
+        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100, 60_000), meters);
+        trail.start();
+        try {
+            trail.record(about("Patient/p1"));
+            sleepQuietly(100);
+            trail.record(about("Patient/p2"));
+            sleepQuietly(100);
+            assertThat(stored).as("still lingering").isEmpty();
+
+            long started = System.nanoTime();
+            trail.awaitSettled(30_000);
+            assertThat(System.nanoTime() - started).as("the wait ended the linger").isLessThan(20_000_000_000L);
+            assertThat(stored).hasSize(2);
+            assertThat(batchSizes).containsExactly(2);
+        } finally {
+            trail.stop();
+        }
+    }
+
+    /** Stopping ends the linger and writes what the writer holds. */
+    @Test
+    void stoppingWritesTheLingeringBatch() {
+        database = stored::addAll;
+        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100, 60_000), meters);
+        trail.start();
+        trail.record(about("Patient/p1"));
+        sleepQuietly(100);
+        long started = System.nanoTime();
+        trail.stop();
+        assertThat(stored).hasSize(1);
+        assertThat(System.nanoTime() - started).as("stopped without waiting out the linger").isLessThan(20_000_000_000L);
+    }
+
+    /** A full batch is written without waiting out the linger. */
+    @Test
+    void aFullBatchIsWrittenAtOnce() {
+        List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        database = events -> {
+            batchSizes.add(events.size());
+            stored.addAll(events);
+        };
+        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 3, 100, 60_000), meters);
+        for (int i = 0; i < 7; i++) {
+            trail.record(about("Patient/p" + i));
+        }
+        trail.start();
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (batchSizes.size() < 2 && System.nanoTime() < deadline) {
+                sleepQuietly(10);
+            }
+            assertThat(batchSizes).startsWith(3, 3);
+        } finally {
+            trail.stop();
+        }
+        assertThat(stored).hasSize(7);
     }
 
     private static void sleepQuietly(long millis) {
