@@ -28,7 +28,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
  * HAPI's search builder, except that a page takes the matches its request already loaded for the consent
- * check ({@link LoadedMatches}) when they are still stored as checked: two small queries (current version, tag
+ * check ({@link LoadedMatches}) when they are still stored as checked: one small query (current version, tag
  * ids) replace loading their bodies and tags again. A match updated, relabelled or deleted since, a specific
  * version (a versioned include), history and everything else are loaded by HAPI as before.
  */
@@ -78,24 +78,28 @@ final class ReusingSearchBuilder extends SearchBuilder {
         return storageSettings.isStoreResourceInHSearchIndex() && storageSettings.isHibernateSearchIndexSearchParams();
     }
 
-    /** The current version and tag definitions of each of these resources that is not deleted. */
+    /**
+     * The current version and tag definitions of each of these resources that is not deleted: one row per tag (or one
+     * without a tag), in one query.
+     */
     private Map<Long, LoadedMatches.Stored> stored(Set<Long> ids) {
         Map<Long, Long> versions = new HashMap<>();
         Map<Long, Set<Long>> tags = new HashMap<>();
-        QueryChunker.chunk(ids, chunk -> {
-            myEntityManager.createQuery("SELECT r.myPid.myId, r.myVersion FROM ResourceTable r"
-                            + " WHERE r.myPid.myId IN (:ids) AND r.myDeleted IS NULL", Object[].class)
-                    .setParameter("ids", chunk)
-                    .getResultList()
-                    .forEach(row -> versions.put((Long) row[0], (Long) row[1]));
-            myEntityManager.createQuery("SELECT t.myResourceId, t.myTagId FROM ResourceTag t WHERE t.myResourceId IN (:ids)",
-                            Object[].class)
-                    .setParameter("ids", chunk)
-                    .getResultList()
-                    .forEach(row -> tags.computeIfAbsent((Long) row[0], k -> new HashSet<>()).add((Long) row[1]));
-        });
+        QueryChunker.chunk(ids, chunk -> myEntityManager.createQuery("SELECT r.myPid.myId, r.myVersion, t.myTagId"
+                        + " FROM ResourceTable r LEFT JOIN ResourceTag t ON t.myResourceId = r.myPid.myId"
+                        + " WHERE r.myPid.myId IN (:ids) AND r.myDeleted IS NULL", Object[].class)
+                .setParameter("ids", chunk)
+                .getResultList()
+                .forEach(row -> {
+                    Long id = (Long) row[0];
+                    versions.put(id, (Long) row[1]);
+                    Set<Long> tagsOfResource = tags.computeIfAbsent(id, k -> new HashSet<>());
+                    if (row[2] != null) {
+                        tagsOfResource.add((Long) row[2]);
+                    }
+                }));
         Map<Long, LoadedMatches.Stored> stored = new HashMap<>();
-        versions.forEach((id, version) -> stored.put(id, new LoadedMatches.Stored(version, tags.getOrDefault(id, Set.of()))));
+        versions.forEach((id, version) -> stored.put(id, new LoadedMatches.Stored(version, tags.get(id))));
         return stored;
     }
 }
