@@ -101,14 +101,6 @@ public class ProvenanceRecorder {
     }
 
     /**
-     * One Provenance for records that share owner and labels (the first one's are taken). What it references
-     * is resolved to database ids up front: the written records, the patients the write itself resolved and the
-     * caller's program or user when a written record references them are taken from the write's details, the rest
-     * (other patients, the user, the program) looked up in one query; one at a time, the lookups cost a third of a
-     * create. Storing it, the Provenance's labelling finds the
-     * records the request wrote ({@code allWritten}: all of a transaction's) without reading them again.
-     */
-    /**
      * The caller's program (or user) as the written records reference it, e.g. a Patient's managingOrganization: the
      * write has just resolved it. The records are read only until every one is found (a transaction may hold hundreds).
      */
@@ -126,6 +118,14 @@ public class ProvenanceRecorder {
         return found;
     }
 
+    /**
+     * One Provenance for records that share owner and labels (the first one's are taken). What it references
+     * is resolved to database ids up front: the written records, the patients the write itself resolved and the
+     * caller's program or user when a written record references them are taken from the write's details, the rest
+     * (other patients, the user, the program) looked up in one query; one at a time, the lookups cost a third of a
+     * create. Storing it, the Provenance's labelling finds the
+     * records the request wrote ({@code allWritten}: all of a transaction's) without reading them again.
+     */
     private void record(List<IBaseResource> written, List<IBaseResource> allWritten, RequestDetails request,
             TransactionDetails transaction, Activity activity) {
         List<IBaseResource> recorded = written.stream().filter(r -> WriteProvenance.recorded(r.fhirType())).toList();
