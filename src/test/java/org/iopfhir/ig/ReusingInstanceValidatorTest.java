@@ -54,10 +54,14 @@ class ReusingInstanceValidatorTest {
                 "{\"resourceType\":\"Encounter\",\"status\":7,\"class\":[{\"code\":\"AMB\"}]}",
                 "{\"resourceType\":\"Encounter\",\"meta\":{\"profile\":[\"" + profile + "\"]},\"status\":\"finished\","
                         + "\"period\":{\"start\":\"yesterday\"},\"subject\":\"Patient/1\"}",
-                "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"valueQuantity\":{\"value\":\"1.5\"}}");
+                "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"valueQuantity\":{\"value\":\"1.5\"}}",
+                // A type no definition is found for, and one contained in a resource of another type.
+                "{\"resourceType\":\"Encountr\",\"status\":\"finished\"}",
+                "{\"resourceType\":\"Encounter\",\"status\":\"finished\",\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"p\","
+                        + "\"gender\":\"unknown-ish\"}],\"subject\":{\"reference\":\"#p\"}}");
         for (String json : inputs) {
             List<String> expected = messages(hapi, json);
-            assertThat(expected).as(json).anyMatch(m -> m.startsWith("ERROR"));
+            assertThat(expected).as(json).anyMatch(m -> m.startsWith("ERROR") || m.startsWith("FATAL"));
             for (int round = 0; round < 2; round++) {
                 assertThat(messages(reusing, json)).as("%s, round %d", json, round).isEqualTo(expected);
             }
