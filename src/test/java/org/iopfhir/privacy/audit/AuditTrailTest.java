@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.privacy.SecurityProperties;
@@ -16,7 +17,9 @@ class AuditTrailTest {
     /** The database, as the writer sees it: one call per transaction. */
     private AuditTrail.Store database;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final List<AuditEvent> stored = new ArrayList<>();
+    /** What was stored, and the size of each batch stored (the writer's thread adds, the test's reads). */
+    private final List<AuditEvent> stored = new CopyOnWriteArrayList<>();
+    private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
     private int transactions;
 
     private static AuditEvent about(String patient) {
@@ -25,8 +28,21 @@ class AuditTrailTest {
         return event;
     }
 
+    private AuditTrail trail(int batchSize, long lingerMillis) {
+        return new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, batchSize, 100, lingerMillis),
+                meters);
+    }
+
+    /** A database that stores every batch, noting its size. */
+    private void storingEverything() {
+        database = events -> {
+            batchSizes.add(events.size());
+            stored.addAll(events);
+        };
+    }
+
     private void writeAll(List<AuditEvent> events) {
-        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100, 0), meters);
+        AuditTrail trail = trail(200, 0);
         events.forEach(trail::record);
         trail.start();
         trail.stop();
@@ -109,7 +125,7 @@ class AuditTrailTest {
             }
             stored.addAll(events);
         };
-        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100, 0), meters);
+        AuditTrail trail = trail(200, 0);
         trail.start();
         try {
             trail.record(about("Patient/p1"));
@@ -136,12 +152,8 @@ class AuditTrailTest {
      */
     @Test
     void eventsArrivingWithinTheLingerShareOneTransactionAndAWaitingSearchEndsTheLinger() {
-        List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
-        database = events -> {
-            batchSizes.add(events.size());
-            stored.addAll(events);
-        };
-        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100, 60_000), meters);
+        storingEverything();
+        AuditTrail trail = trail(200, 60_000);
         trail.start();
         try {
             trail.record(about("Patient/p1"));
@@ -163,8 +175,8 @@ class AuditTrailTest {
     /** Stopping ends the linger and writes what the writer holds. */
     @Test
     void stoppingWritesTheLingeringBatch() {
-        database = stored::addAll;
-        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 200, 100, 60_000), meters);
+        storingEverything();
+        AuditTrail trail = trail(200, 60_000);
         trail.start();
         trail.record(about("Patient/p1"));
         sleepQuietly(100);
@@ -177,12 +189,8 @@ class AuditTrailTest {
     /** A full batch is written without waiting out the linger. */
     @Test
     void aFullBatchIsWrittenAtOnce() {
-        List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
-        database = events -> {
-            batchSizes.add(events.size());
-            stored.addAll(events);
-        };
-        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 100, 3, 100, 60_000), meters);
+        storingEverything();
+        AuditTrail trail = trail(3, 60_000);
         for (int i = 0; i < 7; i++) {
             trail.record(about("Patient/p" + i));
         }
