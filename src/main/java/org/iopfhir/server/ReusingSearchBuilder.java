@@ -83,23 +83,19 @@ final class ReusingSearchBuilder extends SearchBuilder {
      * without a tag), in one query.
      */
     private Map<Long, LoadedMatches.Stored> stored(Set<Long> ids) {
-        Map<Long, Long> versions = new HashMap<>();
-        Map<Long, Set<Long>> tags = new HashMap<>();
+        Map<Long, LoadedMatches.Stored> stored = new HashMap<>();
         QueryChunker.chunk(ids, chunk -> myEntityManager.createQuery("SELECT r.myPid.myId, r.myVersion, t.myTagId"
                         + " FROM ResourceTable r LEFT JOIN ResourceTag t ON t.myResourceId = r.myPid.myId"
                         + " WHERE r.myPid.myId IN (:ids) AND r.myDeleted IS NULL", Object[].class)
                 .setParameter("ids", chunk)
                 .getResultList()
                 .forEach(row -> {
-                    Long id = (Long) row[0];
-                    versions.put(id, (Long) row[1]);
-                    Set<Long> tagsOfResource = tags.computeIfAbsent(id, k -> new HashSet<>());
+                    Set<Long> tags = stored.computeIfAbsent((Long) row[0],
+                            id -> new LoadedMatches.Stored((Long) row[1], new HashSet<>())).tags();
                     if (row[2] != null) {
-                        tagsOfResource.add((Long) row[2]);
+                        tags.add((Long) row[2]);
                     }
                 }));
-        Map<Long, LoadedMatches.Stored> stored = new HashMap<>();
-        versions.forEach((id, version) -> stored.put(id, new LoadedMatches.Stored(version, tags.get(id))));
         return stored;
     }
 }
