@@ -19,6 +19,7 @@ import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResource
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Reference;
+import org.iopfhir.privacy.audit.AuditTrail;
 import org.iopfhir.privacy.audit.EarlierAuditEvents;
 import org.iopfhir.testsupport.SecuredServerTest;
 import org.iopfhir.testsupport.TestTokens;
@@ -40,6 +41,9 @@ class AuditEventEndpointIT extends SecuredServerTest {
 
     @Autowired
     EarlierAuditEvents earlierEvents;
+
+    @Autowired
+    AuditTrail auditTrail;
 
     private String reader(String clientId) {
         return TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization("Organization/example-payer")
@@ -114,6 +118,27 @@ class AuditEventEndpointIT extends SecuredServerTest {
         List<Date> newestFirst = events(mine + "&_sort=-date").stream().map(AuditEvent::getRecorded).toList();
         assertThat(newestFirst).isSortedAccordingTo(java.util.Comparator.reverseOrder());
         assertThat(events(mine).stream().map(AuditEvent::getRecorded).toList()).isSortedAccordingTo(Date::compareTo);
+    }
+
+    /**
+     * A search of the trail finds an event recorded just before it, also when it brings an upper time bound of its
+     * own: the writer holds events back for a moment to store many in one transaction.
+     */
+    @Test
+    void aSearchFindsWhatWasRecordedJustBeforeItWithOrWithoutAnUpperBound() {
+        for (String bound : List.of("", "&date=le2100-01-01", "&date=ge2020-01-01&date=lt2100-01-01")) {
+            String clientId = "client-" + UUID.randomUUID();
+            AuditEvent event = new AuditEvent();
+            event.getType().setSystem("http://terminology.hl7.org/CodeSystem/audit-event-type").setCode("rest");
+            event.setAction(AuditEvent.AuditEventAction.R).setRecorded(new Date())
+                    .setOutcome(AuditEvent.AuditEventOutcome._0);
+            event.addAgent().setAltId(clientId).setRequestor(true);
+            event.getSource().setObserver(new Reference().setDisplay("test"));
+
+            auditTrail.record(event);
+
+            assertThat(events("AuditEvent?altid=" + clientId + bound)).as("searched with '%s'", bound).hasSize(1);
+        }
     }
 
     @Test

@@ -168,6 +168,9 @@ public class AuditEventProvider implements IResourceProvider {
         }
         if (recorded == null || recorded.getUpperBound() == null) {
             recordedUntilNow(request, query);
+        } else {
+            // A bound may reach up to now, or past it: what this server recorded before the search goes in first.
+            awaitTrail();
         }
         if (sort != null) {
             order(sort, query);
@@ -207,10 +210,7 @@ public class AuditEventProvider implements IResourceProvider {
      */
     private void recordedUntilNow(RequestDetails request, AuditQuery query) {
         Instant now = Instant.now();
-        AuditTrail writer = trail.get();
-        if (writer != null) {
-            writer.awaitSettled(SETTLE_MILLIS);
-        }
+        awaitTrail();
         query.recordedTo(now.toEpochMilli());
         Map<String, String[]> parameters = new LinkedHashMap<>(request.getParameters());
         String[] dates = parameters.getOrDefault(RECORDED, new String[0]);
@@ -218,6 +218,14 @@ public class AuditEventProvider implements IResourceProvider {
         bounded[dates.length] = "le" + now;
         parameters.put(RECORDED, bounded);
         request.setParameters(parameters);
+    }
+
+    /** Lets the events this server recorded so far into the tables: the writer stores them in batches, asynchronously. */
+    private void awaitTrail() {
+        AuditTrail writer = trail.get();
+        if (writer != null) {
+            writer.awaitSettled(SETTLE_MILLIS);
+        }
     }
 
     private static Set<String> limited(Set<String> alternatives) {

@@ -77,16 +77,20 @@ public class AuditTrail implements SmartLifecycle {
     }
 
     public void record(AuditEvent event) {
+        // Counted before it is queued: a search of the trail that starts after this call began waits for it.
+        queued.incrementAndGet();
+        boolean taken = false;
         try {
-            if (queue.offer(event, settings.offerTimeoutMillis(), TimeUnit.MILLISECONDS)) {
-                queued.incrementAndGet();
-            } else {
-                dropped.increment();
+            taken = queue.offer(event, settings.offerTimeoutMillis(), TimeUnit.MILLISECONDS);
+            if (!taken) {
                 LOG.error("Audit queue full for {} ms: an AuditEvent was dropped", settings.offerTimeoutMillis());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!taken) {
             dropped.increment();
+            settle(1);
         }
     }
 
@@ -173,14 +177,19 @@ public class AuditTrail implements SmartLifecycle {
         try {
             writeHalving(batch);
         } finally {
-            settled.addAndGet(batch.size());
-            synchronized (settling) {
-                settling.notifyAll();
-            }
+            settle(batch.size());
         }
         long lost = Math.round(dropped.count() - droppedBefore);
         if (lost > 0) {
             LOG.error("Writing AuditEvents failed: {} of {} dropped", lost, batch.size());
+        }
+    }
+
+    /** Events stored or dropped: searches waiting for them go on. */
+    private void settle(int events) {
+        settled.addAndGet(events);
+        synchronized (settling) {
+            settling.notifyAll();
         }
     }
 

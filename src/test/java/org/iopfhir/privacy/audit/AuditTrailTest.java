@@ -186,6 +186,26 @@ class AuditTrailTest {
         assertThat(System.nanoTime() - started).as("stopped without waiting out the linger").isLessThan(20_000_000_000L);
     }
 
+    /** An event dropped because the queue is full is settled too: a search waiting for the trail does not wait for it. */
+    @Test
+    void aDroppedEventDoesNotHoldUpASearch() {
+        storingEverything();
+        AuditTrail trail = new AuditTrail(batch -> database.store(batch), new SecurityProperties.Audit(true, 1, 200, 10, 0), meters);
+        trail.record(about("Patient/p1"));
+        trail.record(about("Patient/p2")); // the queue holds one: dropped
+        trail.start();
+        try {
+            long started = System.nanoTime();
+            trail.awaitSettled(30_000);
+            assertThat(System.nanoTime() - started).as("the wait ended once the queued event was stored")
+                    .isLessThan(20_000_000_000L);
+            assertThat(stored).hasSize(1);
+            assertThat(counter("iop.audit.events.dropped")).isEqualTo(1);
+        } finally {
+            trail.stop();
+        }
+    }
+
     /** A full batch is written without waiting out the linger. */
     @Test
     void aFullBatchIsWrittenAtOnce() {
