@@ -1,7 +1,6 @@
 package org.iopfhir.server;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
 import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc;
 import ca.uhn.fhir.jpa.esr.ExternallyStoredResourceServiceRegistry;
@@ -13,7 +12,6 @@ import ca.uhn.fhir.jpa.model.entity.ResourceTable;
 import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
 import ca.uhn.fhir.jpa.search.BatchResourceLoader;
 import ca.uhn.fhir.util.IMetaTagSorter;
-import jakarta.persistence.EntityManager;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -41,9 +39,8 @@ final class CachingBatchResourceLoader extends BatchResourceLoader {
 
     CachingBatchResourceLoader(ParsedResources parsed, FhirContext context, IResourceMetadataExtractorSvc metadata,
             IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externalStores, IMetaTagSorter sorter,
-            PartitionSettings partitions, IPartitionLookupSvc partitionLookup, JpaStorageSettings settings,
-            EntityManager entityManager) {
-        this(parsed, new TagsReadOnce(metadata), new StoredTags(settings, entityManager), context, parser, externalStores,
+            PartitionSettings partitions, IPartitionLookupSvc partitionLookup, StoredTags storedTags) {
+        this(parsed, new TagsReadOnce(metadata), storedTags, context, parser, externalStores,
                 sorter, partitions, partitionLookup);
     }
 

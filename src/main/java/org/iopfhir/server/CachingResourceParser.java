@@ -21,11 +21,14 @@ final class CachingResourceParser extends JpaStorageResourceParser {
     private final ParsedResources parsed;
     private final IResourceMetadataExtractorSvc metadata;
     private final IResourceHistoryTableDao versions;
+    private final StoredTags storedTags;
 
-    CachingResourceParser(ParsedResources parsed, IResourceMetadataExtractorSvc metadata, IResourceHistoryTableDao versions) {
+    CachingResourceParser(ParsedResources parsed, IResourceMetadataExtractorSvc metadata, IResourceHistoryTableDao versions,
+            StoredTags storedTags) {
         this.parsed = parsed;
         this.metadata = metadata;
         this.versions = versions;
+        this.storedTags = storedTags;
     }
 
     static BeanDefinitionRegistryPostProcessor replacingHapisBean() {
@@ -42,7 +45,8 @@ final class CachingResourceParser extends JpaStorageResourceParser {
             return super.toResource(request, type, entity, tags, forHistory);
         }
         Collection<? extends BaseTag> current = tags != null ? tags
-                : entity instanceof ResourceTable table ? metadata.getTags(table) : metadata.getTags(version);
+                : !(entity instanceof ResourceTable table) ? metadata.getTags(version)
+                : storedTags.applies() ? storedTags.of(table) : metadata.getTags(table);
         ParsedResources.Key key = parsed.keyOf(entity, version, current, forHistory);
         IBaseResource kept = parsed.find(key, entity);
         if (kept != null && type.isInstance(kept)) {

@@ -31,6 +31,7 @@ import ca.uhn.fhir.rest.api.IResourceSupportedSvc;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -108,6 +109,12 @@ public class JpaStorageConfig {
     @Bean
     ParsedResources parsedResources(IopServerProperties properties, MeterRegistry meters) {
         return new ParsedResources(properties, meters);
+    }
+
+    /** Stored tags read as rows, with one cache of tag definitions, for reads and search pages alike. */
+    @Bean
+    StoredTags storedTags(JpaStorageSettings storageSettings, EntityManager entityManager) {
+        return new StoredTags(storageSettings, entityManager);
     }
 
     @Bean

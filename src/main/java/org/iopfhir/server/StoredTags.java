@@ -8,6 +8,8 @@ import ca.uhn.fhir.jpa.model.entity.ResourceTable;
 import ca.uhn.fhir.jpa.model.entity.ResourceTag;
 import ca.uhn.fhir.jpa.model.entity.TagDefinition;
 import ca.uhn.fhir.jpa.model.entity.TagTypeEnum;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import jakarta.persistence.TypedQuery;
@@ -27,17 +29,20 @@ import org.hibernate.metamodel.spi.MappingMetamodelImplementor;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * The tags and security labels of a batch of stored resources, read as plain column values in one query. HAPI
- * reads them as entities (each tag and its definition hydrated into the session, with snapshots kept for dirty
- * checking), which cost a sixth of a search with consent enforced and of the review operations: the batch is
- * only read, to build the resources' {@code meta}. The tags built here are detached copies that nothing stores.
- * Only for HAPI's non-versioned tag storage, where a resource's tags are one set for all its versions (this
+ * The tags and security labels of stored resources (a batch of search results, or one resource read), read as plain
+ * column values: the tag rows' definition ids in one query, and the definitions from a cache that reads those it has
+ * not seen yet. HAPI reads them as entities (each tag and its definition hydrated into the session, with snapshots
+ * kept for dirty checking), which cost a sixth of a search with consent enforced and of the review operations: the
+ * tags are only read, to build the resources' {@code meta}. The tags built here are detached copies that nothing
+ * stores. Only for HAPI's non-versioned tag storage, where a resource's tags are one set for all its versions (this
  * server's setting); with another mode HAPI's own reading is used.
  */
 final class StoredTags {
 
     private final JpaStorageSettings settings;
     private final EntityManager entityManager;
+    /** Bounded: a client can create as many distinct tags as it likes. */
+    private final Cache<Long, Definition> definitions = Caffeine.newBuilder().maximumSize(10_000).build();
     private volatile Set<Serializable> tagTables;
 
     StoredTags(JpaStorageSettings settings, EntityManager entityManager) {
@@ -59,26 +64,77 @@ final class StoredTags {
             }
         }
         Map<JpaPid, Collection<BaseTag>> tags = new HashMap<>();
-        if (tagged.isEmpty()) {
+        read(tagged.keySet()).forEach((id, ofResource) -> tags.put(tagged.get(id), ofResource));
+        return tags;
+    }
+
+    /**
+     * The tags of one stored resource (a read), as HAPI finds them: none when the resource row says it has none, its
+     * tag collection when Hibernate already holds it (loaded or changed in this session), otherwise read as rows.
+     */
+    Collection<? extends BaseTag> of(ResourceTable resource) {
+        if (!resource.isHasTags()) {
+            return List.of();
+        }
+        if (!(resource.getTags() instanceof PersistentCollection<?> held) || held.wasInitialized()) {
+            return resource.getTags();
+        }
+        Long id = resource.getId().getId();
+        return read(Set.of(id)).getOrDefault(id, List.of());
+    }
+
+    /** The tags of these resources, by resource id: their tag ids in one query, definitions not known yet in another. */
+    private Map<Long, List<BaseTag>> read(Set<Long> ids) {
+        Map<Long, List<BaseTag>> tags = new HashMap<>();
+        if (ids.isEmpty()) {
             return tags;
         }
-        TypedQuery<Object[]> query = entityManager.createQuery("SELECT t.myResourceId, d.myId, d.myTagType, d.mySystem, "
-                        + "d.myCode, d.myDisplay, d.myVersion, d.myUserSelected FROM ResourceTag t LEFT JOIN t.myTag d "
-                        + "WHERE t.myResourceId IN (:ids)", Object[].class)
-                .setParameter("ids", tagged.keySet());
-        if (!mayHoldUnwrittenTags(tagged.keySet())) {
-            query.setFlushMode(FlushModeType.COMMIT);
-        }
-        List<Object[]> rows = query.getResultList();
+        boolean flush = mayHoldUnwrittenTags(ids);
+        List<Object[]> rows = query("SELECT t.myResourceId, t.myTagId FROM ResourceTag t WHERE t.myResourceId IN (:ids)",
+                ids, flush);
+        Set<Long> definitionIds = new HashSet<>();
+        rows.stream().filter(row -> row[1] != null).forEach(row -> definitionIds.add((Long) row[1]));
+        Map<Long, Definition> known = definitions(definitionIds, flush);
         for (Object[] row : rows) {
             ResourceTag tag = new ResourceTag();
             // A tag whose definition row is gone stays without one, as HAPI reads it (it skips such a tag, with a
             // warning, and ParsedResources keeps no version built with one).
-            tag.setTag(row[1] == null ? null : definition(row));
+            Definition definition = known.get((Long) row[1]);
+            tag.setTag(definition == null ? null : definition.entity((Long) row[1]));
             tag.setResourceId((Long) row[0]);
-            tags.computeIfAbsent(tagged.get((Long) row[0]), pid -> new ArrayList<>()).add(tag);
+            tags.computeIfAbsent((Long) row[0], id -> new ArrayList<>()).add(tag);
         }
         return tags;
+    }
+
+    /**
+     * The definitions with these ids: those read before from {@link #definitions}, the others from the database (and
+     * kept). HAPI never changes a stored definition (it finds one by all its fields, or creates one), ids are never
+     * reused, and a tag row cannot outlive its definition (a foreign key), so a definition once read stays true. One
+     * read inside a transaction that is later rolled back names an id no stored tag will ever carry.
+     */
+    private Map<Long, Definition> definitions(Set<Long> ids, boolean flush) {
+        Map<Long, Definition> found = new HashMap<>(definitions.getAllPresent(ids));
+        if (found.size() < ids.size()) {
+            Set<Long> missing = new HashSet<>(ids);
+            missing.removeAll(found.keySet());
+            for (Object[] row : query("SELECT d.myId, d.myTagType, d.mySystem, d.myCode, d.myDisplay, d.myVersion,"
+                    + " d.myUserSelected FROM TagDefinition d WHERE d.myId IN (:ids)", missing, flush)) {
+                Definition definition = new Definition((TagTypeEnum) row[1], (String) row[2], (String) row[3],
+                        (String) row[4], (String) row[5], (Boolean) row[6]);
+                definitions.put((Long) row[0], definition);
+                found.put((Long) row[0], definition);
+            }
+        }
+        return found;
+    }
+
+    private List<Object[]> query(String jpql, Set<Long> ids, boolean flush) {
+        TypedQuery<Object[]> query = entityManager.createQuery(jpql, Object[].class).setParameter("ids", ids);
+        if (!flush) {
+            query.setFlushMode(FlushModeType.COMMIT);
+        }
+        return query.getResultList();
     }
 
     /**
@@ -127,11 +183,16 @@ final class StoredTags {
         return tagTables;
     }
 
-    private static TagDefinition definition(Object[] row) {
-        TagDefinition definition = new TagDefinition((TagTypeEnum) row[2], (String) row[3], (String) row[4], (String) row[5]);
-        definition.setId((Long) row[1]);
-        definition.setVersion((String) row[6]);
-        definition.setUserSelected((Boolean) row[7]);
-        return definition;
+    /** A stored tag definition's fields; each tag gets its own entity built from them. */
+    private record Definition(TagTypeEnum type, String system, String code, String display, String version,
+            Boolean userSelected) {
+
+        TagDefinition entity(Long id) {
+            TagDefinition definition = new TagDefinition(type, system, code, display);
+            definition.setId(id);
+            definition.setVersion(version);
+            definition.setUserSelected(userSelected);
+            return definition;
+        }
     }
 }

@@ -44,8 +44,8 @@ class CachingBatchResourceLoaderTest {
             new ParsedResources(new IopServerProperties("", 20, 500, DataSize.ofMegabytes(64), List.of(), 3,
                     Duration.ofSeconds(30), DataSize.ofMegabytes(1), Duration.ofSeconds(5)), new SimpleMeterRegistry()),
             TestFhir.CONTEXT, metadata, hapi, mock(ExternallyStoredResourceServiceRegistry.class),
-            mock(IMetaTagSorter.class), new PartitionSettings(), mock(IPartitionLookupSvc.class), new JpaStorageSettings(),
-            mock(EntityManager.class));
+            mock(IMetaTagSorter.class), new PartitionSettings(), mock(IPartitionLookupSvc.class),
+            new StoredTags(new JpaStorageSettings(), mock(EntityManager.class)));
 
     private static ResourceHistoryTable version(long row, String text) {
         ResourceHistoryTable version = mock(ResourceHistoryTable.class);

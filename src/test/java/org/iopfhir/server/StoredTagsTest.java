@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.startsWith;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -38,12 +40,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
-/** Tags built from plain rows: keyed by resource, every column carried, a missing definition kept as missing. */
+/**
+ * Tags built from plain rows: keyed by resource, every column carried, definitions read once, a missing definition
+ * kept as missing.
+ */
 class StoredTagsTest {
 
     private final EntityManager entityManager = mock(EntityManager.class);
     @SuppressWarnings("unchecked")
     private final TypedQuery<Object[]> query = mock(TypedQuery.class);
+    @SuppressWarnings("unchecked")
+    private final TypedQuery<Object[]> definitionQuery = mock(TypedQuery.class);
     private final JpaStorageSettings settings = new JpaStorageSettings();
     private final StoredTags tags = new StoredTags(settings, entityManager);
     private final SessionImplementor session = mock(SessionImplementor.class);
@@ -67,9 +74,12 @@ class StoredTagsTest {
         when(metamodel.getEntityDescriptor(ResourceTag.class)).thenReturn(tags);
         when(metamodel.getEntityDescriptor(TagDefinition.class)).thenReturn(definitions);
         managed();
-        when(entityManager.createQuery(anyString(), eq(Object[].class))).thenReturn(query);
+        when(entityManager.createQuery(startsWith("SELECT t."), eq(Object[].class))).thenReturn(query);
         when(query.setParameter(eq("ids"), any())).thenReturn(query);
         when(query.getResultList()).thenReturn(List.of());
+        when(entityManager.createQuery(startsWith("SELECT d."), eq(Object[].class))).thenReturn(definitionQuery);
+        when(definitionQuery.setParameter(eq("ids"), any())).thenReturn(definitionQuery);
+        when(definitionQuery.getResultList()).thenReturn(List.of());
     }
 
     @AfterEach
@@ -112,25 +122,89 @@ class StoredTagsTest {
         assertThat(tags.applies()).isTrue();
     }
 
+    private void storedDefinitions() {
+        when(definitionQuery.getResultList()).thenReturn(List.of(
+                new Object[] {11L, TagTypeEnum.SECURITY_LABEL, "http://terminology.hl7.org/CodeSystem/v3-ActCode", "SUD",
+                        "substance use disorder information sensitivity", null, null},
+                new Object[] {12L, TagTypeEnum.TAG, "http://example.org/tags", "reviewed", "Reviewed", "2", Boolean.TRUE},
+                new Object[] {13L, TagTypeEnum.PROFILE, "http://hl7.org/fhir/StructureDefinition/Profile",
+                        "http://example.org/StructureDefinition/p", null, null, null}));
+    }
+
     @Test
     void buildsEachResourcesTagsFromItsRows() {
-        when(query.getResultList()).thenReturn(List.of(
-                new Object[] {1L, 11L, TagTypeEnum.SECURITY_LABEL, "http://terminology.hl7.org/CodeSystem/v3-ActCode", "SUD",
-                        "substance use disorder information sensitivity", null, null},
-                new Object[] {1L, 12L, TagTypeEnum.TAG, "http://example.org/tags", "reviewed", "Reviewed", "2", Boolean.TRUE},
-                new Object[] {2L, 13L, TagTypeEnum.PROFILE, "http://hl7.org/fhir/StructureDefinition/Profile",
-                        "http://example.org/StructureDefinition/p", null, null, null},
-                new Object[] {2L, null, null, null, null, null, null, null}));
+        when(query.getResultList()).thenReturn(List.of(new Object[] {1L, 11L}, new Object[] {1L, 12L},
+                new Object[] {2L, 13L}, new Object[] {2L, 99L}));
+        storedDefinitions(); // 99 is gone
 
         Map<JpaPid, Collection<BaseTag>> read = tags.of(List.of(version(1, true), version(2, true), version(3, false)));
 
         assertThat(read).containsOnlyKeys(JpaPid.fromId(1L), JpaPid.fromId(2L));
-        assertThat(read.get(JpaPid.fromId(1L))).extracting(t -> t.getTag().getTagType() + " " + t.getTag().getCode() + " "
-                        + t.getTag().getDisplay() + " " + t.getTag().getVersion() + " " + t.getTag().getUserSelected())
-                .containsExactly("SECURITY_LABEL SUD substance use disorder information sensitivity null null",
-                        "TAG reviewed Reviewed 2 true");
+        assertThat(read.get(JpaPid.fromId(1L))).extracting(t -> t.getTag().getId() + " " + t.getTag().getTagType() + " "
+                        + t.getTag().getCode() + " " + t.getTag().getDisplay() + " " + t.getTag().getVersion() + " "
+                        + t.getTag().getUserSelected())
+                .containsExactly("11 SECURITY_LABEL SUD substance use disorder information sensitivity null null",
+                        "12 TAG reviewed Reviewed 2 true");
         assertThat(read.get(JpaPid.fromId(2L))).extracting(BaseTag::getTag).hasSize(2).containsNull();
         verify(query).setParameter(eq("ids"), eq(Set.of(1L, 2L)));
+        verify(definitionQuery).setParameter(eq("ids"), eq(Set.of(11L, 12L, 13L, 99L)));
+    }
+
+    @Test
+    void readsOnlyTheDefinitionsItHasNotReadBefore() {
+        when(query.getResultList()).thenReturn(List.<Object[]>of(new Object[] {1L, 11L}));
+        when(definitionQuery.getResultList()).thenReturn(List.<Object[]>of(new Object[] {11L, TagTypeEnum.SECURITY_LABEL,
+                "http://terminology.hl7.org/CodeSystem/v3-ActCode", "SUD", null, null, null}));
+        tags.of(List.of(version(1, true)));
+        when(query.getResultList()).thenReturn(List.of(new Object[] {1L, 11L}, new Object[] {2L, 12L}));
+        when(definitionQuery.getResultList()).thenReturn(List.<Object[]>of(
+                new Object[] {12L, TagTypeEnum.TAG, "http://example.org/tags", "reviewed", "Reviewed", "2", Boolean.TRUE}));
+
+        Map<JpaPid, Collection<BaseTag>> read = tags.of(List.of(version(1, true), version(2, true)));
+
+        verify(definitionQuery).setParameter(eq("ids"), eq(Set.of(11L))); // the first time
+        verify(definitionQuery).setParameter(eq("ids"), eq(Set.of(12L))); // 11 known
+        assertThat(read.get(JpaPid.fromId(1L))).extracting(t -> t.getTag().getCode()).containsExactly("SUD");
+        assertThat(read.get(JpaPid.fromId(2L))).extracting(t -> t.getTag().getCode()).containsExactly("reviewed");
+        // Each tag gets its own definition entity, never one another tag holds.
+        assertThat(read.get(JpaPid.fromId(1L)).iterator().next().getTag())
+                .isNotSameAs(tags.of(List.of(version(1, true))).get(JpaPid.fromId(1L)).iterator().next().getTag());
+    }
+
+    @Test
+    void aDefinitionThatWasGoneIsAskedForAgain() {
+        when(query.getResultList()).thenReturn(List.<Object[]>of(new Object[] {1L, 99L}));
+        tags.of(List.of(version(1, true)));
+        tags.of(List.of(version(1, true)));
+
+        verify(definitionQuery, times(2)).setParameter(eq("ids"), eq(Set.of(99L)));
+    }
+
+    @Test
+    void aReadTakesTheTagsHibernateHoldsOrReadsTheRows() {
+        ResourceTable untagged = mock(ResourceTable.class);
+        assertThat(tags.of(untagged)).isEmpty();
+        verify(entityManager, never()).createQuery(anyString(), eq(Object[].class));
+
+        ResourceTable held = resource(1, false);
+        when(held.isHasTags()).thenReturn(true);
+        when(((PersistentSet<?>) held.getTags()).wasInitialized()).thenReturn(true);
+        assertThat(tags.of(held)).isSameAs(held.getTags());
+        verify(entityManager, never()).createQuery(anyString(), eq(Object[].class));
+
+        ResourceTable created = mock(ResourceTable.class);
+        when(created.isHasTags()).thenReturn(true);
+        Set<ResourceTag> inMemory = new HashSet<>();
+        when(created.getTags()).thenReturn(inMemory);
+        assertThat(tags.of(created)).isSameAs(inMemory);
+
+        ResourceTable stored = resource(2, false);
+        when(stored.isHasTags()).thenReturn(true);
+        when(query.getResultList()).thenReturn(List.<Object[]>of(new Object[] {2L, 12L}));
+        storedDefinitions();
+        assertThat(tags.of(stored)).extracting(t -> t.getTag().getCode()).containsExactly("reviewed");
+        verify(query).setParameter(eq("ids"), eq(Set.of(2L)));
+        verify(query).setFlushMode(FlushModeType.COMMIT);
     }
 
     @Test

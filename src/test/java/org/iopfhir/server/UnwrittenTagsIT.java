@@ -2,10 +2,12 @@ package org.iopfhir.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
 import ca.uhn.fhir.jpa.model.entity.ResourceTable;
 import ca.uhn.fhir.jpa.model.entity.ResourceTag;
 import ca.uhn.fhir.jpa.model.entity.TagDefinition;
+import ca.uhn.fhir.jpa.model.entity.TagTypeEnum;
 import ca.uhn.fhir.jpa.search.BatchResourceLoader;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
@@ -23,8 +25,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * A batch of stored resources built in a transaction that changed their tags and has not written the change yet
- * shows the change, as Hibernate's flush before the tag query would make it: the tag query skips that flush only
+ * A batch of stored resources, or one resource read, built in a transaction that changed their tags and has not
+ * written the change yet shows the change, as Hibernate's flush before the tag query would make it: the tag query skips that flush only
  * when the session cannot hold such a change ({@link StoredTags}). Tags and security labels are the same rows, and
  * labels decide disclosure.
  */
@@ -38,6 +40,8 @@ class UnwrittenTagsIT extends SecuredServerTest {
     private PlatformTransactionManager transactions;
     @Autowired
     private BatchResourceLoader loader;
+    @Autowired
+    private IJpaStorageResourceParser parser;
 
     @Test
     void aTagRemovedThroughItsResourcesCollectionIsGoneFromTheBatch() {
@@ -59,6 +63,31 @@ class UnwrittenTagsIT extends SecuredServerTest {
                 entityManager.getReference(TagDefinition.class, signed), resource.getPartitionId())), id);
 
         assertThat(shown).containsExactlyInAnyOrder("checked", "signed");
+    }
+
+    /** A read builds one resource from its row; its tags are read as rows too, when Hibernate does not hold them. */
+    @Test
+    void aReadShowsTheSameUnwrittenChanges() {
+        IdType twoStates = stored("draft", "checked");
+        assertThat(readInRolledBackTransaction(resource ->
+                resource.getTags().removeIf(tag -> tag.getTag().getCode().equals("draft")), twoStates))
+                .containsExactly("checked");
+
+        stored("signed");
+        IdType checked = stored("checked");
+        Long signed = definitionId("signed");
+        assertThat(readInRolledBackTransaction(resource -> entityManager.persist(new ResourceTag(resource,
+                entityManager.getReference(TagDefinition.class, signed), resource.getPartitionId())), checked))
+                .containsExactlyInAnyOrder("checked", "signed");
+
+        // A definition new to this transaction, and so to the cache of definitions.
+        assertThat(readInRolledBackTransaction(resource -> {
+            TagDefinition approved = new TagDefinition(TagTypeEnum.TAG, TAGS, "approved", null);
+            entityManager.persist(approved);
+            entityManager.persist(new ResourceTag(resource, approved, resource.getPartitionId()));
+        }, checked)).containsExactlyInAnyOrder("checked", "approved");
+
+        assertThat(readInRolledBackTransaction(resource -> { }, checked)).as("all rolled back").containsExactly("checked");
     }
 
     /** An Observation with these review-state tags, stored by the privacy officer. */
@@ -87,9 +116,7 @@ class UnwrittenTagsIT extends SecuredServerTest {
     private List<String> inRolledBackTransaction(Consumer<ResourceTable> change, IdType id) {
         return new TransactionTemplate(transactions).execute(status -> {
             status.setRollbackOnly();
-            ResourceTable resource = entityManager.createQuery(
-                            "SELECT r FROM ResourceTable r WHERE r.myResourceType = :type AND r.myFhirId = :id", ResourceTable.class)
-                    .setParameter("type", "Observation").setParameter("id", id.getIdPart()).getSingleResult();
+            ResourceTable resource = storedResource(id);
             change.accept(resource);
             List<ResourceHistoryTable> versions = entityManager.createQuery(
                             "SELECT h FROM ResourceHistoryTable h WHERE h.myResourceId = :pid AND h.myResourceVersion = :version",
@@ -97,7 +124,27 @@ class UnwrittenTagsIT extends SecuredServerTest {
                     .setParameter("pid", resource.getId().getId()).setParameter("version", resource.getVersion())
                     .setFlushMode(FlushModeType.COMMIT).getResultList();
             IBaseResource built = loader.loadResources(versions, false).get(0).resource();
-            return built.getMeta().getTag().stream().filter(t -> TAGS.equals(t.getSystem())).map(t -> t.getCode()).toList();
+            return states(built);
         });
+    }
+
+    /** The same for a read: in one rolled-back transaction, the change, then the resource built from its row. */
+    private List<String> readInRolledBackTransaction(Consumer<ResourceTable> change, IdType id) {
+        return new TransactionTemplate(transactions).execute(status -> {
+            status.setRollbackOnly();
+            ResourceTable resource = storedResource(id);
+            change.accept(resource);
+            return states(parser.toResource(null, Observation.class, resource, null, false));
+        });
+    }
+
+    private ResourceTable storedResource(IdType id) {
+        return entityManager.createQuery(
+                        "SELECT r FROM ResourceTable r WHERE r.myResourceType = :type AND r.myFhirId = :id", ResourceTable.class)
+                .setParameter("type", "Observation").setParameter("id", id.getIdPart()).getSingleResult();
+    }
+
+    private static List<String> states(IBaseResource built) {
+        return built.getMeta().getTag().stream().filter(t -> TAGS.equals(t.getSystem())).map(t -> t.getCode()).toList();
     }
 }
