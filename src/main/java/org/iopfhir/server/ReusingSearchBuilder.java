@@ -11,6 +11,8 @@ import ca.uhn.fhir.jpa.dao.data.IResourceHistoryTableDao;
 import ca.uhn.fhir.jpa.dao.data.IResourceTagDao;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import ca.uhn.fhir.jpa.model.entity.ResourceTable;
+import ca.uhn.fhir.jpa.model.entity.ResourceTag;
 import ca.uhn.fhir.jpa.search.BatchResourceLoader;
 import ca.uhn.fhir.jpa.search.builder.SearchBuilder;
 import ca.uhn.fhir.jpa.search.builder.sql.SqlObjectFactory;
@@ -84,16 +86,15 @@ final class ReusingSearchBuilder extends SearchBuilder {
      */
     private Map<Long, LoadedMatches.Stored> stored(Set<Long> ids) {
         Map<Long, LoadedMatches.Stored> stored = new HashMap<>();
-        QueryChunker.chunk(ids, chunk -> myEntityManager.createQuery("SELECT r.myPid.myId, r.myVersion, t.myTagId"
-                        + " FROM ResourceTable r LEFT JOIN ResourceTag t ON t.myResourceId = r.myPid.myId"
-                        + " WHERE r.myPid.myId IN (:ids) AND r.myDeleted IS NULL", Object[].class)
-                .setParameter("ids", chunk)
-                .getResultList()
+        QueryChunker.chunk(ids, chunk -> IdArrayQuery.rows(myEntityManager, "SELECT r.RES_ID, r.RES_VER, t.TAG_ID"
+                        + " FROM HFJ_RESOURCE r LEFT JOIN HFJ_RES_TAG t ON t.RES_ID = r.RES_ID"
+                        + " WHERE r.RES_ID = ANY(:ids) AND r.RES_DELETED_AT IS NULL", chunk, true,
+                        ResourceTable.class, ResourceTag.class)
                 .forEach(row -> {
-                    Set<Long> tags = stored.computeIfAbsent((Long) row[0],
-                            id -> new LoadedMatches.Stored((Long) row[1], new HashSet<>())).tags();
+                    Set<Long> tags = stored.computeIfAbsent(((Number) row[0]).longValue(),
+                            id -> new LoadedMatches.Stored(((Number) row[1]).longValue(), new HashSet<>())).tags();
                     if (row[2] != null) {
-                        tags.add((Long) row[2]);
+                        tags.add(((Number) row[2]).longValue());
                     }
                 }));
         return stored;

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.hibernate.collection.spi.PersistentCollection;
 import org.hibernate.engine.spi.EntityEntry;
@@ -90,36 +91,53 @@ final class StoredTags {
             return tags;
         }
         boolean flush = mayHoldUnwrittenTags(ids);
-        List<Object[]> rows = query("SELECT t.myResourceId, t.myTagId FROM ResourceTag t WHERE t.myResourceId IN (:ids)",
-                ids, flush);
-        Set<Long> definitionIds = new HashSet<>();
-        rows.stream().filter(row -> row[1] != null).forEach(row -> definitionIds.add((Long) row[1]));
-        Map<Long, Definition> known = definitions(definitionIds, flush);
+        List<Object[]> rows = IdArrayQuery.rows(entityManager, "SELECT RES_ID, TAG_ID FROM HFJ_RES_TAG WHERE RES_ID = ANY(:ids)",
+                ids, flush, ResourceTag.class);
+        Map<Long, List<Long>> definitionIdsByResource = new HashMap<>();
         for (Object[] row : rows) {
-            ResourceTag tag = new ResourceTag();
-            // A tag whose definition row is gone stays without one, as HAPI reads it (it skips such a tag, with a
-            // warning, and ParsedResources keeps no version built with one).
-            Definition definition = known.get((Long) row[1]);
-            tag.setTag(definition == null ? null : definition.entity((Long) row[1]));
-            tag.setResourceId((Long) row[0]);
-            tags.computeIfAbsent((Long) row[0], id -> new ArrayList<>()).add(tag);
+            definitionIdsByResource.computeIfAbsent(((Number) row[0]).longValue(), id -> new ArrayList<>())
+                    .add(row[1] == null ? null : ((Number) row[1]).longValue());
         }
+        Set<Long> definitionIds = new HashSet<>();
+        definitionIdsByResource.values().forEach(ofResource -> ofResource.stream().filter(Objects::nonNull)
+                .forEach(definitionIds::add));
+        Map<Long, Definition> known = definitions(definitionIds, flush);
+        definitionIdsByResource.forEach((resource, definitionIdsOfResource) -> {
+            List<BaseTag> ofResource = new ArrayList<>(definitionIdsOfResource.size());
+            for (Long definitionId : definitionIdsOfResource) {
+                ResourceTag tag = new ResourceTag();
+                // A tag whose definition row is gone stays without one, as HAPI reads it (it skips such a tag, with a
+                // warning, and ParsedResources keeps no version built with one).
+                Definition definition = definitionId == null ? null : known.get(definitionId);
+                tag.setTag(definition == null ? null : definition.entity(definitionId));
+                tag.setResourceId(resource);
+                ofResource.add(tag);
+            }
+            tags.put(resource, ofResource);
+        });
         return tags;
     }
 
     /**
      * The definitions with these ids: those read before from {@link #definitions}, the others from the database (and
-     * kept). HAPI never changes a stored definition (it finds one by all its fields, or creates one), ids are never
-     * reused, and a tag row cannot outlive its definition (a foreign key), so a definition once read stays true. One
-     * read inside a transaction that is later rolled back names an id no stored tag will ever carry.
+     * kept). HAPI never changes a stored definition (it finds one by all its fields, or creates one) and never reuses an
+     * id (they come from a sequence), so a definition once read stays true for its id; one read inside a transaction
+     * that is later rolled back names an id no stored tag will ever carry. HAPI deletes definitions only when it
+     * expunges everything, tags first. (It keeps no foreign key from a tag to its definition, so a definition row
+     * deleted by hand under a tag would still be read from here, once read.)
      */
     private Map<Long, Definition> definitions(Set<Long> ids, boolean flush) {
         Map<Long, Definition> found = new HashMap<>(definitions.getAllPresent(ids));
         if (found.size() < ids.size()) {
             Set<Long> missing = new HashSet<>(ids);
             missing.removeAll(found.keySet());
-            for (Object[] row : query("SELECT d.myId, d.myTagType, d.mySystem, d.myCode, d.myDisplay, d.myVersion,"
-                    + " d.myUserSelected FROM TagDefinition d WHERE d.myId IN (:ids)", missing, flush)) {
+            TypedQuery<Object[]> query = entityManager.createQuery("SELECT d.myId, d.myTagType, d.mySystem, d.myCode,"
+                    + " d.myDisplay, d.myVersion, d.myUserSelected FROM TagDefinition d WHERE d.myId IN (:ids)", Object[].class)
+                    .setParameter("ids", missing);
+            if (!flush) {
+                query.setFlushMode(FlushModeType.COMMIT);
+            }
+            for (Object[] row : query.getResultList()) {
                 Definition definition = new Definition((TagTypeEnum) row[1], (String) row[2], (String) row[3],
                         (String) row[4], (String) row[5], (Boolean) row[6]);
                 definitions.put((Long) row[0], definition);
@@ -127,14 +145,6 @@ final class StoredTags {
             }
         }
         return found;
-    }
-
-    private List<Object[]> query(String jpql, Set<Long> ids, boolean flush) {
-        TypedQuery<Object[]> query = entityManager.createQuery(jpql, Object[].class).setParameter("ids", ids);
-        if (!flush) {
-            query.setFlushMode(FlushModeType.COMMIT);
-        }
-        return query.getResultList();
     }
 
     /**

@@ -2,6 +2,7 @@ package org.iopfhir.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
@@ -13,7 +14,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
@@ -33,6 +37,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class RestartIT {
 
+    private static final String TAGS = "http://example.org/fhir/restart";
+
     @Test
     void embeddedDefaultKeepsDataInItsDataDirectoryAcrossRestarts(@TempDir Path dataDir) {
         // Only the data directory is set: everything else is the zero-configuration default (the empty
@@ -49,6 +55,7 @@ class RestartIT {
         }
         try (ConfigurableApplicationContext app = start(dataDirArg, securityDefault)) {
             assertThat(readFamily(app, id)).isEqualTo("h2-restart");
+            assertTagShown(app, id);
             // The guide installs once: unchanged files leave the stored version alone.
             assertThat(client(app).read().resource(StructureDefinition.class).withId("iop-encounter").execute()
                     .getMeta().getVersionId()).isEqualTo("1");
@@ -73,6 +80,7 @@ class RestartIT {
             }
             try (ConfigurableApplicationContext app = start(args)) {
                 assertThat(readFamily(app, id)).isEqualTo("pg-restart");
+                assertTagShown(app, id);
                 // Production databases get no demo data unless asked for.
                 assertThatThrownBy(() -> client(app).read().resource(EpisodeOfCare.class).withId("example-episode")
                         .execute()).isInstanceOf(ResourceNotFoundException.class);
@@ -106,7 +114,19 @@ class RestartIT {
     private static IdType createPatient(ConfigurableApplicationContext app, String family) {
         Patient patient = new Patient();
         patient.addName().setFamily(family);
+        patient.getMeta().addTag(TAGS, "kept", "Kept");
         return (IdType) client(app).create().resource(patient).execute().getId().toUnqualifiedVersionless();
+    }
+
+    /** The tag is read from its rows (with the SQL each database must take) by a read and by a search. */
+    private static void assertTagShown(ConfigurableApplicationContext app, IdType id) {
+        Patient read = client(app).read().resource(Patient.class).withId(id).execute();
+        Bundle found = client(app).search().forResource(Patient.class).where(Patient.RES_ID.exactly().code(id.getIdPart()))
+                .returnBundle(Bundle.class).execute();
+        for (Patient patient : List.of(read, (Patient) found.getEntryFirstRep().getResource())) {
+            assertThat(patient.getMeta().getTag()).extracting(Coding::getSystem, Coding::getCode, Coding::getDisplay)
+                    .containsExactly(tuple(TAGS, "kept", "Kept"));
+        }
     }
 
     private static String readFamily(ConfigurableApplicationContext app, IdType id) {

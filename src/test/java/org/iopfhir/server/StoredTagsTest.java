@@ -21,6 +21,7 @@ import ca.uhn.fhir.jpa.model.entity.TagDefinition;
 import ca.uhn.fhir.jpa.model.entity.TagTypeEnum;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
+import jakarta.persistence.Query;
 import jakarta.persistence.TypedQuery;
 import java.util.Collection;
 import java.util.HashSet;
@@ -34,10 +35,12 @@ import org.hibernate.engine.spi.PersistenceContext;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SessionImplementor;
 import org.hibernate.metamodel.spi.MappingMetamodelImplementor;
+import org.hibernate.query.NativeQuery;
 import org.hibernate.persister.entity.EntityPersister;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -47,8 +50,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 class StoredTagsTest {
 
     private final EntityManager entityManager = mock(EntityManager.class);
-    @SuppressWarnings("unchecked")
-    private final TypedQuery<Object[]> query = mock(TypedQuery.class);
+    /** The query of tag rows: SQL, the resource ids bound as one array. */
+    @SuppressWarnings("rawtypes")
+    private final NativeQuery query = mock(NativeQuery.class);
     @SuppressWarnings("unchecked")
     private final TypedQuery<Object[]> definitionQuery = mock(TypedQuery.class);
     private final JpaStorageSettings settings = new JpaStorageSettings();
@@ -74,7 +78,9 @@ class StoredTagsTest {
         when(metamodel.getEntityDescriptor(ResourceTag.class)).thenReturn(tags);
         when(metamodel.getEntityDescriptor(TagDefinition.class)).thenReturn(definitions);
         managed();
-        when(entityManager.createQuery(startsWith("SELECT t."), eq(Object[].class))).thenReturn(query);
+        Query untyped = mock(Query.class);
+        when(entityManager.createNativeQuery(startsWith("SELECT RES_ID, TAG_ID FROM HFJ_RES_TAG"))).thenReturn(untyped);
+        when(untyped.unwrap(NativeQuery.class)).thenReturn(query);
         when(query.setParameter(eq("ids"), any())).thenReturn(query);
         when(query.getResultList()).thenReturn(List.of());
         when(entityManager.createQuery(startsWith("SELECT d."), eq(Object[].class))).thenReturn(definitionQuery);
@@ -131,6 +137,13 @@ class StoredTagsTest {
                         "http://example.org/StructureDefinition/p", null, null, null}));
     }
 
+    /** The resource ids the tag query was given: one array. */
+    private Long[] resourceIdsBound() {
+        ArgumentCaptor<Object> bound = ArgumentCaptor.forClass(Object.class);
+        verify(query).setParameter(eq("ids"), bound.capture());
+        return (Long[]) bound.getValue();
+    }
+
     @Test
     void buildsEachResourcesTagsFromItsRows() {
         when(query.getResultList()).thenReturn(List.of(new Object[] {1L, 11L}, new Object[] {1L, 12L},
@@ -146,7 +159,8 @@ class StoredTagsTest {
                 .containsExactly("11 SECURITY_LABEL SUD substance use disorder information sensitivity null null",
                         "12 TAG reviewed Reviewed 2 true");
         assertThat(read.get(JpaPid.fromId(2L))).extracting(BaseTag::getTag).hasSize(2).containsNull();
-        verify(query).setParameter(eq("ids"), eq(Set.of(1L, 2L)));
+        assertThat(resourceIdsBound()).containsExactlyInAnyOrder(1L, 2L);
+        verify(query).addSynchronizedEntityClass(ResourceTag.class);
         verify(definitionQuery).setParameter(eq("ids"), eq(Set.of(11L, 12L, 13L, 99L)));
     }
 
@@ -184,13 +198,13 @@ class StoredTagsTest {
     void aReadTakesTheTagsHibernateHoldsOrReadsTheRows() {
         ResourceTable untagged = mock(ResourceTable.class);
         assertThat(tags.of(untagged)).isEmpty();
-        verify(entityManager, never()).createQuery(anyString(), eq(Object[].class));
+        verify(entityManager, never()).createNativeQuery(anyString());
 
         ResourceTable held = resource(1, false);
         when(held.isHasTags()).thenReturn(true);
         when(((PersistentSet<?>) held.getTags()).wasInitialized()).thenReturn(true);
         assertThat(tags.of(held)).isSameAs(held.getTags());
-        verify(entityManager, never()).createQuery(anyString(), eq(Object[].class));
+        verify(entityManager, never()).createNativeQuery(anyString());
 
         ResourceTable created = mock(ResourceTable.class);
         when(created.isHasTags()).thenReturn(true);
@@ -203,14 +217,14 @@ class StoredTagsTest {
         when(query.getResultList()).thenReturn(List.<Object[]>of(new Object[] {2L, 12L}));
         storedDefinitions();
         assertThat(tags.of(stored)).extracting(t -> t.getTag().getCode()).containsExactly("reviewed");
-        verify(query).setParameter(eq("ids"), eq(Set.of(2L)));
+        assertThat(resourceIdsBound()).containsExactly(2L);
         verify(query).setFlushMode(FlushModeType.COMMIT);
     }
 
     @Test
     void asksNothingWhenNoVersionHasTags() {
         assertThat(tags.of(List.of(version(1, false)))).isEmpty();
-        verify(entityManager, never()).createQuery(anyString(), eq(Object[].class));
+        verify(entityManager, never()).createNativeQuery(anyString());
     }
 
     @Test
