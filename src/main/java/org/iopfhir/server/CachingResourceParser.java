@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.model.entity.BaseTag;
 import ca.uhn.fhir.jpa.model.entity.IBaseResourceEntity;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
 import ca.uhn.fhir.jpa.model.entity.ResourceTable;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.Collection;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -46,7 +47,7 @@ final class CachingResourceParser extends JpaStorageResourceParser {
         }
         Collection<? extends BaseTag> current = tags != null ? tags
                 : !(entity instanceof ResourceTable table) ? metadata.getTags(version)
-                : storedTags.applies() ? storedTags.of(table) : metadata.getTags(table);
+                : storedTags.applies() && isRead(request) ? storedTags.of(table) : metadata.getTags(table);
         ParsedResources.Key key = parsed.keyOf(entity, version, current, forHistory);
         IBaseResource kept = parsed.find(key, entity);
         if (kept != null && type.isInstance(kept)) {
@@ -55,6 +56,16 @@ final class CachingResourceParser extends JpaStorageResourceParser {
         R built = super.toResource(request, type, entity, (Collection<BaseTag>) current, forHistory);
         parsed.keep(key, built);
         return built;
+    }
+
+    /**
+     * A client's read of a resource: its tags are read as rows ({@link StoredTags#of(ResourceTable)}). Anything else that
+     * builds a current resource (an update building the version it replaces, an interceptor or operation reading what
+     * it needs, often inside a write) keeps HAPI's loading of the tag collection: a write goes on to use that
+     * collection itself, and its session may hold unwritten changes that reading rows would first have to flush.
+     */
+    private static boolean isRead(RequestDetails request) {
+        return request != null && request.getRestOperationType() == RestOperationTypeEnum.READ;
     }
 
     /** The stored version the entity stands for, loaded as HAPI would load it (and left on the entity for HAPI). */

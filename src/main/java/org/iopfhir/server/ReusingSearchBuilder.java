@@ -20,6 +20,7 @@ import ca.uhn.fhir.jpa.util.QueryChunker;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import io.micrometer.core.instrument.Counter;
+import jakarta.persistence.EntityManager;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -63,7 +64,8 @@ final class ReusingSearchBuilder extends SearchBuilder {
         if (remembered.isEmpty()) {
             super.loadResourcesByPid(pids, included, results, forHistory, request);
         } else {
-            LoadedMatches.Reuse reuse = LoadedMatches.fill(pids, included, results, remembered, this::stored,
+            LoadedMatches.Reuse reuse = LoadedMatches.fill(pids, included, results, remembered,
+                    ids -> stored(myEntityManager, ids),
                     (toLoad, loaded) -> super.loadResourcesByPid(toLoad, included, loaded, false, request));
             reused.increment(reuse.reused());
             reloaded.increment(reuse.reloaded());
@@ -82,11 +84,11 @@ final class ReusingSearchBuilder extends SearchBuilder {
 
     /**
      * The current version and tag definitions of each of these resources that is not deleted: one row per tag (or one
-     * without a tag), in one query.
+     * without a tag), in one query, after the session wrote what it holds for these tables (as before a JPQL query).
      */
-    private Map<Long, LoadedMatches.Stored> stored(Set<Long> ids) {
+    static Map<Long, LoadedMatches.Stored> stored(EntityManager entityManager, Set<Long> ids) {
         Map<Long, LoadedMatches.Stored> stored = new HashMap<>();
-        QueryChunker.chunk(ids, chunk -> IdArrayQuery.rows(myEntityManager, "SELECT r.RES_ID, r.RES_VER, t.TAG_ID"
+        QueryChunker.chunk(ids, chunk -> IdArrayQuery.rows(entityManager, "SELECT r.RES_ID, r.RES_VER, t.TAG_ID"
                         + " FROM HFJ_RESOURCE r LEFT JOIN HFJ_RES_TAG t ON t.RES_ID = r.RES_ID"
                         + " WHERE r.RES_ID = ANY(:ids) AND r.RES_DELETED_AT IS NULL", chunk, true,
                         ResourceTable.class, ResourceTag.class)

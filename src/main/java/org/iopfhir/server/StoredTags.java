@@ -17,6 +17,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -70,8 +71,9 @@ final class StoredTags {
     }
 
     /**
-     * The tags of one stored resource (a read), as HAPI finds them: none when the resource row says it has none, its
-     * tag collection when Hibernate already holds it (loaded or changed in this session), otherwise read as rows.
+     * The tags of one stored resource (a read): none when the resource row says it has none (as HAPI decides), its tag
+     * collection when that is loaded or not Hibernate's (a new resource), otherwise its rows, after the session wrote
+     * what it may hold for them ({@link #mayHoldUnwrittenTags}; HAPI's loading of the collection would not).
      */
     Collection<? extends BaseTag> of(ResourceTable resource) {
         if (!resource.isHasTags()) {
@@ -81,7 +83,7 @@ final class StoredTags {
             return resource.getTags();
         }
         Long id = resource.getId().getId();
-        return read(Set.of(id)).getOrDefault(id, List.of());
+        return read(Collections.singleton(id)).getOrDefault(id, List.of());
     }
 
     /** The tags of these resources, by resource id: their tag ids in one query, definitions not known yet in another. */
@@ -170,14 +172,20 @@ final class StoredTags {
         for (Map.Entry<Object, EntityEntry> managed : session.getPersistenceContextInternal().reentrantSafeEntityEntries()) {
             Object entity = managed.getKey();
             if (entity instanceof TagDefinition
-                    || entity instanceof ResourceTag tag
-                            && (tag.getResourceId() == null || ids.contains(tag.getResourceId().getId()))
-                    || entity instanceof ResourceTable resource && ids.contains(resource.getId().getId())
+                    || entity instanceof ResourceTag tag && (idOf(tag.getResourceId()) == null
+                            || ids.contains(idOf(tag.getResourceId())))
+                    || entity instanceof ResourceTable resource && idOf(resource.getId()) != null
+                            && ids.contains(idOf(resource.getId()))
                             && !(resource.getTags() instanceof PersistentCollection<?> tags && !tags.isDirty())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The row id of a resource, null while it has none (or no pid at all). */
+    private static Long idOf(JpaPid pid) {
+        return pid == null ? null : pid.getId();
     }
 
     /** The tables of tags and tag definitions, as the session's queue names them. */

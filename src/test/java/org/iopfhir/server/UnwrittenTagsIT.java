@@ -9,9 +9,12 @@ import ca.uhn.fhir.jpa.model.entity.ResourceTag;
 import ca.uhn.fhir.jpa.model.entity.TagDefinition;
 import ca.uhn.fhir.jpa.model.entity.TagTypeEnum;
 import ca.uhn.fhir.jpa.search.BatchResourceLoader;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Coding;
@@ -65,7 +68,7 @@ class UnwrittenTagsIT extends SecuredServerTest {
         assertThat(shown).containsExactlyInAnyOrder("checked", "signed");
     }
 
-    /** A read builds one resource from its row; its tags are read as rows too, when Hibernate does not hold them. */
+    /** A client's read builds one resource from its row; its tags are read as rows too, when Hibernate does not hold them. */
     @Test
     void aReadShowsTheSameUnwrittenChanges() {
         IdType twoStates = stored("draft", "checked");
@@ -87,7 +90,31 @@ class UnwrittenTagsIT extends SecuredServerTest {
             entityManager.persist(new ResourceTag(resource, approved, resource.getPartitionId()));
         }, checked)).containsExactlyInAnyOrder("checked", "approved");
 
+        // A tag removed on its own, its resource's collection never loaded.
+        Long checkedTag = definitionId("checked");
+        assertThat(readInRolledBackTransaction(resource -> entityManager.remove(tagOf(resource, checkedTag)), checked))
+                .isEmpty();
+
         assertThat(readInRolledBackTransaction(resource -> { }, checked)).as("all rolled back").containsExactly("checked");
+    }
+
+    /**
+     * A search page checks that the matches its consent check loaded are still stored as they were (version, tag
+     * definitions): that check sees what its transaction changed and has not written yet.
+     */
+    @Test
+    void theSearchReuseCheckSeesUnwrittenTagChanges() {
+        stored("signed");
+        IdType id = stored("checked");
+        Long signed = definitionId("signed");
+        Long checked = definitionId("checked");
+
+        assertThat(reuseCheckInRolledBackTransaction(resource -> entityManager.persist(new ResourceTag(resource,
+                entityManager.getReference(TagDefinition.class, signed), resource.getPartitionId())), id))
+                .containsExactlyInAnyOrder(signed, checked);
+        assertThat(reuseCheckInRolledBackTransaction(resource -> entityManager.remove(tagOf(resource, checked)), id))
+                .isEmpty();
+        assertThat(reuseCheckInRolledBackTransaction(resource -> { }, id)).containsExactly(checked);
     }
 
     /** An Observation with these review-state tags, stored by the privacy officer. */
@@ -134,8 +161,28 @@ class UnwrittenTagsIT extends SecuredServerTest {
             status.setRollbackOnly();
             ResourceTable resource = storedResource(id);
             change.accept(resource);
-            return states(parser.toResource(null, Observation.class, resource, null, false));
+            SystemRequestDetails read = new SystemRequestDetails();
+            read.setRestOperationType(RestOperationTypeEnum.READ);
+            return states(parser.toResource(read, Observation.class, resource, null, false));
         });
+    }
+
+    /** The same for the search reuse check: the tag definition ids it finds for the resource. */
+    private Set<Long> reuseCheckInRolledBackTransaction(Consumer<ResourceTable> change, IdType id) {
+        return new TransactionTemplate(transactions).execute(status -> {
+            status.setRollbackOnly();
+            ResourceTable resource = storedResource(id);
+            change.accept(resource);
+            Long pid = resource.getId().getId();
+            return ReusingSearchBuilder.stored(entityManager, Set.of(pid)).get(pid).tags();
+        });
+    }
+
+    /** The stored tag row of this resource with this definition, without loading the resource's tag collection. */
+    private ResourceTag tagOf(ResourceTable resource, Long definition) {
+        return entityManager.createQuery("SELECT t FROM ResourceTag t WHERE t.myResourceId = :resource AND t.myTagId = :tag",
+                        ResourceTag.class)
+                .setParameter("resource", resource.getId().getId()).setParameter("tag", definition).getSingleResult();
     }
 
     private ResourceTable storedResource(IdType id) {
