@@ -29,9 +29,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A batch of stored resources, or one resource read, built in a transaction that changed their tags and has not
- * written the change yet shows the change, as Hibernate's flush before the tag query would make it: the tag query skips that flush only
- * when the session cannot hold such a change ({@link StoredTags}). Tags and security labels are the same rows, and
- * labels decide disclosure.
+ * written the change yet shows the change, as Hibernate's flush before the tag query would make it: the tag query
+ * skips that flush only when the session cannot hold such a change ({@link StoredTags}). The search reuse check sees
+ * such a change too. Tags and security labels are the same rows, and labels decide disclosure.
  */
 class UnwrittenTagsIT extends SecuredServerTest {
 
