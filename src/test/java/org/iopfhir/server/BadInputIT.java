@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPOutputStream;
 import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.iopfhir.testsupport.PostgresServerTest;
 import org.junit.jupiter.api.Test;
@@ -73,7 +75,10 @@ class BadInputIT extends PostgresServerTest {
                         "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}", 400),
                 Arguments.of("JSON patch of a resource that does not exist", "PATCH", "/Patient/no-such-patient",
                         "application/json-patch+json", "[{\"op\":\"remove\",\"path\":\"/active\"}]", 404),
-                Arguments.of("body over the size limit", "POST", "/Patient", JSON, OVERSIZE, 413));
+                Arguments.of("body over the size limit", "POST", "/Patient", JSON, OVERSIZE, 413),
+                Arguments.of("Turtle (RDF) asked for by _format", "GET", "/Patient?_format=ttl", null, null, 406),
+                Arguments.of("Turtle asked for by its media type in _format", "GET", "/Patient?_format=text/turtle",
+                        null, null, 406));
     }
 
     @ParameterizedTest(name = "{0} -> {5}")
@@ -99,6 +104,24 @@ class BadInputIT extends PostgresServerTest {
             assertThat(issue.getSeverity()).isIn(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueSeverity.FATAL);
             assertThat(issue.getDiagnostics()).isNotBlank();
         });
+    }
+
+    /** Turtle is not offered: 406 with the OperationOutcome in JSON, and the CapabilityStatement lists JSON and XML. */
+    @Test
+    void turtleAskedForByTheAcceptHeaderGets406InJson() throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/Patient?_count=1"))
+                .header("Accept", "text/turtle").GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(406);
+        assertThat(response.headers().firstValue("Content-Type")).get().asString().contains("application/fhir+json");
+        OperationOutcome outcome = (OperationOutcome) FHIR.newJsonParser().parseResource(response.body());
+        assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.NOTSUPPORTED);
+
+        HttpResponse<String> metadata = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/metadata"))
+                .header("Accept", JSON).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(((CapabilityStatement) FHIR.newJsonParser().parseResource(metadata.body())).getFormat())
+                .extracting(CodeType::getValue).contains("json", "xml").noneMatch(format -> format.contains("turtle")
+                        || format.contains("ttl"));
     }
 
     @Test
