@@ -21,6 +21,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.support.BeanDefinitionBuilder;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
+import org.springframework.orm.jpa.SharedEntityManagerCreator;
 
 /**
  * Makes HAPI's search builders {@link ReusingSearchBuilder}s: HAPI asks the application context for a new
@@ -72,7 +73,8 @@ final class ReusingSearchBuilders {
         this.daoRegistry = daoRegistry;
         this.context = context;
         this.idHelperService = idHelperService;
-        this.resourceHistoryTableDao = resourceHistoryTableDao;
+        this.resourceHistoryTableDao = CurrentVersionsQuery.wrap(resourceHistoryTableDao,
+                SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory.getObject()));
         this.batchResourceLoader = batchResourceLoader;
     }
 

@@ -108,6 +108,51 @@ class ParsedResourcesIT extends SecuredServerTest {
                 .containsExactly("Blood pressure, seated", "Blood pressure");
     }
 
+    /**
+     * A page's matches are loaded at their current version by one query per page ({@link CurrentVersionsQuery}), whose
+     * id list is padded to a power of two: pages of 3 and of 1, some matches updated and one deleted.
+     */
+    @Test
+    void everyPageShowsEachMatchOnceAtItsCurrentVersion() {
+        List<IdType> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(storedObservation());
+        }
+        for (IdType id : ids.subList(0, 3)) {
+            Observation changed = officer().read().resource(Observation.class).withId(id).execute();
+            changed.getCode().setText("Blood pressure, " + id.getIdPart());
+            officer().update().resource(changed).execute();
+        }
+        officer().delete().resourceById(ids.get(4)).execute();
+
+        List<String> shown = new ArrayList<>();
+        Bundle page = officer().search().forResource(Observation.class)
+                .where(Observation.RES_ID.exactly().codes(ids.stream().map(IdType::getIdPart).toList()))
+                .count(3).returnBundle(Bundle.class).execute();
+        List<Integer> pageSizes = new ArrayList<>();
+        while (page != null) {
+            pageSizes.add(page.getEntry().size());
+            for (Bundle.BundleEntryComponent entry : page.getEntry()) {
+                Observation match = (Observation) entry.getResource();
+                IdType id = match.getIdElement().toUnqualifiedVersionless();
+                boolean updated = ids.indexOf(id) < 3;
+                assertThat(match.getMeta().getVersionId()).as(id.getValue()).isEqualTo(updated ? "2" : "1");
+                assertThat(match.getCode().getText()).as(id.getValue())
+                        .isEqualTo(updated ? "Blood pressure, " + id.getIdPart() : "Blood pressure");
+                shown.add(id.getValue());
+            }
+            page = page.getLink(Bundle.LINK_NEXT) == null ? null
+                    : officer().loadPage().next(page).execute();
+        }
+        assertThat(pageSizes).containsExactly(3, 1);
+        assertThat(shown).containsExactlyInAnyOrderElementsOf(ids.subList(0, 4).stream().map(IdType::getValue).toList());
+
+        Bundle one = officer().search().forResource(Observation.class)
+                .where(Observation.RES_ID.exactly().code(ids.get(3).getIdPart())).returnBundle(Bundle.class).execute();
+        assertThat(one.getEntry()).extracting(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue())
+                .containsExactly(ids.get(3).getValue());
+    }
+
     /** Search results get their tags, labels and profiles from plain rows ({@link StoredTags}): exactly what a read shows. */
     @Test
     void aSearchResultCarriesTheTagsLabelsAndProfilesOfARead() {
