@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.springframework.data.jpa.repository.Query;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -28,6 +29,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 final class CurrentVersionsQuery implements InvocationHandler {
 
     static final String METHOD = "findCurrentVersionsByResourcePidsAndFetchResourceTable";
+    /** HAPI 8.8's query for it, which this one does like it: a different one means HAPI changed what a page loads. */
+    static final String HAPI_QUERY = "SELECT v FROM ResourceHistoryTable v JOIN FETCH v.myResourceTable t"
+            + " WHERE t.myPid IN (:pids) AND t.myVersion = v.myResourceVersion";
 
     private final IResourceHistoryTableDao hapi;
     private final EntityManager entityManager;
@@ -38,13 +42,18 @@ final class CurrentVersionsQuery implements InvocationHandler {
         this.entityManager = entityManager;
     }
 
-    /** HAPI's repository with this query; start-up fails when HAPI no longer has the method. */
+    /** HAPI's repository with this query; start-up fails when HAPI no longer has the method or changed its query. */
     static IResourceHistoryTableDao wrap(IResourceHistoryTableDao hapi, EntityManager entityManager) {
+        Query declared;
         try {
-            IResourceHistoryTableDao.class.getMethod(METHOD, List.class);
+            declared = IResourceHistoryTableDao.class.getMethod(METHOD, List.class).getAnnotation(Query.class);
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException("HAPI's IResourceHistoryTableDao no longer has " + METHOD
                     + ": check how this HAPI version's SearchBuilder loads a page", e);
+        }
+        if (declared == null || !HAPI_QUERY.equals(declared.value())) {
+            throw new IllegalStateException("HAPI's " + METHOD + " is no longer the query CurrentVersionsQuery replaces: "
+                    + (declared == null ? "none" : declared.value()));
         }
         return (IResourceHistoryTableDao) Proxy.newProxyInstance(IResourceHistoryTableDao.class.getClassLoader(),
                 new Class<?>[] {IResourceHistoryTableDao.class}, new CurrentVersionsQuery(hapi, entityManager));
@@ -52,6 +61,12 @@ final class CurrentVersionsQuery implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        if (method.getDeclaringClass() == Object.class && method.getName().equals("equals")) {
+            return proxy == args[0];
+        }
+        if (method.getDeclaringClass() == Object.class && method.getName().equals("hashCode")) {
+            return System.identityHashCode(proxy);
+        }
         if (method.getName().equals(METHOD) && TransactionSynchronizationManager.isActualTransactionActive()) {
             @SuppressWarnings("unchecked")
             List<JpaPid> pids = (List<JpaPid>) args[0];

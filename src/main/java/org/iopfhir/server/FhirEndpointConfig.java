@@ -93,7 +93,7 @@ public class FhirEndpointConfig {
         server.registerInterceptor(requestLog());
         server.registerInterceptor(new ResourceIdSyntaxInterceptor());
         server.registerInterceptor(new UnofferedOperationsInterceptor());
-        server.registerInterceptor(new UnofferedFormatInterceptor(fhirContext));
+        server.registerInterceptor(new UnofferedFormatInterceptor());
         server.registerInterceptor(new SearchParameterLimitsInterceptor(properties.maxSortKeys()));
         server.registerInterceptor(new ErrorResponseInterceptor());
         server.registerInterceptor(new ResponseHighlighterInterceptor());

@@ -84,6 +84,17 @@ class AuditIT extends SecuredServerTest {
                 .contains("DocumentReference/example-note-g01");
     }
 
+    /** A request for a format the server does not offer (Turtle) is refused before it runs, and recorded too. */
+    @Test
+    void aRequestForAnUnofferedFormatIsRecordedAsRefused() {
+        String clientId = newClient();
+        assertThat(get("/fhir/Patient/example-patient?_format=ttl", payer(clientId)).status()).isEqualTo(406);
+
+        AuditEvent event = single(clientId);
+        assertThat(event.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._4);
+        assertThat(event.getSubtypeFirstRep().getCode()).isEqualTo("read");
+    }
+
     @Test
     void unauthenticatedRequestsAreRecorded() {
         String marker = "/fhir/Patient/unauthenticated-" + UUID.randomUUID();

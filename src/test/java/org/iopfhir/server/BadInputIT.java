@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPOutputStream;
 import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -78,7 +79,9 @@ class BadInputIT extends PostgresServerTest {
                 Arguments.of("body over the size limit", "POST", "/Patient", JSON, OVERSIZE, 413),
                 Arguments.of("Turtle (RDF) asked for by _format", "GET", "/Patient?_format=ttl", null, null, 406),
                 Arguments.of("Turtle asked for by its media type in _format", "GET", "/Patient?_format=text/turtle",
-                        null, null, 406));
+                        null, null, 406),
+                Arguments.of("Turtle shown as HTML", "GET", "/Patient?_format=html/turtle", null, null, 406),
+                Arguments.of("Turtle body", "POST", "/Patient", "text/turtle", "[ a fhir:Patient ] .", 415));
     }
 
     @ParameterizedTest(name = "{0} -> {5}")
@@ -116,6 +119,11 @@ class BadInputIT extends PostgresServerTest {
         assertThat(response.headers().firstValue("Content-Type")).get().asString().contains("application/fhir+json");
         OperationOutcome outcome = (OperationOutcome) FHIR.newJsonParser().parseResource(response.body());
         assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.NOTSUPPORTED);
+
+        HttpResponse<String> turtleOrJson = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/Patient?_count=1"))
+                .header("Accept", "text/turtle, application/fhir+json").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(turtleOrJson.statusCode()).as("JSON is acceptable too: answered in JSON").isEqualTo(200);
+        assertThat(FHIR.newJsonParser().parseResource(turtleOrJson.body())).isInstanceOf(Bundle.class);
 
         HttpResponse<String> metadata = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/metadata"))
                 .header("Accept", JSON).GET().build(), HttpResponse.BodyHandlers.ofString());
