@@ -125,6 +125,11 @@ public class AuditTrail implements SmartLifecycle {
         return SmartLifecycle.DEFAULT_PHASE - 4096;
     }
 
+    /**
+     * Only {@link #stop()} ends the writer: were an interrupt (nothing in the server sends one) to end it, every later
+     * request's event would be queued with no one to write it, and then dropped. An interrupt ends the wait it falls
+     * in (a batch waiting out a database outage is then dropped), is logged, and is otherwise ignored.
+     */
     private void drainUntilStopped() {
         List<AuditEvent> batch = new ArrayList<>();
         while (running || !queue.isEmpty()) {
@@ -137,8 +142,7 @@ public class AuditTrail implements SmartLifecycle {
                 fill(batch);
                 write(batch);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
+                LOG.warn("The audit writer was interrupted: it goes on until the server stops");
             } finally {
                 batch.clear();
             }
@@ -164,7 +168,7 @@ public class AuditTrail implements SmartLifecycle {
                     queue.drainTo(batch, settings.batchSize() - batch.size());
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                LOG.warn("The audit writer was interrupted: it writes what it has and goes on");
                 return;
             }
         }

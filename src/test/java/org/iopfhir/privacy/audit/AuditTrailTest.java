@@ -146,6 +146,32 @@ class AuditTrailTest {
         }
     }
 
+    /** Only stopping ends the writer: after an interrupt it still writes what requests record. */
+    @Test
+    void anInterruptedWriterGoesOnWriting() {
+        storingEverything();
+        AuditTrail trail = trail(200, 50);
+        trail.start();
+        try {
+            trail.record(about("Patient/before"));
+            trail.awaitSettled(10_000);
+            List<Thread> writers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("audit-writer") && t.isAlive()).toList();
+            assertThat(writers).isNotEmpty();
+            writers.forEach(Thread::interrupt);
+            sleepQuietly(200);
+
+            trail.record(about("Patient/after"));
+            trail.awaitSettled(10_000);
+            assertThat(stored).extracting(e -> e.getEntityFirstRep().getWhat().getReference())
+                    .containsExactly("Patient/before", "Patient/after");
+            assertThat(writers).allMatch(Thread::isAlive);
+            assertThat(counter("iop.audit.events.dropped")).isZero();
+        } finally {
+            trail.stop();
+        }
+    }
+
     /**
      * Events that arrive while the writer lingers go into the same transaction; a search waiting for the trail ends
      * the linger at once instead of after its time.
