@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.assertj.core.api.SoftAssertions;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Coding;
@@ -13,6 +18,7 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -356,5 +362,81 @@ class ProgramBoundaryIT extends SecuredServerTest {
 
         assertThat(page.status()).isEqualTo(200);
         assertThat(((Bundle) page.resource()).getEntry()).hasSize(5);
+    }
+
+    /**
+     * A result about a person held only inside it (subject {@code #mx-active}: the local id of a stored patient whose
+     * consent names the payer) is its program's alone, and shown whole; a relative held in a patient's record is
+     * shown with it to whoever may read the record. No request about either fails.
+     */
+    @Test
+    void aRecordHoldingAPersonIsShownWholeAndOnlyToWhoMayReadIt() {
+        String own = clinician(MatrixData.PROGRAM);
+        String active = State.ACTIVE.patientId;
+        Observation aboutHeld = sudResult(new Reference("#" + active));
+        aboutHeld.addContained(new Patient().addName(new org.hl7.fhir.r4.model.HumanName().setFamily("Heldperson")).setId(active));
+        Observation family = sudResult(new Reference("Patient/" + active));
+        family.addContained(new Patient().addName(new org.hl7.fhir.r4.model.HumanName().setFamily("Heldmother")).setId("mother"));
+        family.addFocus(new Reference("#mother"));
+        String held = created(post("/Observation", own, aboutHeld));
+        String relative = created(post("/Observation", own, family));
+
+        Map<String, String> callers = new LinkedHashMap<>();
+        callers.put("its program", own);
+        callers.put("the privacy officer", officer());
+        callers.put("another program", clinician(FOREIGN));
+        callers.put("a payer the patient's consent names",
+                TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization(MatrixData.PAYER).sign());
+        callers.put("a backend", TestTokens.token().scope("system/*.rs").sign());
+        callers.put("the patient whose id the held person has",
+                TestTokens.token().role("patient").scope("patient/*.rs").patient(active).sign());
+        callers.put("an auditor", TestTokens.token().role("auditor").scope("user/*.rs").sign());
+        Set<String> readHeld = Set.of("its program", "the privacy officer");
+        Set<String> readRelative = Set.of("its program", "the privacy officer", "a payer the patient's consent names",
+                "the patient whose id the held person has");
+
+        SoftAssertions soft = new SoftAssertions();
+        callers.forEach((who, token) -> {
+            expectWhole(soft, who + " reads the held person's result", get("/fhir/" + held, token), readHeld.contains(who), "Heldperson");
+            expectWhole(soft, who + " reads the relative's", get("/fhir/" + relative, token), readRelative.contains(who), "Heldmother");
+            Response search = get("/fhir/Observation?_id=" + held.substring(12) + "," + relative.substring(12), token);
+            soft.assertThat(search.status()).as(who + " searches").isIn(200, 403);
+            if (search.status() == 200) {
+                List<String> found = ((Bundle) search.resource()).getEntry().stream()
+                        .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue()).toList();
+                soft.assertThat(found).as(who + " finds").containsExactlyInAnyOrderElementsOf(
+                        Stream.of(readHeld.contains(who) ? held : null, readRelative.contains(who) ? relative : null)
+                                .filter(java.util.Objects::nonNull).toList());
+                soft.assertThat(search.body()).as(who + " finds whole").contains(readHeld.contains(who) ? "Heldperson" : "")
+                        .contains(readRelative.contains(who) ? "Heldmother" : "");
+            }
+            if (!readHeld.contains(who)) {
+                soft.assertThat(search.body()).as(who + " searches").doesNotContain("Heldperson");
+            }
+        });
+        soft.assertAll();
+    }
+
+    private static Observation sudResult(Reference subject) {
+        Observation result = new Observation();
+        result.setStatus(Observation.ObservationStatus.FINAL);
+        result.getCode().setText("alcohol use disorder, severe");
+        result.setSubject(subject);
+        return result;
+    }
+
+    private static String created(Response response) {
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        return ((Resource) response.resource()).getIdElement().toUnqualifiedVersionless().getValue();
+    }
+
+    private static void expectWhole(SoftAssertions soft, String what, Response response, boolean readable, String held) {
+        if (readable) {
+            soft.assertThat(response.status()).as(what).isEqualTo(200);
+            soft.assertThat(response.body()).as(what + ", whole").contains(held);
+        } else {
+            soft.assertThat(response.status()).as(what).isIn(403, 404);
+            soft.assertThat(response.body()).as(what).doesNotContain(held);
+        }
     }
 }

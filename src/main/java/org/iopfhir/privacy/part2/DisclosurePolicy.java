@@ -42,6 +42,14 @@ import org.iopfhir.privacy.auth.SmartScope.Permission;
  * </ol>
  * Program membership is read from stored data a foreign clinician cannot change: writing an episode
  * or changing {@code managingOrganization} needs read access to the patient first.
+ *
+ * <p>A record is decided whole, with what it contains: their labels count as its labels, and its contained
+ * resources' references count as its own. A record about no stored patient that holds a Patient (a result whose
+ * subject is {@code #p}) or names one by identifier only is about a person this server does not store, whose
+ * admissions and consents it cannot know: only the program that recorded it (and break-the-glass, the privacy
+ * officer) reads it, payers only if it is not labelled Part 2, patient-context tokens not at all. A contained
+ * Patient in a record about a stored patient (a relative as an observation's focus) is part of that patient's
+ * record.
  */
 public class DisclosurePolicy {
 
@@ -103,10 +111,12 @@ public class DisclosurePolicy {
             return Decision.permit("privacy officer");
         }
         Set<String> patients = stored ? records.patientsOfShown(resource, request) : records.patientsOf(resource, request);
+        boolean unstoredPatient = patients.isEmpty() && records.namesUnstoredPatient(resource, stored ? request : null);
         if (patientContext(caller)) {
-            return forPatient(caller, resource, patients);
+            return unstoredPatient ? Decision.deny("names a person who is not a patient stored here")
+                    : forPatient(caller, resource, patients);
         }
-        if (patients.isEmpty()) {
+        if (patients.isEmpty() && !unstoredPatient) {
             return Decision.permit("not about a patient");
         }
         if (caller.has(Role.AUDITOR)) {
@@ -115,10 +125,10 @@ public class DisclosurePolicy {
         Set<String> labels = SecurityLabels.codesOf(resource);
         boolean part2 = labels.contains(SecurityLabels.PART2_POLICY) || labels.contains(SecurityLabels.SUD);
         if (caller.has(Role.CLINICIAN)) {
-            return forClinician(caller, resource, patients, part2, request);
+            return forClinician(caller, resource, patients, unstoredPatient, part2, request);
         }
         if (caller.has(Role.PAYER)) {
-            return part2 ? forPayer(caller, resource, patients, request) : Decision.permit("not a Part 2 record");
+            return part2 ? forPayer(caller, resource, patients, unstoredPatient, request) : Decision.permit("not a Part 2 record");
         }
         return part2 ? Decision.deny("Part 2 records need the clinician, payer or patient role")
                 : Decision.permit("not a Part 2 record");
@@ -146,8 +156,8 @@ public class DisclosurePolicy {
                 : Decision.permit("the patient's own record");
     }
 
-    private Decision forClinician(CallerContext caller, IBaseResource resource, Set<String> patients, boolean part2,
-            RequestDetails request) {
+    private Decision forClinician(CallerContext caller, IBaseResource resource, Set<String> patients,
+            boolean unstoredPatient, boolean part2, RequestDetails request) {
         if (caller.breakTheGlass()) {
             return Decision.permit("break-the-glass");
         }
@@ -158,6 +168,10 @@ public class DisclosurePolicy {
         Optional<String> owner = RecordOwner.of(resource);
         if (owner.filter(program::equals).isPresent()) {
             return Decision.permit("a record of the caller's program");
+        }
+        if (unstoredPatient) {
+            // No admission or consent of a person held only inside the record can be known: its program's alone.
+            return Decision.deny("about a person not stored here: only the program that recorded it");
         }
         for (String patient : patients) {
             boolean allowed = part2 && owner.isPresent()
@@ -185,10 +199,14 @@ public class DisclosurePolicy {
                 && RecordOwner.of(episode).map(program::equals).orElse(true);
     }
 
-    private Decision forPayer(CallerContext caller, IBaseResource resource, Set<String> patients, RequestDetails request) {
+    private Decision forPayer(CallerContext caller, IBaseResource resource, Set<String> patients, boolean unstoredPatient,
+            RequestDetails request) {
         Optional<String> purpose = caller.purposeOfUse().filter(PAYER_PURPOSES::contains);
         if (purpose.isEmpty() || caller.organization().isEmpty()) {
             return Decision.deny("payers need purpose of use HPAYMT or COVAUTH and their organization");
+        }
+        if (unstoredPatient) {
+            return Decision.deny("no consent can be on file for a person not stored here");
         }
         for (String patient : patients) {
             Decision decision = Part2ConsentPolicy.decide(records.consents(patient, request), caller.organization().get(),

@@ -35,6 +35,7 @@ import org.iopfhir.server.LoadedMatches;
 public class Part2ConsentService implements IConsentService {
 
     private static final String SHOWN = Part2ConsentService.class.getName() + ".shown";
+    private static final String CONTAINED = Part2ConsentService.class.getName() + ".contained";
 
     private final DisclosurePolicy policy;
     private final PatientRecords records;
@@ -137,17 +138,35 @@ public class Part2ConsentService implements IConsentService {
     }
 
     /** The resources answered AUTHORIZED in this request, by identity (the entries of a batch may run in parallel). */
-    @SuppressWarnings("unchecked")
     private static Set<IBaseResource> shown(RequestDetails request) {
+        return identities(request, SHOWN);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<IBaseResource> identities(RequestDetails request, String key) {
         Map<Object, Object> userData = request.getUserData();
         synchronized (userData) {
-            return (Set<IBaseResource>) userData.computeIfAbsent(SHOWN,
+            return (Set<IBaseResource>) userData.computeIfAbsent(key,
                     k -> Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>())));
         }
     }
 
-    /** HAPI asks twice per resource (loaded, then shown): the policy decides once per stored version and request. */
+    /**
+     * HAPI asks twice per resource (loaded, then shown): the policy decides once per stored version and request.
+     * A contained resource is part of its container and was decided with it ({@link DisclosurePolicy}): HAPI asks
+     * about it only inside a container it was told to look into, which went through here first. It is not decided
+     * on its own: its id is local to the container (a contained Patient "p" is not the stored Patient/p), and HAPI
+     * cannot take a contained resource out of an answer without failing the request.
+     */
     private Decision decide(RequestDetails request, IBaseResource resource) {
-        return policy.decideStored(CallerContext.of(request), resource, request);
+        Set<IBaseResource> partOfPermitted = identities(request, CONTAINED);
+        if (partOfPermitted.contains(resource)) {
+            return Decision.permit("part of a permitted record");
+        }
+        Decision decision = policy.decideStored(CallerContext.of(request), resource, request);
+        if (decision.permitted() && resource instanceof DomainResource domain && domain.hasContained()) {
+            partOfPermitted.addAll(domain.getContained());
+        }
+        return decision;
     }
 }

@@ -32,10 +32,12 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Meta;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.fhir.ElementFinder;
 
 /**
@@ -75,6 +77,30 @@ public class PatientRecords {
         }
         patients.addAll(ofType(references, "Patient"));
         return patients;
+    }
+
+    /**
+     * The resource names a person this server does not store, whose admissions and consents it cannot know: it
+     * contains a Patient, or refers to a Patient by identifier only ({@code {"type": "Patient", "identifier": ...}})
+     * or on another server. A contained Patient's id is local to the resource (HAPI's parser gives it no {@code #}),
+     * so it is never taken for a stored patient's. For a resource being shown, pass its request (see
+     * {@link #patientsOfShown}); for one being written, none.
+     */
+    public boolean namesUnstoredPatient(IBaseResource resource, RequestDetails shownIn) {
+        if (resource instanceof DomainResource domain && domain.hasContained()
+                && domain.getContained().stream().anyMatch(Patient.class::isInstance)) {
+            return true;
+        }
+        List<IBaseReference> references = shownIn == null ? elements.references(resource) : shownReferences(resource, shownIn);
+        return references.stream().anyMatch(PatientRecords::toUnstoredPatient);
+    }
+
+    private static boolean toUnstoredPatient(IBaseReference reference) {
+        IIdType id = reference.getReferenceElement();
+        if (id.getValue() != null) {
+            return "Patient".equals(id.getResourceType()) && id.isAbsolute();
+        }
+        return reference instanceof Reference logical && "Patient".equals(logical.getType()) && logical.hasIdentifier();
     }
 
     /**

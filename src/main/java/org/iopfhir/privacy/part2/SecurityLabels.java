@@ -3,9 +3,11 @@ package org.iopfhir.privacy.part2;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DomainResource;
 
 /** The 42 CFR Part 2 security labels (HL7 DS4P) this server applies and reads. */
 public final class SecurityLabels {
@@ -39,9 +41,16 @@ public final class SecurityLabels {
         return new Coding(ACT_CODE, NO_REDISCLOSURE, "prohibition on redisclosure without patient consent directive");
     }
 
-    /** The v3-ActCode / v3-Confidentiality codes on a resource, e.g. {@code SUD}, {@code R}. */
+    /**
+     * The v3-ActCode / v3-Confidentiality codes on a resource, e.g. {@code SUD}, {@code R}, and on the resources it
+     * contains: those are part of it, are only ever shown with it, and a label on one of them labels it all.
+     */
     public static Set<String> codesOf(IBaseResource resource) {
-        return resource.getMeta().getSecurity().stream()
+        Stream<? extends IBaseCoding> labels = resource.getMeta().getSecurity().stream();
+        if (resource instanceof DomainResource domain && domain.hasContained()) {
+            labels = Stream.concat(labels, domain.getContained().stream().flatMap(c -> c.getMeta().getSecurity().stream()));
+        }
+        return labels
                 .filter(c -> ACT_CODE.equals(c.getSystem()) || CONFIDENTIALITY.equals(c.getSystem()))
                 .map(IBaseCoding::getCode)
                 .collect(Collectors.toSet());

@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -130,6 +131,60 @@ class DisclosurePolicyTest {
         return note;
     }
 
+    /**
+     * A result program A recorded about a person it holds only inside the result (subject {@code #sud}): the
+     * contained Patient's local id is the stored SUD patient's, which must not make it that patient's record.
+     */
+    static Observation aboutAHeldPerson(boolean part2) {
+        Observation result = new Observation();
+        result.setId("held-result");
+        Patient person = new Patient();
+        person.setId("sud");
+        result.addContained(person);
+        result.setSubject(new Reference("#sud"));
+        RecordOwner.set(result, PROGRAM_A);
+        if (part2) {
+            SecurityLabels.PART2.forEach(label -> SecurityLabels.add(result, label));
+        }
+        return result;
+    }
+
+    /** A result program A recorded about a person named by a medical record number only. */
+    static Observation aboutAnIdentifiedPerson() {
+        Observation result = new Observation();
+        result.setId("identified-result");
+        result.setSubject(new Reference().setType("Patient")
+                .setIdentifier(new org.hl7.fhir.r4.model.Identifier().setSystem("urn:oid:2.16.840.1.113883.19.5").setValue("sud")));
+        RecordOwner.set(result, PROGRAM_A);
+        SecurityLabels.PART2.forEach(label -> SecurityLabels.add(result, label));
+        return result;
+    }
+
+    /** A result about the stored SUD patient whose focus is a relative held inside it. */
+    static Observation withAHeldRelative() {
+        Observation result = new Observation();
+        result.setId("family-history");
+        Patient mother = new Patient();
+        mother.setId("mother");
+        result.addContained(mother);
+        result.setSubject(new Reference("Patient/sud"));
+        result.addFocus(new Reference("#mother"));
+        RecordOwner.set(result, PROGRAM_A);
+        SecurityLabels.PART2.forEach(label -> SecurityLabels.add(result, label));
+        return result;
+    }
+
+    /** An unlabelled session of the non-Part 2 patient holding a result labelled Part 2. */
+    static Encounter holdingALabelledResult() {
+        Encounter session = session("plain-enc", "plain", PROGRAM_A, false);
+        Observation result = new Observation();
+        result.setId("held");
+        SecurityLabels.PART2.forEach(label -> SecurityLabels.add(result, label));
+        session.addContained(result);
+        session.addReasonReference(new Reference("#held"));
+        return session;
+    }
+
     static CallerContext caller(String roles, String scopes, String purpose, String organization, String patient) {
         Set<Role> parsed = new java.util.HashSet<>();
         for (String role : roles.split(" ")) {
@@ -215,6 +270,35 @@ class DisclosurePolicyTest {
                 row("but no Part 2 record", false, backend, sudSession, none),
                 row("scopes limit the types a caller reads", false, caller("clinician", "user/Observation.rs", "TREAT",
                         PROGRAM_A, null), sudSession, none),
+                row("a record about a person held only inside it is its program's", true, clinicianA,
+                        () -> aboutAHeldPerson(true), none),
+                row("not another program's, though the held person's local id is a consenting patient's", false, clinicianB,
+                        () -> aboutAHeldPerson(true), List.of(consent(PROGRAM_B, "TREAT"))),
+                row("nor another program's when it is not Part 2 (no admission can be known)", false, clinicianB,
+                        () -> aboutAHeldPerson(false), none),
+                row("nor a payer's when it is Part 2 (no consent can be on file)", false, payer,
+                        () -> aboutAHeldPerson(true), List.of(consent(PAYER, "HPAYMT"))),
+                row("a payer's when it is not Part 2", true, payer, () -> aboutAHeldPerson(false), none),
+                row("nor a patient's, though their id is the held person's", false, ownPatient,
+                        () -> aboutAHeldPerson(true), none),
+                row("nor a backend's when it is Part 2", false, backend, () -> aboutAHeldPerson(true), none),
+                row("nor an auditor's", false, auditor, () -> aboutAHeldPerson(false), none),
+                row("breaking the glass reads it", true, caller("clinician", "user/*.rs", "BTG", PROGRAM_B, null),
+                        () -> aboutAHeldPerson(true), none),
+                row("so is a record naming its person by identifier only", true, clinicianA,
+                        DisclosurePolicyTest::aboutAnIdentifiedPerson, none),
+                row("not another program's", false, clinicianB, DisclosurePolicyTest::aboutAnIdentifiedPerson,
+                        List.of(consent(PROGRAM_B, "TREAT"))),
+                row("nor a payer's", false, payer, DisclosurePolicyTest::aboutAnIdentifiedPerson,
+                        List.of(consent(PAYER, "HPAYMT"))),
+                row("nor an auditor's", false, auditor, DisclosurePolicyTest::aboutAnIdentifiedPerson, none),
+                row("a relative held in a patient's record is part of it: the consent covers it", true, payer,
+                        DisclosurePolicyTest::withAHeldRelative, List.of(consent(PAYER, "HPAYMT"))),
+                row("and without a consent it is refused as the record is", false, payer,
+                        DisclosurePolicyTest::withAHeldRelative, none),
+                row("a label on a contained resource labels the record holding it", false, payer,
+                        DisclosurePolicyTest::holdingALabelledResult, none),
+                row("also for a backend", false, backend, DisclosurePolicyTest::holdingALabelledResult, none),
                 row("the privacy officer reads everything", true, caller("privacy-officer", "user/*.rs", null, null, null),
                         DisclosurePolicyTest::counselingNote, none));
     }

@@ -68,6 +68,30 @@ class Part2ConsentServiceTest {
         assertThat(willSee(session)).isEqualTo(ConsentOperationStatusEnum.PROCEED);
     }
 
+    /**
+     * A contained resource is part of its container: once the container is permitted, HAPI's question about what
+     * it contains is not decided on the contained resource's local id ("denied-held" would be refused), and the
+     * same resource held by a refused container is still decided on its own.
+     */
+    @Test
+    void whatAPermittedRecordContainsIsShownWithIt() {
+        Encounter session = session("s6");
+        Patient held = new Patient();
+        held.setId("denied-held");
+        session.addContained(held);
+        session.setSubject(new Reference("#denied-held"));
+        Encounter refused = session("denied-s7");
+        Patient other = new Patient();
+        other.setId("denied-other");
+        refused.addContained(other);
+
+        assertThat(willSee(refused)).isEqualTo(ConsentOperationStatusEnum.REJECT);
+        assertThat(willSee(session)).isEqualTo(ConsentOperationStatusEnum.PROCEED);
+        assertThat(willSee(held)).isNotEqualTo(ConsentOperationStatusEnum.REJECT);
+        assertThat(willSee(other)).isEqualTo(ConsentOperationStatusEnum.REJECT);
+        assertThat(service.canSeeResource(request, held, NONE).getStatus()).isNotEqualTo(ConsentOperationStatusEnum.REJECT);
+    }
+
     @Test
     void aReferenceCarryingItsTargetCountsAsHoldingIt() {
         Encounter session = session("s3");
