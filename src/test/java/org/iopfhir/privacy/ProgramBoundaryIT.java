@@ -417,6 +417,26 @@ class ProgramBoundaryIT extends SecuredServerTest {
         soft.assertAll();
     }
 
+    /** A stored Bundle's entries are neither labelled nor owned: only the privacy officer stores and reads one. */
+    @Test
+    void aBundleStoredAsAResourceIsThePrivacyOfficersAlone() {
+        Bundle document = new Bundle().setType(Bundle.BundleType.COLLECTION);
+        document.addEntry().setFullUrl("urn:uuid:0c8f0a3e-6d4b-4c59-9d27-7b1b6f1d2e01")
+                .setResource(sudResult(new Reference("Patient/" + State.NONE.patientId)));
+        String payer = TestTokens.token().role("payer").scope("user/*.rs").purpose("HPAYMT").organization(MatrixData.PAYER).sign();
+
+        assertThat(post("/Bundle", clinician(MatrixData.PROGRAM), document).status()).isEqualTo(403);
+        assertThat(post("/Bundle", TestTokens.token().scope("system/*.cruds").sign(), document).status()).isEqualTo(403);
+        String stored = created(post("/Bundle", officer(), document));
+
+        assertThat(get("/fhir/" + stored, officer()).status()).isEqualTo(200);
+        for (String token : List.of(clinician(MatrixData.PROGRAM), payer, TestTokens.token().scope("system/*.rs").sign())) {
+            Response read = get("/fhir/" + stored, token);
+            assertThat(read.status()).isEqualTo(404);
+            assertThat(read.body()).doesNotContain("alcohol use disorder");
+        }
+    }
+
     private static Observation sudResult(Reference subject) {
         Observation result = new Observation();
         result.setStatus(Observation.ObservationStatus.FINAL);

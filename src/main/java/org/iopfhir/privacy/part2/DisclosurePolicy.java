@@ -44,12 +44,13 @@ import org.iopfhir.privacy.auth.SmartScope.Permission;
  * or changing {@code managingOrganization} needs read access to the patient first.
  *
  * <p>A record is decided whole, with what it contains: their labels count as its labels, and its contained
- * resources' references count as its own. A record about no stored patient that holds a Patient (a result whose
- * subject is {@code #p}) or names one by identifier only is about a person this server does not store, whose
- * admissions and consents it cannot know: only the program that recorded it (and break-the-glass, the privacy
- * officer) reads it, payers only if it is not labelled Part 2, patient-context tokens not at all. A contained
- * Patient in a record about a stored patient (a relative as an observation's focus) is part of that patient's
- * record.
+ * resources' references count as its own. A record about a person this server does not store
+ * ({@link PatientRecords#aboutUnstoredPerson}: a subject that is contained, an identifier or a name; a contained
+ * Patient or a Part 2 record of a patient's kind about no stored patient) is one whose admissions and consents
+ * cannot be known: only the program that recorded it (and break-the-glass, the privacy officer) reads it, payers
+ * only if it is not labelled Part 2, patient-context tokens not at all. A contained Patient elsewhere in a record
+ * about a stored patient (a relative as an observation's focus) is part of that patient's record. A Bundle stored
+ * as a resource is the privacy officer's alone: its entries are neither labelled nor owned.
  */
 public class DisclosurePolicy {
 
@@ -101,6 +102,11 @@ public class DisclosurePolicy {
             return caller.has(Role.AUDITOR) && mayReadType(caller, "AuditEvent")
                     ? Decision.permit("auditor") : Decision.deny("the audit trail is for auditors");
         }
+        if (resource instanceof Bundle bundle && bundle.getMeta().hasVersionId()) {
+            // A Bundle stored as a resource (a document, a collection): its entries are neither labelled nor owned.
+            return caller.has(Role.PRIVACY_OFFICER) && mayReadType(caller, "Bundle")
+                    ? Decision.permit("privacy officer") : Decision.deny("stored Bundles are the privacy officer's");
+        }
         if (resource instanceof OperationOutcome || resource instanceof Bundle || resource instanceof Parameters) {
             return Decision.permit("not a record");
         }
@@ -111,10 +117,12 @@ public class DisclosurePolicy {
             return Decision.permit("privacy officer");
         }
         Set<String> patients = stored ? records.patientsOfShown(resource, request) : records.patientsOf(resource, request);
-        boolean unstoredPatient = patients.isEmpty() && records.namesUnstoredPatient(resource, stored ? request : null);
+        Set<String> labels = SecurityLabels.recordCodesOf(resource);
+        boolean part2 = labels.contains(SecurityLabels.PART2_POLICY) || labels.contains(SecurityLabels.SUD);
+        boolean unstoredPatient = records.aboutUnstoredPerson(resource, patients, part2, stored ? request : null);
         if (patientContext(caller)) {
-            return unstoredPatient ? Decision.deny("names a person who is not a patient stored here")
-                    : forPatient(caller, resource, patients);
+            return unstoredPatient ? Decision.deny("about a person who is not a patient stored here")
+                    : forPatient(caller, resource, patients, labels);
         }
         if (patients.isEmpty() && !unstoredPatient) {
             return Decision.permit("not about a patient");
@@ -122,8 +130,6 @@ public class DisclosurePolicy {
         if (caller.has(Role.AUDITOR)) {
             return Decision.deny("auditors read the audit trail, not patient records");
         }
-        Set<String> labels = SecurityLabels.codesOf(resource);
-        boolean part2 = labels.contains(SecurityLabels.PART2_POLICY) || labels.contains(SecurityLabels.SUD);
         if (caller.has(Role.CLINICIAN)) {
             return forClinician(caller, resource, patients, unstoredPatient, part2, request);
         }
@@ -143,7 +149,7 @@ public class DisclosurePolicy {
         return caller.has(Role.PATIENT) || caller.scopes().stream().anyMatch(s -> s.context() == SmartScope.Context.PATIENT);
     }
 
-    private static Decision forPatient(CallerContext caller, IBaseResource resource, Set<String> patients) {
+    private static Decision forPatient(CallerContext caller, IBaseResource resource, Set<String> patients, Set<String> labels) {
         Optional<String> own = caller.patientId().map(id -> "Patient/" + id);
         if (patients.isEmpty() && !(resource instanceof Patient)) {
             return Decision.permit("not about a patient");
@@ -151,7 +157,7 @@ public class DisclosurePolicy {
         if (own.isEmpty() || !patients.equals(Set.of(own.get()))) {
             return Decision.deny("not the patient's own record");
         }
-        return SecurityLabels.codesOf(resource).contains(SecurityLabels.PSYCHOTHERAPY_NOTE)
+        return labels.contains(SecurityLabels.PSYCHOTHERAPY_NOTE)
                 ? Decision.deny("counseling notes are not part of a patient's access")
                 : Decision.permit("the patient's own record");
     }

@@ -54,11 +54,11 @@ public final class Part2Classifier {
     static final String RECORD_TYPE = "http://iop-fhir.org/fhir/CodeSystem/iop-record-type";
     static final String COUNSELING_NOTE = "sud-counseling-note";
     private static final String PATIENT_COMPARTMENT = "Patient";
+    private static final Map<String, Boolean> PATIENT_KINDS = new ConcurrentHashMap<>();
 
     private final FhirContext fhirContext;
     private final ElementFinder elements;
     private final SudDiagnoses diagnoses;
-    private final Map<String, Boolean> aboutAPatient = new ConcurrentHashMap<>();
 
     Part2Classifier(FhirContext fhirContext, SudDiagnoses diagnoses) {
         this.fhirContext = fhirContext;
@@ -105,7 +105,12 @@ public final class Part2Classifier {
     }
 
     private boolean isAboutAPatient(IBaseResource resource) {
-        return aboutAPatient.computeIfAbsent(resource.fhirType(), type -> !fhirContext.getResourceDefinition(type)
+        return ofPatientKind(fhirContext, resource.fhirType());
+    }
+
+    /** Records of this type are about a patient: it is in FHIR's Patient compartment (an Observation, not a ValueSet). */
+    static boolean ofPatientKind(FhirContext fhirContext, String type) {
+        return PATIENT_KINDS.computeIfAbsent(type, t -> !fhirContext.getResourceDefinition(t)
                 .getSearchParamsForCompartmentName(PATIENT_COMPARTMENT).isEmpty());
     }
 

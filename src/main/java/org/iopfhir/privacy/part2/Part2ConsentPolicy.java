@@ -57,7 +57,7 @@ public final class Part2ConsentPolicy {
 
     public static Decision decide(List<Consent> consents, String recipient, String purpose, IBaseResource record,
             Instant now) {
-        Disclosure disclosure = new Disclosure(record, SecurityLabels.codesOf(record), recipient, purpose, now);
+        Disclosure disclosure = new Disclosure(record, SecurityLabels.recordCodesOf(record), recipient, purpose, now);
         Decision best = Decision.deny("no Part 2 consent on file");
         for (Consent consent : consents) {
             Decision decision = decide(consent, disclosure);

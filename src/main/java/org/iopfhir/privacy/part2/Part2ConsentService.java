@@ -14,6 +14,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DomainResource;
 import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Resource;
 import org.iopfhir.privacy.auth.CallerContext;
 import org.iopfhir.server.LoadedMatches;
 
@@ -35,7 +36,8 @@ import org.iopfhir.server.LoadedMatches;
 public class Part2ConsentService implements IConsentService {
 
     private static final String SHOWN = Part2ConsentService.class.getName() + ".shown";
-    private static final String CONTAINED = Part2ConsentService.class.getName() + ".contained";
+    private static final String PARTS_OF_PERMITTED = Part2ConsentService.class.getName() + ".partsOfPermitted";
+    private static final String PARTS_OF_REFUSED = Part2ConsentService.class.getName() + ".partsOfRefused";
 
     private final DisclosurePolicy policy;
     private final PatientRecords records;
@@ -99,6 +101,11 @@ public class Part2ConsentService implements IConsentService {
      */
     @Override
     public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices services) {
+        if (identities(request, PARTS_OF_REFUSED).contains(resource)) {
+            // Part of a record already taken out of the answer: nothing of it is shown. HAPI still walks into what it
+            // took out, and would fail taking a contained resource out of it again.
+            return ConsentOutcome.AUTHORIZED;
+        }
         if (!decide(request, resource).permitted()) {
             return ConsentOutcome.REJECT;
         }
@@ -159,14 +166,23 @@ public class Part2ConsentService implements IConsentService {
      * cannot take a contained resource out of an answer without failing the request.
      */
     private Decision decide(RequestDetails request, IBaseResource resource) {
-        Set<IBaseResource> partOfPermitted = identities(request, CONTAINED);
+        Set<IBaseResource> partOfPermitted = identities(request, PARTS_OF_PERMITTED);
         if (partOfPermitted.contains(resource)) {
             return Decision.permit("part of a permitted record");
         }
         Decision decision = policy.decideStored(CallerContext.of(request), resource, request);
-        if (decision.permitted() && resource instanceof DomainResource domain && domain.hasContained()) {
-            partOfPermitted.addAll(domain.getContained());
+        if (resource instanceof DomainResource domain && domain.hasContained()) {
+            addContained(domain, decision.permitted() ? partOfPermitted : identities(request, PARTS_OF_REFUSED));
         }
         return decision;
+    }
+
+    /** What a record contains, and what that contains in turn (FHIR forbids it, a parser may still keep it). */
+    private static void addContained(DomainResource record, Set<IBaseResource> parts) {
+        for (Resource contained : record.getContained()) {
+            if (parts.add(contained) && contained instanceof DomainResource domain && domain.hasContained()) {
+                addContained(domain, parts);
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 package org.iopfhir.privacy.part2;
 
+import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
 import ca.uhn.fhir.jpa.api.svc.ResolveIdentityMode;
@@ -54,12 +56,17 @@ public class PatientRecords {
     private static final Set<String> PATIENT_LINKS = Set.of("Encounter", "EpisodeOfCare");
     private static final String STORED = "stored:";
     private static final String SHOWN_REFERENCES = PatientRecords.class.getName() + ".shownReferences";
+    /** The elements that name who a record is about. */
+    private static final List<String> SUBJECTS = List.of("subject", "patient");
+    private static final String PATIENT_DEFINITION = "http://hl7.org/fhir/StructureDefinition/Patient";
 
+    private final FhirContext fhirContext;
     private final ElementFinder elements;
     private final DaoRegistry daos;
     private final IIdHelperService<?> ids;
 
     public PatientRecords(FhirContext fhirContext, DaoRegistry daos, IIdHelperService<?> ids) {
+        this.fhirContext = fhirContext;
         this.elements = new ElementFinder(fhirContext);
         this.daos = daos;
         this.ids = ids;
@@ -80,27 +87,59 @@ public class PatientRecords {
     }
 
     /**
-     * The resource names a person this server does not store, whose admissions and consents it cannot know: it
-     * contains a Patient, or refers to a Patient by identifier only ({@code {"type": "Patient", "identifier": ...}})
-     * or on another server. A contained Patient's id is local to the resource (HAPI's parser gives it no {@code #}),
-     * so it is never taken for a stored patient's. For a resource being shown, pass its request (see
-     * {@link #patientsOfShown}); for one being written, none.
+     * The record is about a person this server does not store, whose admissions and consents it cannot know:
+     * <ul>
+     *   <li>its {@code subject} or {@code patient} is not a stored resource: a contained one ({@code #p}), an
+     *       identifier or a name only, or one on another server - whatever other patients it names;</li>
+     *   <li>or it names no stored patient ({@code patients}) and contains a Patient, refers to a Patient by identifier
+     *       only, or is a Part 2 record of a kind that is about a patient (FHIR's Patient compartment).</li>
+     * </ul>
+     * A contained Patient's id is local to its record (HAPI's parser gives it no {@code #}), so it is never taken for a
+     * stored patient's. For a resource being shown, pass its request (see {@link #patientsOfShown}); otherwise none.
      */
-    public boolean namesUnstoredPatient(IBaseResource resource, RequestDetails shownIn) {
+    public boolean aboutUnstoredPerson(IBaseResource resource, Set<String> patients, boolean part2, RequestDetails shownIn) {
+        if (subjectsOf(resource).stream().anyMatch(PatientRecords::notStored)) {
+            return true;
+        }
+        if (!patients.isEmpty()) {
+            return false;
+        }
         if (resource instanceof DomainResource domain && domain.hasContained()
                 && domain.getContained().stream().anyMatch(Patient.class::isInstance)) {
             return true;
         }
         List<IBaseReference> references = shownIn == null ? elements.references(resource) : shownReferences(resource, shownIn);
-        return references.stream().anyMatch(PatientRecords::toUnstoredPatient);
+        return references.stream().anyMatch(PatientRecords::toPatientByIdentifier)
+                || part2 && Part2Classifier.ofPatientKind(fhirContext, resource.fhirType());
     }
 
-    private static boolean toUnstoredPatient(IBaseReference reference) {
+    /** The record's {@code subject} and {@code patient} references. */
+    private List<IBaseReference> subjectsOf(IBaseResource resource) {
+        RuntimeResourceDefinition definition = fhirContext.getResourceDefinition(resource);
+        List<IBaseReference> subjects = new ArrayList<>(1);
+        for (String name : SUBJECTS) {
+            BaseRuntimeChildDefinition child = definition.getChildByName(name);
+            if (child != null) {
+                child.getAccessor().getValues(resource).stream().filter(IBaseReference.class::isInstance)
+                        .map(IBaseReference.class::cast).filter(r -> !r.isEmpty()).forEach(subjects::add);
+            }
+        }
+        return subjects;
+    }
+
+    /** A reference that leads to no stored resource: contained, by identifier or name only, or on another server. */
+    private static boolean notStored(IBaseReference reference) {
+        IIdType id = reference.getReferenceElement();
+        return id.getValue() == null || id.isLocal() || id.getValue().startsWith("#") || id.isAbsolute();
+    }
+
+    private static boolean toPatientByIdentifier(IBaseReference reference) {
         IIdType id = reference.getReferenceElement();
         if (id.getValue() != null) {
             return "Patient".equals(id.getResourceType()) && id.isAbsolute();
         }
-        return reference instanceof Reference logical && "Patient".equals(logical.getType()) && logical.hasIdentifier();
+        return reference instanceof Reference logical && logical.hasIdentifier()
+                && ("Patient".equals(logical.getType()) || PATIENT_DEFINITION.equals(logical.getType()));
     }
 
     /**

@@ -41,15 +41,24 @@ public final class SecurityLabels {
         return new Coding(ACT_CODE, NO_REDISCLOSURE, "prohibition on redisclosure without patient consent directive");
     }
 
-    /**
-     * The v3-ActCode / v3-Confidentiality codes on a resource, e.g. {@code SUD}, {@code R}, and on the resources it
-     * contains: those are part of it, are only ever shown with it, and a label on one of them labels it all.
-     */
+    /** The v3-ActCode / v3-Confidentiality codes on a resource itself, e.g. {@code SUD}, {@code R}. */
     public static Set<String> codesOf(IBaseResource resource) {
-        Stream<? extends IBaseCoding> labels = resource.getMeta().getSecurity().stream();
-        if (resource instanceof DomainResource domain && domain.hasContained()) {
-            labels = Stream.concat(labels, domain.getContained().stream().flatMap(c -> c.getMeta().getSecurity().stream()));
+        return codes(resource.getMeta().getSecurity().stream());
+    }
+
+    /**
+     * The codes of a record as it is disclosed: its own and those on the resources it contains, which are part of it
+     * and only ever shown with it (a label on one of them labels it all).
+     */
+    public static Set<String> recordCodesOf(IBaseResource resource) {
+        if (!(resource instanceof DomainResource domain) || !domain.hasContained()) {
+            return codesOf(resource);
         }
+        return codes(Stream.concat(domain.getMeta().getSecurity().stream(),
+                domain.getContained().stream().flatMap(c -> c.getMeta().getSecurity().stream())));
+    }
+
+    private static Set<String> codes(Stream<? extends IBaseCoding> labels) {
         return labels
                 .filter(c -> ACT_CODE.equals(c.getSystem()) || CONFIDENTIALITY.equals(c.getSystem()))
                 .map(IBaseCoding::getCode)

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Patient;
@@ -80,6 +81,11 @@ public class WriteAccessInterceptor {
         if (!allowed) {
             // Also for writes an operation makes on the caller's behalf ($level-of-care persist=true).
             throw new ForbiddenOperationException("Not permitted: the token's scopes and role do not allow this write");
+        }
+        if (target instanceof Bundle && !caller.has(Role.PRIVACY_OFFICER)) {
+            // Its entries would be neither labelled nor owned (see DisclosurePolicy): store them, not the Bundle.
+            throw new ForbiddenOperationException("Not permitted: Bundles are not stored as resources here; "
+                    + "send their entries as a transaction (POST to the base URL) to store them");
         }
         consentRules(caller, before, after);
         if (before != null && !policy.decideStored(caller, before, request).permitted()) {

@@ -149,6 +149,13 @@ class DisclosurePolicyTest {
         return result;
     }
 
+    /** A result whose subject is a person held inside it, recorded in the SUD patient's session. */
+    static Observation heldSubjectInSession() {
+        Observation result = result(new Reference("#held"), "Encounter/sud-enc");
+        result.addContained(new Patient().setId("held"));
+        return result;
+    }
+
     /** A result program A recorded about a person named by a medical record number only. */
     static Observation aboutAnIdentifiedPerson() {
         Observation result = new Observation();
@@ -158,6 +165,29 @@ class DisclosurePolicyTest {
         RecordOwner.set(result, PROGRAM_A);
         SecurityLabels.PART2.forEach(label -> SecurityLabels.add(result, label));
         return result;
+    }
+
+    /** A Part 2 result program A recorded with the given subject (none: null), in the given session. */
+    static Observation result(Reference subject, String encounter) {
+        Observation result = new Observation();
+        result.setId("result-" + (subject == null ? "none" : subject.hashCode()));
+        result.setSubject(subject);
+        if (encounter != null) {
+            result.setEncounter(new Reference(encounter));
+        }
+        RecordOwner.set(result, PROGRAM_A);
+        SecurityLabels.PART2.forEach(label -> SecurityLabels.add(result, label));
+        return result;
+    }
+
+    /** A document stored as a Bundle, as it reads back: with a version. */
+    static org.hl7.fhir.r4.model.Bundle storedDocument() {
+        org.hl7.fhir.r4.model.Bundle document = new org.hl7.fhir.r4.model.Bundle();
+        document.setType(org.hl7.fhir.r4.model.Bundle.BundleType.DOCUMENT);
+        document.setId("Bundle/doc/_history/1");
+        document.getMeta().setVersionId("1");
+        document.addEntry().setResource((org.hl7.fhir.r4.model.Resource) RECORDS.stored.get("Patient/plain"));
+        return document;
     }
 
     /** A result about the stored SUD patient whose focus is a relative held inside it. */
@@ -292,6 +322,20 @@ class DisclosurePolicyTest {
                 row("nor a payer's", false, payer, DisclosurePolicyTest::aboutAnIdentifiedPerson,
                         List.of(consent(PAYER, "HPAYMT"))),
                 row("nor an auditor's", false, auditor, DisclosurePolicyTest::aboutAnIdentifiedPerson, none),
+                row("nor one naming its person by identifier without a type", false, payer,
+                        () -> result(new Reference().setIdentifier(new org.hl7.fhir.r4.model.Identifier().setValue("sud")), null),
+                        List.of(consent(PAYER, "HPAYMT"))),
+                row("nor by name only", false, backend, () -> result(new Reference().setDisplay("Jane Roe"), null), none),
+                row("nor a Part 2 result about no one", false, payer, () -> result(null, null), List.of(consent(PAYER, "HPAYMT"))),
+                row("not even for a patient token", false, ownPatient, () -> result(null, null), none),
+                row("a subject held inside is not the patient of a session it links to", false, payer,
+                        () -> heldSubjectInSession(), List.of(consent(PAYER, "HPAYMT"))),
+                row("nor is it the patient's own record", false, ownPatient, () -> heldSubjectInSession(), none),
+                row("but its program reads it", true, clinicianA, () -> heldSubjectInSession(), none),
+                row("a Bundle stored as a resource is the privacy officer's", true,
+                        caller("privacy-officer", "user/*.rs", null, null, null), DisclosurePolicyTest::storedDocument, none),
+                row("not a payer's, though its entry is not Part 2", false, payer, DisclosurePolicyTest::storedDocument, none),
+                row("nor its program's", false, clinicianA, DisclosurePolicyTest::storedDocument, none),
                 row("a relative held in a patient's record is part of it: the consent covers it", true, payer,
                         DisclosurePolicyTest::withAHeldRelative, List.of(consent(PAYER, "HPAYMT"))),
                 row("and without a consent it is refused as the record is", false, payer,
