@@ -36,6 +36,7 @@ import jakarta.persistence.EntityManagerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
@@ -52,6 +53,7 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import org.springframework.orm.jpa.SharedEntityManagerCreator;
 
 /**
  * HAPI's JPA storage for R4 on the configured datasource, without Hibernate Search: HAPI's
@@ -178,6 +180,13 @@ public class JpaStorageConfig {
         // what consent allowed when it ran, not what it allows now.
         settings.setEnableBulkExportJobReuse(false);
         return settings;
+    }
+
+    /** Every write's reference targets, found with a query Hibernate translates once ({@link ReferenceTargets}). */
+    @Bean
+    public FhirEndpointFeature referenceTargets(FhirContext fhirContext, EntityManagerFactory entityManagerFactory) {
+        return new FhirEndpointFeature(List.of(), List.of(), List.of(new ReferenceTargets(fhirContext,
+                SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory))));
     }
 
     @Bean
