@@ -49,19 +49,26 @@ public final class ReferenceTargets {
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = ORDER)
     public void created(IBaseResource resource, TransactionDetails details) {
-        resolve(resource, details);
+        resolve(resource, null, details);
     }
 
+    /** Only targets the previous version did not have: HAPI finds those again from the links it stored. */
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = ORDER)
     public void updated(IBaseResource previous, IBaseResource resource, TransactionDetails details) {
-        resolve(resource, details);
+        resolve(resource, previous, details);
     }
 
-    void resolve(IBaseResource resource, TransactionDetails details) {
+    private void resolve(IBaseResource resource, IBaseResource previous, TransactionDetails details) {
         if (details == null || details.isFhirTransaction()) {
             return;
         }
-        for (IIdType target : targets(resource, details)) {
+        Set<IIdType> targets = targets(resource, details);
+        if (previous != null && !targets.isEmpty()) {
+            Set<String> before = new LinkedHashSet<>();
+            targets(previous, details).forEach(id -> before.add(id.getValue()));
+            targets.removeIf(id -> before.contains(id.getValue()));
+        }
+        for (IIdType target : targets) {
             List<Tuple> found = entityManager.createQuery(QUERY, Tuple.class)
                     .setParameter("type", target.getResourceType())
                     .setParameter("id", target.getIdPart())

@@ -9,6 +9,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.Tuple;
 import jakarta.persistence.TypedQuery;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,8 @@ class ReferenceTargetsTest {
 
     /** Stored resources by {@code Type/id}: their database ids, as the query would find them. */
     private final Map<String, Long> stored = new HashMap<>(Map.of("Patient/p1", 41L, "Encounter/e1", 42L));
+    /** The targets looked up, in order. */
+    private final List<String> queried = new ArrayList<>();
     private final ReferenceTargets targets = new ReferenceTargets(FhirContext.forR4Cached(), entityManager());
 
     private EntityManager entityManager() {
@@ -46,7 +49,9 @@ class ReferenceTargetsTest {
                     }
                     case "setFlushMode" -> proxy;
                     case "getResultList" -> {
-                        Long pid = stored.get(parameters.get("type") + "/" + parameters.get("id"));
+                        String target = parameters.get("type") + "/" + parameters.get("id");
+                        queried.add(target);
+                        Long pid = stored.get(target);
                         yield pid == null ? List.of() : List.of(row(JpaPid.fromId(pid), null));
                     }
                     default -> throw new UnsupportedOperationException(method.getName());
@@ -91,6 +96,20 @@ class ReferenceTargetsTest {
 
         assertThat(((JpaPid) details.getResolvedResourceId(new IdType("Patient/p1"))).getId()).isEqualTo(41L);
         assertThat(details.getResolvedResourceId(new IdType("Encounter/missing"))).isNull();
+    }
+
+    @Test
+    void anUpdateLooksUpOnlyTargetsThePreviousVersionDidNotHave() {
+        Observation previous = new Observation();
+        previous.setSubject(new Reference("Patient/p1"));
+        Observation updated = previous.copy();
+        updated.setEncounter(new Reference("Encounter/e1"));
+        TransactionDetails details = new TransactionDetails();
+
+        targets.updated(previous, updated, details);
+
+        assertThat(queried).containsExactly("Encounter/e1");
+        assertThat(((JpaPid) details.getResolvedResourceId(new IdType("Encounter/e1"))).getId()).isEqualTo(42L);
     }
 
     @Test

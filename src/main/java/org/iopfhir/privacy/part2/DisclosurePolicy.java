@@ -47,8 +47,8 @@ import org.iopfhir.privacy.auth.SmartScope.Permission;
  * resources' references count as its own. A record about a person this server does not store
  * ({@link PatientRecords#aboutUnstoredPerson}: a subject that is contained, an identifier or a name; a contained
  * Patient or a Part 2 record of a patient's kind about no stored patient) is one whose admissions and consents
- * cannot be known: only the program that recorded it (and break-the-glass, the privacy officer) reads it, payers
- * only if it is not labelled Part 2, patient-context tokens not at all. A contained Patient elsewhere in a record
+ * cannot be known (nor whether it is Part 2: labels follow a stored patient's program): only the program that
+ * recorded it, break-the-glass and the privacy officer read it. A contained Patient elsewhere in a record
  * about a stored patient (a relative as an observation's focus) is part of that patient's record. A Bundle stored
  * as a resource is the privacy officer's alone: its entries are neither labelled nor owned.
  */
@@ -133,8 +133,12 @@ public class DisclosurePolicy {
         if (caller.has(Role.CLINICIAN)) {
             return forClinician(caller, resource, patients, unstoredPatient, part2, request);
         }
+        if (unstoredPatient) {
+            // Whether it is Part 2 cannot even be known: labels follow a stored patient's program.
+            return Decision.deny("about a person not stored here: only the program that recorded it");
+        }
         if (caller.has(Role.PAYER)) {
-            return part2 ? forPayer(caller, resource, patients, unstoredPatient, request) : Decision.permit("not a Part 2 record");
+            return part2 ? forPayer(caller, resource, patients, request) : Decision.permit("not a Part 2 record");
         }
         return part2 ? Decision.deny("Part 2 records need the clinician, payer or patient role")
                 : Decision.permit("not a Part 2 record");
@@ -205,14 +209,10 @@ public class DisclosurePolicy {
                 && RecordOwner.of(episode).map(program::equals).orElse(true);
     }
 
-    private Decision forPayer(CallerContext caller, IBaseResource resource, Set<String> patients, boolean unstoredPatient,
-            RequestDetails request) {
+    private Decision forPayer(CallerContext caller, IBaseResource resource, Set<String> patients, RequestDetails request) {
         Optional<String> purpose = caller.purposeOfUse().filter(PAYER_PURPOSES::contains);
         if (purpose.isEmpty() || caller.organization().isEmpty()) {
             return Decision.deny("payers need purpose of use HPAYMT or COVAUTH and their organization");
-        }
-        if (unstoredPatient) {
-            return Decision.deny("no consent can be on file for a person not stored here");
         }
         for (String patient : patients) {
             Decision decision = Part2ConsentPolicy.decide(records.consents(patient, request), caller.organization().get(),

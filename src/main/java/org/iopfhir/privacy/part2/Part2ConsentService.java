@@ -174,6 +174,18 @@ public class Part2ConsentService implements IConsentService {
         if (resource instanceof DomainResource domain && domain.hasContained()) {
             addContained(domain, decision.permitted() ? partOfPermitted : identities(request, PARTS_OF_REFUSED));
         }
+        if (!decision.permitted() && resource instanceof Bundle stored) {
+            // A refused stored Bundle: HAPI walks into its entries too, which must not be decided (and remembered) as
+            // the stored records whose ids they may carry.
+            Set<IBaseResource> refused = identities(request, PARTS_OF_REFUSED);
+            stored.getEntry().stream().map(Bundle.BundleEntryComponent::getResource).filter(java.util.Objects::nonNull)
+                    .forEach(entry -> {
+                        refused.add(entry);
+                        if (entry instanceof DomainResource domain) {
+                            addContained(domain, refused);
+                        }
+                    });
+        }
         return decision;
     }
 

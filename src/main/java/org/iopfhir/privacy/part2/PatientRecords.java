@@ -89,16 +89,17 @@ public class PatientRecords {
     /**
      * The record is about a person this server does not store, whose admissions and consents it cannot know:
      * <ul>
-     *   <li>its {@code subject} or {@code patient} is not a stored resource: a contained one ({@code #p}), an
-     *       identifier or a name only, or one on another server - whatever other patients it names;</li>
+     *   <li>its {@code subject} or {@code patient} is a person but no stored resource: a contained Patient
+     *       ({@code #p}), an identifier or a name only, or one on another server - whatever other patients it names;</li>
      *   <li>or it names no stored patient ({@code patients}) and contains a Patient, refers to a Patient by identifier
-     *       only, or is a Part 2 record of a kind that is about a patient (FHIR's Patient compartment).</li>
+     *       only, or is a Part 2 record of a kind that is about a patient (FHIR's Patient compartment) with no subject.</li>
      * </ul>
      * A contained Patient's id is local to its record (HAPI's parser gives it no {@code #}), so it is never taken for a
      * stored patient's. For a resource being shown, pass its request (see {@link #patientsOfShown}); otherwise none.
      */
     public boolean aboutUnstoredPerson(IBaseResource resource, Set<String> patients, boolean part2, RequestDetails shownIn) {
-        if (subjectsOf(resource).stream().anyMatch(PatientRecords::notStored)) {
+        List<IBaseReference> subjects = subjectsOf(resource);
+        if (subjects.stream().anyMatch(subject -> personNotStored(subject, resource))) {
             return true;
         }
         if (!patients.isEmpty()) {
@@ -110,7 +111,7 @@ public class PatientRecords {
         }
         List<IBaseReference> references = shownIn == null ? elements.references(resource) : shownReferences(resource, shownIn);
         return references.stream().anyMatch(PatientRecords::toPatientByIdentifier)
-                || part2 && Part2Classifier.ofPatientKind(fhirContext, resource.fhirType());
+                || part2 && subjects.isEmpty() && Part2Classifier.ofPatientKind(fhirContext, resource.fhirType());
     }
 
     /** The record's {@code subject} and {@code patient} references. */
@@ -127,10 +128,26 @@ public class PatientRecords {
         return subjects;
     }
 
-    /** A reference that leads to no stored resource: contained, by identifier or name only, or on another server. */
-    private static boolean notStored(IBaseReference reference) {
-        IIdType id = reference.getReferenceElement();
-        return id.getValue() == null || id.isLocal() || id.getValue().startsWith("#") || id.isAbsolute();
+    /**
+     * A subject that is a person but no stored resource: a contained Patient, one given by identifier or name only, or
+     * one on another server (a stored Group, Device or Location, or a contained Device, is no person).
+     */
+    private static boolean personNotStored(IBaseReference subject, IBaseResource record) {
+        IIdType id = subject.getReferenceElement();
+        if (id.getValue() == null) {
+            return subject instanceof Reference named && (named.hasIdentifier() || named.hasDisplay());
+        }
+        if (id.getValue().startsWith("#")) {
+            String local = id.getValue().substring(1);
+            return subject.getResource() instanceof Patient || record instanceof DomainResource domain
+                    && domain.getContained().stream().anyMatch(c -> c instanceof Patient && local.equals(localId(c)));
+        }
+        return id.isAbsolute();
+    }
+
+    private static String localId(IBaseResource contained) {
+        String id = contained.getIdElement().getIdPart();
+        return id != null && id.startsWith("#") ? id.substring(1) : id;
     }
 
     private static boolean toPatientByIdentifier(IBaseReference reference) {

@@ -308,7 +308,9 @@ class DisclosurePolicyTest {
                         () -> aboutAHeldPerson(false), none),
                 row("nor a payer's when it is Part 2 (no consent can be on file)", false, payer,
                         () -> aboutAHeldPerson(true), List.of(consent(PAYER, "HPAYMT"))),
-                row("a payer's when it is not Part 2", true, payer, () -> aboutAHeldPerson(false), none),
+                row("nor a payer's when it is not labelled Part 2 (labels follow a stored patient)", false, payer,
+                        () -> aboutAHeldPerson(false), none),
+                row("nor a backend's", false, backend, () -> aboutAHeldPerson(false), none),
                 row("nor a patient's, though their id is the held person's", false, ownPatient,
                         () -> aboutAHeldPerson(true), none),
                 row("nor a backend's when it is Part 2", false, backend, () -> aboutAHeldPerson(true), none),
@@ -332,6 +334,13 @@ class DisclosurePolicyTest {
                         () -> heldSubjectInSession(), List.of(consent(PAYER, "HPAYMT"))),
                 row("nor is it the patient's own record", false, ownPatient, () -> heldSubjectInSession(), none),
                 row("but its program reads it", true, clinicianA, () -> heldSubjectInSession(), none),
+                row("a Part 2 result about a stored group is about no person", true, payer,
+                        () -> result(new Reference("Group/program-a-cohort"), null), none),
+                row("nor is one about a device held inside it", true, payer, () -> {
+                    Observation reading = result(new Reference("#scale"), null);
+                    reading.addContained(new org.hl7.fhir.r4.model.Device().setId("scale"));
+                    return reading;
+                }, none),
                 row("a Bundle stored as a resource is the privacy officer's", true,
                         caller("privacy-officer", "user/*.rs", null, null, null), DisclosurePolicyTest::storedDocument, none),
                 row("not a payer's, though its entry is not Part 2", false, payer, DisclosurePolicyTest::storedDocument, none),

@@ -94,6 +94,19 @@ class Part2ConsentServiceTest {
         assertThat(service.canSeeResource(request, held, NONE).getStatus()).isNotEqualTo(ConsentOperationStatusEnum.REJECT);
     }
 
+    /** The entries of a refused stored Bundle are not decided (nor remembered) as the stored records they name. */
+    @Test
+    void whatARefusedStoredBundleHoldsIsLeftAlone() {
+        Bundle stored = new Bundle().setType(Bundle.BundleType.COLLECTION);
+        stored.setId("denied-doc");
+        stored.getMeta().setVersionId("1");
+        Encounter entry = session("denied-entry");
+        stored.addEntry().setResource(entry);
+
+        assertThat(willSee(stored)).isEqualTo(ConsentOperationStatusEnum.REJECT);
+        assertThat(willSee(entry)).isEqualTo(ConsentOperationStatusEnum.AUTHORIZED);
+    }
+
     @Test
     void aReferenceCarryingItsTargetCountsAsHoldingIt() {
         Encounter session = session("s3");
