@@ -67,9 +67,7 @@ public class ErrorResponseInterceptor {
     public BaseServerResponseException toResponse(RequestDetails request, Throwable thrown) {
         String requestId = request != null && request.getRequestId() != null ? request.getRequestId() : "-";
         BaseServerResponseException answer;
-        if (isSubsumesWithoutItsInputs(request, thrown)) {
-            answer = new InvalidRequestException("$subsumes needs codeA and codeB with system, or codingA and codingB");
-        } else if (isOperationGivenAnotherResource(request, thrown)) {
+        if (isOperationGivenAnotherResource(request, thrown)) {
             answer = new InvalidRequestException("The body of an operation request must be a Parameters resource");
         } else {
             answer = answer(thrown, requestId);
@@ -117,22 +115,6 @@ public class ErrorResponseInterceptor {
         }
         return new InternalErrorException("Internal server error: the server log has the details under request id "
                 + requestId);
-    }
-
-    /**
-     * HAPI's CodeSystem {@code $subsumes} dereferences the codes it is given without checking that they were
-     * given: its NullPointerException is the caller's missing input, not a server fault.
-     */
-    static boolean isSubsumesWithoutItsInputs(RequestDetails request, Throwable thrown) {
-        if (request == null || !"$subsumes".equals(request.getOperation())) {
-            return false;
-        }
-        for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof NullPointerException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

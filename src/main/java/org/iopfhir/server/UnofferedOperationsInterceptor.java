@@ -10,17 +10,18 @@ import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 
 /**
- * System operations that HAPI's JPA system provider brings along but this server does not offer: the
- * deprecated whole-database reindexing pair (any caller of an open server could otherwise make every
- * stored resource, terminology included, be rewritten in the background, during which code systems
- * answer "code not found") and the free-text terminology reindex (this server has no free-text index).
- * They are left out of the CapabilityStatement and answered like any unknown operation, with 400.
+ * Operations that HAPI's JPA providers bring along but this server does not offer: the deprecated whole-database
+ * reindexing pair (any caller of an open server could otherwise make every stored resource, terminology included, be
+ * rewritten in the background, during which code systems answer "code not found"), the free-text terminology reindex,
+ * and CodeSystem {@code $subsumes}, which HAPI answers from a free-text index (Hibernate Search) this server does not
+ * run: every call of it failed with 500. They are left out of the CapabilityStatement and answered like any unknown
+ * operation, with 400.
  */
 @Interceptor
 public class UnofferedOperationsInterceptor {
 
     static final Set<String> UNOFFERED = Set.of(
-            "$mark-all-resources-for-reindexing", "$perform-reindexing-pass", "$reindex-terminology");
+            "$mark-all-resources-for-reindexing", "$perform-reindexing-pass", "$reindex-terminology", "$subsumes");
 
     @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
     public void refuse(RequestDetails request) {
@@ -32,7 +33,13 @@ public class UnofferedOperationsInterceptor {
 
     @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
     public void leaveOut(IBaseConformance capabilityStatement) {
-        ((CapabilityStatement) capabilityStatement).getRest().forEach(rest ->
-                rest.getOperation().removeIf(op -> UNOFFERED.contains("$" + op.getName().replaceFirst("^\\$", ""))));
+        ((CapabilityStatement) capabilityStatement).getRest().forEach(rest -> {
+            rest.getOperation().removeIf(UnofferedOperationsInterceptor::unoffered);
+            rest.getResource().forEach(resource -> resource.getOperation().removeIf(UnofferedOperationsInterceptor::unoffered));
+        });
+    }
+
+    private static boolean unoffered(CapabilityStatement.CapabilityStatementRestResourceOperationComponent operation) {
+        return UNOFFERED.contains("$" + operation.getName().replaceFirst("^\\$", ""));
     }
 }

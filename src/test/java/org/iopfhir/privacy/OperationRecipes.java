@@ -217,8 +217,6 @@ final class OperationRecipes {
                         + "&system=" + enc(TERMINOLOGY + "CodeSystem/asam-dimension") + "&code=e3-1"))));
         add(all, "lookup", Set.of("CodeSystem"), false, (type, ctx) -> List.of(Probe.untargeted("CodeSystem/$lookup",
                 Call.get("CodeSystem/$lookup?system=" + enc(AdversaryFixture.PROGRAM_TRACK) + "&code=sud"))));
-        add(all, "subsumes", Set.of("CodeSystem"), false, (type, ctx) -> List.of(Probe.untargeted("CodeSystem/$subsumes",
-                Call.get("CodeSystem/$subsumes?system=" + enc(AdversaryFixture.PROGRAM_TRACK) + "&codeA=sud&codeB=co-occurring"))));
         add(all, "translate", Set.of("ConceptMap"), false, (type, ctx) -> List.of(Probe.untargeted("ConceptMap/$translate",
                 Call.get("ConceptMap/$translate?url=" + enc(TERMINOLOGY + "ConceptMap/session-type-to-billing") + "&system="
                         + enc(TERMINOLOGY + "CodeSystem/iop-session-type") + "&code=group-therapy"))));

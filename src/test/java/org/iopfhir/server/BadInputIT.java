@@ -81,7 +81,10 @@ class BadInputIT extends PostgresServerTest {
                 Arguments.of("Turtle asked for by its media type in _format", "GET", "/Patient?_format=text/turtle",
                         null, null, 406),
                 Arguments.of("Turtle shown as HTML", "GET", "/Patient?_format=html/turtle", null, null, 406),
-                Arguments.of("Turtle body", "POST", "/Patient", "text/turtle", "[ a fhir:Patient ] .", 415));
+                Arguments.of("Turtle body", "POST", "/Patient", "text/turtle", "[ a fhir:Patient ] .", 415),
+                Arguments.of("$subsumes, which needs a free-text index this server does not run", "GET",
+                        "/CodeSystem/$subsumes?system=http%3A%2F%2Fiop-fhir.org%2Ffhir%2FCodeSystem%2Fiop-program-track"
+                                + "&codeA=sud&codeB=co-occurring", null, null, 400));
     }
 
     @ParameterizedTest(name = "{0} -> {5}")
@@ -130,6 +133,18 @@ class BadInputIT extends PostgresServerTest {
         assertThat(((CapabilityStatement) FHIR.newJsonParser().parseResource(metadata.body())).getFormat())
                 .extracting(CodeType::getValue).contains("json", "xml").noneMatch(format -> format.contains("turtle")
                         || format.contains("ttl"));
+    }
+
+    @Test
+    void theCapabilityStatementOffersNoOperationTheServerRefuses() throws IOException, InterruptedException {
+        HttpResponse<String> metadata = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/metadata"))
+                .header("Accept", JSON).GET().build(), HttpResponse.BodyHandlers.ofString());
+        CapabilityStatement capabilities = (CapabilityStatement) FHIR.newJsonParser().parseResource(metadata.body());
+
+        assertThat(capabilities.getRestFirstRep().getResource()).flatExtracting(r -> r.getOperation())
+                .extracting(o -> o.getName()).contains("lookup", "validate-code").doesNotContain("subsumes", "$subsumes");
+        assertThat(capabilities.getRestFirstRep().getOperation()).extracting(o -> o.getName())
+                .doesNotContain("reindex-terminology", "$reindex-terminology");
     }
 
     @Test

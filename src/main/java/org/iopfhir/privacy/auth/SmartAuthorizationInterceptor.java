@@ -36,7 +36,7 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
 
     /** Operations that read nothing stored (terminology, validation, placement from inline input). */
     static final List<String> DATA_FREE_OPERATIONS =
-            List.of("$expand", "$lookup", "$validate-code", "$translate", "$subsumes", "$validate");
+            List.of("$expand", "$lookup", "$validate-code", "$translate", "$validate");
 
     /** Callers whose rules are kept: a client's users, each with a token or two, within the last quarter hour. */
     private static final int CALLERS = 2_000;
