@@ -25,10 +25,11 @@ class AuditLogTest {
     private static final FhirContext FHIR = FhirContext.forR4Cached();
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
     private AuditLog log;
+    private JdbcDataSource dataSource;
 
     @BeforeEach
     void emptyDatabase() {
-        JdbcDataSource dataSource = new JdbcDataSource();
+        dataSource = new JdbcDataSource();
         dataSource.setURL("jdbc:h2:mem:audit-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         log = new AuditLog(dataSource, FHIR);
         log.createSchema();
@@ -66,6 +67,38 @@ class AuditLogTest {
         found.setId((String) null);
         found.setMeta(null);
         assertThat(found.equalsDeep(stored)).isTrue();
+    }
+
+    /**
+     * The row's JSON is written by the FHIR core library's composer: it must be exactly what HAPI's parser writes
+     * (rows written before, and HAPI reading them back), for every kind of element an event carries.
+     */
+    @Test
+    void anEventIsStoredAsTheJsonHapiWouldWrite() {
+        AuditEvent event = event(0, "client-\u00e9", Interaction.SEARCH_TYPE, 200, "Patient/p1");
+        event.getText().setStatus(org.hl7.fhir.r4.model.Narrative.NarrativeStatus.GENERATED)
+                .setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\">search &amp; read</div>");
+        event.addExtension("http://example.org/x", new org.hl7.fhir.r4.model.BooleanType(true));
+        event.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"));
+        event.getAgentFirstRep().addPurposeOfUse().addCoding(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                "TREAT", null));
+        event.getAgentFirstRep().getNetwork().setAddress("10.0.0.1").setType(AuditEvent.AuditEventAgentNetworkType._2);
+        event.getSource().setObserver(new Reference().setDisplay("iop")).addType(new Coding(null, "4", null));
+        for (int i = 0; i < 40; i++) {
+            event.addEntity().setWhat(new Reference().setIdentifier(new Identifier().setSystem("urn:ietf:rfc:3986")
+                            .setValue("Encounter/" + i)).setDisplay("Encounter/" + i))
+                    .setLifecycle(new Coding("http://terminology.hl7.org/CodeSystem/dicom-audit-lifecycle", "11", "Disclosure"));
+        }
+        event.addEntity().setQuery("subject=Patient/p1&_count=50".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        log.store(List.of(event));
+
+        String stored = new org.springframework.jdbc.core.JdbcTemplate(dataSource)
+                .queryForObject("SELECT RESOURCE_JSON FROM " + AuditLog.EVENTS, String.class);
+        assertThat(stored).isEqualTo(FHIR.newJsonParser().encodeResourceToString(event));
+        AuditEvent found = log.search(new AuditQuery(), 0, 10).get(0);
+        found.setId((String) null);
+        found.setMeta(null);
+        assertThat(found.equalsDeep(event)).isTrue();
     }
 
     @Test
