@@ -79,6 +79,41 @@ class Part2LabellingIT extends SecuredServerTest {
         assertThat(labels(laterStored)).contains("SUD", "R", "42CFRPart2");
     }
 
+    /**
+     * A session of an episode that is Part 2 is Part 2 although its patient is not labelled (a client labelled the
+     * episode itself), and a session of an unlabelled patient's unlabelled episode stays unlabelled.
+     */
+    @Test
+    void aSessionOfAPart2EpisodeIsPart2AlsoWhenItsPatientIsNotLabelled() {
+        IGenericClient client = clinician();
+        Patient patient = new Patient();
+        patient.setManagingOrganization(new Reference(PROGRAM));
+        IdType patientId = (IdType) client.create().resource(patient).execute().getId().toUnqualifiedVersionless();
+        org.hl7.fhir.r4.model.EpisodeOfCare labelled = new org.hl7.fhir.r4.model.EpisodeOfCare();
+        labelled.setStatus(org.hl7.fhir.r4.model.EpisodeOfCare.EpisodeOfCareStatus.ACTIVE);
+        labelled.setPatient(new Reference(patientId));
+        labelled.setManagingOrganization(new Reference(PROGRAM));
+        labelled.getMeta().addSecurity("http://terminology.hl7.org/CodeSystem/v3-ActCode", "42CFRPart2", null);
+        IdType labelledId = (IdType) client.create().resource(labelled).execute().getId().toUnqualifiedVersionless();
+        org.hl7.fhir.r4.model.EpisodeOfCare plain = labelled.copy();
+        plain.getMeta().getSecurity().clear();
+        IdType plainId = (IdType) client.create().resource(plain).execute().getId().toUnqualifiedVersionless();
+        assertThat(labels(client.read().resource(Patient.class).withId(patientId).execute())).isEmpty();
+
+        Encounter ofLabelled = new Encounter();
+        ofLabelled.setStatus(Encounter.EncounterStatus.FINISHED);
+        ofLabelled.getClass_().setSystem("http://terminology.hl7.org/CodeSystem/v3-ActCode").setCode("AMB");
+        ofLabelled.setSubject(new Reference(patientId));
+        ofLabelled.addEpisodeOfCare(new Reference(labelledId));
+        Encounter ofPlain = ofLabelled.copy();
+        ofPlain.getEpisodeOfCare().clear();
+        ofPlain.addEpisodeOfCare(new Reference(plainId));
+
+        assertThat(labels((Resource) client.create().resource(ofLabelled).execute().getResource()))
+                .contains("SUD", "R", "42CFRPart2");
+        assertThat(labels((Resource) client.create().resource(ofPlain).execute().getResource())).isEmpty();
+    }
+
     @Test
     void aClientCannotStripLabelsByUpdatingWithoutThem() {
         IGenericClient client = clinician();
