@@ -133,16 +133,13 @@ public class Part2LabellingInterceptor {
         }
     }
 
-    /**
-     * About a patient of an SUD program, or part of a session or episode of one. The patient is asked first: the
-     * write's access check has usually read them for this request already, and when they are labelled the session
-     * or episode need not be read at all.
-     */
     private boolean aboutSudPatient(IBaseResource resource, RequestDetails request, boolean created) {
+        if (patients.linksOf(resource).stream().anyMatch(link -> patients.stored(link, request)
+                .filter(SecurityLabels::isPart2).isPresent())) {
+            return true; // a session or episode of an SUD program
+        }
         return patients.patientsOf(resource, request).stream().filter(p -> !(created && p.equals(key(resource))))
-                .anyMatch(p -> patients.patient(p, request).filter(SecurityLabels::isPart2).isPresent())
-                || patients.linksOf(resource).stream().anyMatch(link -> patients.stored(link, request)
-                        .filter(SecurityLabels::isPart2).isPresent());
+                .anyMatch(p -> patients.patient(p, request).filter(SecurityLabels::isPart2).isPresent());
     }
 
     /**
