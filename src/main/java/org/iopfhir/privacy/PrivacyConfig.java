@@ -3,7 +3,6 @@ package org.iopfhir.privacy;
 import ca.uhn.fhir.batch2.api.IJobCoordinator;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
 import io.micrometer.core.instrument.MeterRegistry;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import java.util.ArrayList;
@@ -22,6 +21,7 @@ import org.iopfhir.privacy.part2.DisclosureGuardInterceptor;
 import org.iopfhir.privacy.part2.Part2ConsentService;
 import org.iopfhir.privacy.part2.RedisclosureNoticeInterceptor;
 import org.iopfhir.privacy.part2.WriteAccessInterceptor;
+import org.iopfhir.server.ReferenceTargets;
 import org.iopfhir.server.FhirEndpointFeature;
 import java.time.Clock;
 import java.util.Optional;
@@ -64,8 +64,8 @@ public class PrivacyConfig {
     }
 
     @Bean
-    PatientRecords patientRecords(FhirContext fhirContext, DaoRegistry daos, IIdHelperService<?> ids) {
-        return new PatientRecords(fhirContext, daos, ids);
+    PatientRecords patientRecords(FhirContext fhirContext, DaoRegistry daos, ReferenceTargets targets) {
+        return new PatientRecords(fhirContext, daos, targets);
     }
 
     /**

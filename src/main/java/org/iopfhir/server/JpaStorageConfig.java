@@ -182,11 +182,16 @@ public class JpaStorageConfig {
         return settings;
     }
 
-    /** Every write's reference targets, found with a query Hibernate translates once ({@link ReferenceTargets}). */
+    /** Stored resources found with a query Hibernate translates once ({@link ReferenceTargets}). */
     @Bean
-    public FhirEndpointFeature referenceTargets(FhirContext fhirContext, EntityManagerFactory entityManagerFactory) {
-        return new FhirEndpointFeature(List.of(), List.of(), List.of(new ReferenceTargets(fhirContext,
-                SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory))));
+    public ReferenceTargets referenceTargets(FhirContext fhirContext, EntityManagerFactory entityManagerFactory) {
+        return new ReferenceTargets(fhirContext, SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory));
+    }
+
+    /** Every write's reference targets, found before HAPI looks them up itself. */
+    @Bean
+    public FhirEndpointFeature referenceTargetsOfWrites(ReferenceTargets targets) {
+        return new FhirEndpointFeature(List.of(), List.of(), List.of(targets));
     }
 
     @Bean

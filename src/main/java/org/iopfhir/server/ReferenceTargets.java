@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.FlushModeType;
 import jakarta.persistence.Tuple;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -68,11 +69,25 @@ public final class ReferenceTargets {
             targets(previous, details).forEach(id -> before.add(id.getValue()));
             targets.removeIf(id -> before.contains(id.getValue()));
         }
+        lookUp(targets, details, FlushModeType.COMMIT);
+    }
+
+    /**
+     * Adds the stored, not deleted resources among {@code targets} ({@code Type/id}, versionless) to {@code details}, with
+     * the same query: for a write the server makes itself, which refers only to what exists (a Provenance). Unlike the
+     * hook, it lets the database transaction's pending rows be written first, as HAPI's own lookup does, so that a
+     * resource stored earlier in it is found.
+     */
+    public void resolveStored(Collection<? extends IIdType> targets, TransactionDetails details) {
+        lookUp(targets, details, FlushModeType.AUTO);
+    }
+
+    private void lookUp(Collection<? extends IIdType> targets, TransactionDetails details, FlushModeType flush) {
         for (IIdType target : targets) {
             List<Tuple> found = entityManager.createQuery(QUERY, Tuple.class)
                     .setParameter("type", target.getResourceType())
                     .setParameter("id", target.getIdPart())
-                    .setFlushMode(FlushModeType.COMMIT)
+                    .setFlushMode(flush)
                     .getResultList();
             if (found.size() == 1) {
                 JpaPid pid = found.get(0).get(0, JpaPid.class);

@@ -6,6 +6,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.FlushModeType;
 import jakarta.persistence.Tuple;
 import jakarta.persistence.TypedQuery;
 import java.lang.reflect.Proxy;
@@ -28,6 +29,7 @@ class ReferenceTargetsTest {
     private final Map<String, Long> stored = new HashMap<>(Map.of("Patient/p1", 41L, "Encounter/e1", 42L));
     /** The targets looked up, in order. */
     private final List<String> queried = new ArrayList<>();
+    private final List<Object> flushModes = new ArrayList<>();
     private final ReferenceTargets targets = new ReferenceTargets(FhirContext.forR4Cached(), entityManager());
 
     private EntityManager entityManager() {
@@ -47,7 +49,10 @@ class ReferenceTargetsTest {
                         parameters.put((String) args[0], args[1]);
                         yield proxy;
                     }
-                    case "setFlushMode" -> proxy;
+                    case "setFlushMode" -> {
+                        flushModes.add(args[0]);
+                        yield proxy;
+                    }
                     case "getResultList" -> {
                         String target = parameters.get("type") + "/" + parameters.get("id");
                         queried.add(target);
@@ -96,6 +101,26 @@ class ReferenceTargetsTest {
 
         assertThat(((JpaPid) details.getResolvedResourceId(new IdType("Patient/p1"))).getId()).isEqualTo(41L);
         assertThat(details.getResolvedResourceId(new IdType("Encounter/missing"))).isNull();
+    }
+
+    /**
+     * A write's hook flushes nothing of the write; a server's own write (a Provenance) asks like HAPI, after the
+     * transaction's pending rows are written, and learns which of its references exist.
+     */
+    @Test
+    void aServerWriteFindsWhatExistsAfterPendingRowsAreWritten() {
+        stored.put("Organization/program", 5L);
+        TransactionDetails hooked = new TransactionDetails();
+        targets.created(new Observation().setSubject(new Reference("Patient/missing")), hooked);
+        assertThat(flushModes).containsExactly(FlushModeType.COMMIT);
+
+        TransactionDetails details = new TransactionDetails();
+        targets.resolveStored(List.of(new IdType("Organization/program"), new IdType("Practitioner/gone")), details);
+
+        assertThat(flushModes).containsExactly(FlushModeType.COMMIT, FlushModeType.AUTO,
+                FlushModeType.AUTO);
+        assertThat(((JpaPid) details.getResolvedResourceId(new IdType("Organization/program"))).getId()).isEqualTo(5L);
+        assertThat(details.getResolvedResourceId(new IdType("Practitioner/gone"))).isNull();
     }
 
     @Test

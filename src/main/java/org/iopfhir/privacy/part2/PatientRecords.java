@@ -4,9 +4,6 @@ import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.RuntimeResourceDefinition;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
-import ca.uhn.fhir.jpa.api.svc.ResolveIdentityMode;
-import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDaoPatient;
 import ca.uhn.fhir.jpa.api.dao.PatientEverythingParameters;
@@ -41,6 +38,7 @@ import org.hl7.fhir.r4.model.Meta;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.iopfhir.fhir.ElementFinder;
+import org.iopfhir.server.ReferenceTargets;
 
 /**
  * The stored facts privacy decisions need: the patients a record is about, the Patient itself, their
@@ -63,13 +61,13 @@ public class PatientRecords {
     private final FhirContext fhirContext;
     private final ElementFinder elements;
     private final DaoRegistry daos;
-    private final IIdHelperService<?> ids;
+    private final ReferenceTargets targets;
 
-    public PatientRecords(FhirContext fhirContext, DaoRegistry daos, IIdHelperService<?> ids) {
+    public PatientRecords(FhirContext fhirContext, DaoRegistry daos, ReferenceTargets targets) {
         this.fhirContext = fhirContext;
         this.elements = new ElementFinder(fhirContext);
         this.daos = daos;
-        this.ids = ids;
+        this.targets = targets;
     }
 
     /** The patients a resource names directly: a Patient itself, or every Patient it references. */
@@ -283,8 +281,9 @@ public class PatientRecords {
     }
 
     /**
-     * Looks up stored resources ({@code Type/id}) in one query and hands their database ids to a write, so
-     * that indexing its references does not look each of them up on its own (HAPI reuses the ids a write's
+     * Looks up stored resources ({@code Type/id}) with a query translated once ({@link ReferenceTargets}) and hands
+     * their database ids to a write, so that indexing its references does not look them up with HAPI's criteria
+     * query, which Hibernate translates anew every time (HAPI reuses the ids a write's
      * {@link TransactionDetails} already holds). Ids the details already hold are not looked up again;
      * missing and deleted resources are left out, so the write looks those up itself and fails as it would
      * have. Must run inside the write's database transaction.
@@ -296,10 +295,7 @@ public class PatientRecords {
                 .filter(id -> details.getResolvedResourceId(id) == null)
                 .distinct().toList();
         if (!wanted.isEmpty()) {
-            ids.resolveResourceIdentities(RequestPartitionId.defaultPartition(), wanted,
-                            ResolveIdentityMode.excludeDeleted().noCacheUnlessDeletesDisabled())
-                    .forEach((id, lookup) -> details.addResolvedResourceId(
-                            id.toUnqualifiedVersionless(), lookup.getPersistentId()));
+            targets.resolveStored(wanted, details);
         }
     }
 

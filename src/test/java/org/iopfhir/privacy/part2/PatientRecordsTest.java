@@ -3,6 +3,8 @@ package org.iopfhir.privacy.part2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyCollection;
+import static org.mockito.ArgumentMatchers.same;
+import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
@@ -12,8 +14,6 @@ import static org.mockito.Mockito.when;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
-import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
-import ca.uhn.fhir.jpa.model.cross.IResourceLookup;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -21,31 +21,30 @@ import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import org.iopfhir.server.ReferenceTargets;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 
-/** Handing a write the database ids of what it references, looked up together; what a request wrote, as written. */
+/** Handing a write the database ids of what it references, looked up once; what a request wrote, as written. */
 class PatientRecordsTest {
 
     private final DaoRegistry daos = mock(DaoRegistry.class);
-    @SuppressWarnings("unchecked")
-    private final IIdHelperService<JpaPid> ids = mock(IIdHelperService.class);
-    private final PatientRecords records = new PatientRecords(FhirContext.forR4Cached(), daos, ids);
+    private final ReferenceTargets targets = mock(ReferenceTargets.class);
+    private final PatientRecords records = new PatientRecords(FhirContext.forR4Cached(), daos, targets);
 
     @Test
     @SuppressWarnings("unchecked")
-    void looksUpWhatTheWriteDoesNotKnowYetInOneQueryAndLeavesTheMissingOut() {
+    void looksUpWhatTheWriteDoesNotKnowYetAndLeavesTheMissingOut() {
         when(daos.isResourceTypeSupported(any())).thenAnswer(call -> !"Nonsense".equals(call.getArgument(0)));
-        IResourceLookup<JpaPid> found = mock(IResourceLookup.class);
-        when(found.getPersistentId()).thenReturn(JpaPid.fromId(42L));
-        when(ids.resolveResourceIdentities(any(), anyCollection(), any()))
-                .thenReturn(Map.of(new IdType("Patient/a"), found));
+        doAnswer(call -> {
+            ((TransactionDetails) call.getArgument(1)).addResolvedResourceId(new IdType("Patient/a"), JpaPid.fromId(42L));
+            return null;
+        }).when(targets).resolveStored(anyCollection(), any());
         TransactionDetails details = new TransactionDetails();
         details.addResolvedResourceId(new IdType("Encounter/known"), JpaPid.fromId(7L));
 
@@ -53,12 +52,12 @@ class PatientRecordsTest {
                 "Nonsense/x", "urn:uuid:0b2f"), details);
 
         ArgumentCaptor<Collection<IIdType>> asked = ArgumentCaptor.forClass(Collection.class);
-        verify(ids).resolveResourceIdentities(any(), asked.capture(), any());
+        verify(targets).resolveStored(asked.capture(), same(details));
         assertThat(new ArrayList<>(asked.getValue())).extracting(IIdType::getValue)
                 .containsExactly("Patient/a", "Patient/deleted");
-        assertThat(details.getResolvedResourceId(new IdType("Patient/a")).getId()).isEqualTo(42L);
+        assertThat(((JpaPid) details.getResolvedResourceId(new IdType("Patient/a"))).getId()).isEqualTo(42L);
         assertThat(details.getResolvedResourceId(new IdType("Patient/deleted"))).isNull();
-        assertThat(details.getResolvedResourceId(new IdType("Encounter/known")).getId()).isEqualTo(7L);
+        assertThat(((JpaPid) details.getResolvedResourceId(new IdType("Encounter/known"))).getId()).isEqualTo(7L);
     }
 
     @Test
@@ -69,7 +68,7 @@ class PatientRecordsTest {
 
         records.resolveInto(List.of("Patient/a"), details);
 
-        verify(ids, never()).resolveResourceIdentities(any(), anyCollection(), any());
+        verify(targets, never()).resolveStored(anyCollection(), any());
     }
 
     @Test
