@@ -1,5 +1,6 @@
 package org.iopfhir.privacy.auth;
 
+import ca.uhn.fhir.interceptor.auth.CompartmentSearchParameterModifications;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
@@ -14,6 +15,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.IdType;
@@ -108,9 +110,46 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
         IAuthRuleBuilderRuleOpClassifier target = SmartScope.ANY_TYPE.equals(type)
                 ? op.allResources() : op.resourcesOfType(type);
         if (compartment.isPresent()) {
-            target.inCompartment("Patient", compartment.get());
+            target.inModifiedCompartment("Patient", compartment.get(), UnmodifiedCompartment.INSTANCE);
         } else {
             target.withAnyId();
+        }
+    }
+
+    /**
+     * The patient compartment as HAPI defines it, readable from many threads at once. {@code inCompartment} gives each
+     * rule HAPI's {@link CompartmentSearchParameterModifications}, which answers "which search parameters does this
+     * server add to or remove from the compartment for this type" by inserting an empty set into a plain
+     * {@code HashMap} the first time a type is asked about. HAPI builds rules per request; here a caller's rules serve
+     * its concurrent requests, and two of them asking about new types at once failed one with a
+     * {@code ConcurrentModificationException} (500) - or could corrupt the map. This one has no modifications, as
+     * HAPI's default, and reading it changes nothing.
+     */
+    static final class UnmodifiedCompartment extends CompartmentSearchParameterModifications {
+
+        static final UnmodifiedCompartment INSTANCE = new UnmodifiedCompartment();
+
+        private UnmodifiedCompartment() {
+        }
+
+        @Override
+        public Set<String> getAdditionalSearchParamNamesForResourceType(String resourceType) {
+            return Set.of();
+        }
+
+        @Override
+        public Set<String> getOmittedSPNamesForResourceType(String resourceType) {
+            return Set.of();
+        }
+
+        @Override
+        public void addSPToIncludeInCompartment(String resourceType, String searchParameter) {
+            throw new UnsupportedOperationException("the patient compartment is not modified here");
+        }
+
+        @Override
+        public void addSPToOmitFromCompartment(String resourceType, String searchParameter) {
+            throw new UnsupportedOperationException("the patient compartment is not modified here");
         }
     }
 
