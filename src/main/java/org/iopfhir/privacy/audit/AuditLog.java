@@ -141,8 +141,10 @@ public class AuditLog {
 
     /**
      * The event without its id and meta, which the row holds, as FHIR JSON. Written with the FHIR core library's
-     * generated composer rather than HAPI's parser: the same JSON (HAPI's parser reads it back), in half the CPU,
-     * which every audited request pays on the writer's thread (a search's event names up to 100 resources).
+     * generated composer rather than HAPI's parser, in half the CPU, which every audited request pays on the writer's
+     * thread (a search's event names up to 100 resources). HAPI's parser reads the events this server records back as
+     * they were; only the spelling of a few values can differ from what HAPI would write (some Unicode whitespace is
+     * escaped), and elements whose spelling differs more (decimals, contained resources) are not in such events.
      */
     private String json(AuditEvent event, JsonParser parser) {
         if (!event.getIdElement().isEmpty() || !event.getMeta().isEmpty()) {
