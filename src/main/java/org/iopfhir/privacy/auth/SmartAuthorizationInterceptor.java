@@ -52,7 +52,9 @@ public class SmartAuthorizationInterceptor extends AuthorizationInterceptor {
 
     /**
      * The rules depend on the caller and on whether a page is asked for, nothing else: they are built once per
-     * caller and reused by its next requests (HAPI's rules are immutable), instead of for every request.
+     * caller and reused by its next requests, also concurrent ones, instead of for every request. Applying HAPI's rules
+     * changes nothing in them, except the compartment modifications {@code inCompartment} would give them: see
+     * {@link UnmodifiedCompartment}.
      */
     @Override
     public List<IAuthRule> buildRuleList(RequestDetails request) {
