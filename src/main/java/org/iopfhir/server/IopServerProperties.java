@@ -22,8 +22,8 @@ import org.springframework.util.unit.DataSize;
  * @param statementTimeout longest any one SQL statement may run (PostgreSQL {@code statement_timeout},
  *                        H2 {@code QUERY_TIMEOUT}); a request whose statement is stopped gets 503.
  *                        Zero turns the limit off. Schema migration at start-up runs without it.
- * @param parsedResourceCache how much stored JSON the parsed versions kept in memory may stand for
- *                        ({@link ParsedResources}); zero turns the cache off
+ * @param parsedResourceCache how much heap the parsed versions kept in memory may take, estimated from
+ *                        their stored JSON ({@link ParsedResources}); zero turns the cache off
  * @param jobMaintenanceInterval how often HAPI's batch jobs (bulk export, reindexing) move on: their
  *                        work is handed out and their next step started in a maintenance pass, which
  *                        HAPI runs every minute (an export waited minutes for its steps)
@@ -37,7 +37,7 @@ public record IopServerProperties(
         List<String> corsAllowedOrigins,
         @DefaultValue("3") int maxSortKeys,
         @DefaultValue("30s") Duration statementTimeout,
-        @DefaultValue("16MB") DataSize parsedResourceCache,
+        @DefaultValue("32MB") DataSize parsedResourceCache,
         @DefaultValue("5s") Duration jobMaintenanceInterval) {
 
     public IopServerProperties {

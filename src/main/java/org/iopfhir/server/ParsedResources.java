@@ -43,13 +43,22 @@ import org.iopfhir.fhir.ElementFinder;
  * now (they change without a new version, e.g. {@code $meta-add} of a 42 CFR Part 2 label, and the key changes
  * with them) and whether it is built for a history page. Callers always get their own copy, with the user data
  * HAPI attached and the row id set afresh from the caller's entity, so nothing one request changes reaches another. Deleted and
- * externally stored versions are not kept. The cache is bounded by the stored JSON's size
- * ({@code iop.server.parsed-resource-cache}; 0 turns it off) and reports to Micrometer as
+ * externally stored versions are not kept. The cache is bounded by the heap its versions take, estimated from their
+ * stored JSON ({@code iop.server.parsed-resource-cache}; 0 turns it off) and reports to Micrometer as
  * {@code cache.*{cache=parsed-resources}}. HAPI builds resources in two places, both stand-ins use this:
  * {@link CachingResourceParser} (reads, version reads, history pages, meta operations) and
  * {@link CachingBatchResourceLoader} (search results and includes, also the review operations' searches).
  */
 final class ParsedResources {
+
+    /**
+     * Heap a kept version takes per character of its stored JSON, measured by filling a heap with parsed copies:
+     * 4.4 bytes for the example episode's records (each with a narrative), 4.7 for Synthea-shaped ones (many small
+     * elements, no narrative); rounded up. The cache's bound is heap, as an operator sizes it.
+     */
+    static final int HEAP_PER_JSON_CHAR = 5;
+    /** The key and the cache's own entry: record, tag strings, Caffeine's node. */
+    private static final int KEY_HEAP = 256;
 
     private static final Field USER_DATA = userDataField();
     private static final ElementFinder ELEMENTS = new ElementFinder(FhirContext.forR4Cached());
@@ -84,10 +93,14 @@ final class ParsedResources {
         }
         String text = version.getResourceTextVc();
         byte[] bytes = version.getResource();
+        if (text == null && version.getEncoding() != ResourceEncodingEnum.JSON) {
+            // Compressed JSON (rows written by HAPI before 7.0): its size says too little about the parsed version's.
+            return null;
+        }
         // The row's text is in the key too: HAPI can rewrite a version row in place (history rewrite, or one row
         // per resource when the version history is turned off), which nothing else in the key would show.
         int content = text != null ? text.hashCode() : Arrays.hashCode(bytes);
-        int weight = 64 + (text != null ? text.length() : bytes != null ? bytes.length : 0);
+        int weight = KEY_HEAP + HEAP_PER_JSON_CHAR * (text != null ? text.length() : bytes != null ? bytes.length : 0);
         return new Key(version.getResourceType(), version.getId().getId(), version.getVersion(), content,
                 entity instanceof ResourceTable, entity.getUpdated().getValue().getTime(), forHistory, labels, weight);
     }

@@ -15,6 +15,7 @@ import ca.uhn.fhir.jpa.model.entity.TagDefinition;
 import ca.uhn.fhir.jpa.model.entity.TagTypeEnum;
 import ca.uhn.fhir.model.primitive.InstantDt;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
@@ -142,5 +143,25 @@ class ParsedResourcesTest {
         assertThat(parsed.find(null, deleted)).isNull();
         ResourceTag orphan = new ResourceTag();
         assertThat(parsed.keyOf(version(7), version(7), List.of(orphan), false)).as("a tag whose definition is gone").isNull();
+    }
+
+    @Test
+    void aVersionWeighsTheHeapItsParsedFormTakesAndCompressedRowsAreNotKept() {
+        ResourceHistoryTable version = version(7);
+        String json = "{\"resourceType\":\"Observation\",\"note\":[{\"text\":\"" + "x".repeat(100_000) + "\"}]}";
+        when(version.getResourceTextVc()).thenReturn(json);
+        ResourceHistoryTable uncompressed = version(8);
+        when(uncompressed.getResourceTextVc()).thenReturn(null);
+        when(uncompressed.getResource()).thenReturn(json.getBytes(StandardCharsets.UTF_8));
+        ResourceHistoryTable compressed = version(9, ResourceEncodingEnum.JSONC, null);
+        when(compressed.getResourceTextVc()).thenReturn(null);
+        when(compressed.getResource()).thenReturn(new byte[] {31, -117, 8, 0});
+
+        assertThat(parsed.keyOf(version, version, labels(), false).weight())
+                .isGreaterThanOrEqualTo(ParsedResources.HEAP_PER_JSON_CHAR * json.length())
+                .isLessThan(ParsedResources.HEAP_PER_JSON_CHAR * json.length() + 1024);
+        assertThat(parsed.keyOf(uncompressed, uncompressed, labels(), false).weight())
+                .isEqualTo(parsed.keyOf(version, version, labels(), false).weight());
+        assertThat(parsed.keyOf(compressed, compressed, labels(), false)).isNull();
     }
 }
