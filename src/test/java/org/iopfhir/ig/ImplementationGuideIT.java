@@ -3,12 +3,16 @@ package org.iopfhir.ig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
@@ -26,9 +30,73 @@ import org.iopfhir.privacy.part2.RecordOwner;
 import org.iopfhir.testsupport.IgValidator;
 import org.iopfhir.testsupport.PostgresServerTest;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /** The guide inside the running server on PostgreSQL: terminology operations, capabilities, validation on write. */
 class ImplementationGuideIT extends PostgresServerTest {
+
+    @Autowired
+    private ImplementationGuideInstaller installer;
+    @Autowired
+    private ImplementationGuide guide;
+    @Autowired
+    private DaoRegistry daos;
+
+    /**
+     * What a restart does with the guide already stored: nothing to what is unchanged; a guide resource someone
+     * changed is installed again, also when another resource claims the guide file's source (an imitation must not
+     * pass for the installed original).
+     */
+    @Test
+    void aRestartRewritesNothingUnchangedAndReinstallsWhatWasChangedEvenWhenImitated() {
+        List<ValueSet> valueSets = guide.conformance().stream().map(ImplementationGuide.Entry::resource)
+                .filter(ValueSet.class::isInstance).map(ValueSet.class::cast).limit(2).toList();
+        ValueSet changed = stored(valueSets.get(0));
+        ValueSet imitated = stored(valueSets.get(1));
+        installer.afterSingletonsInstantiated();
+        Map<String, String> before = versionsOfTheGuide();
+
+        installer.afterSingletonsInstantiated();
+        assertThat(versionsOfTheGuide()).as("an unchanged guide is not written again").isEqualTo(before);
+
+        changed.setTitle("Changed by a client");
+        changed.getMeta().setSource("https://ehr.example.org/edit");
+        daos.getResourceDao(ValueSet.class).update(changed, new SystemRequestDetails());
+        ValueSet imitation = imitated.copy();
+        imitation.setId("imitation-" + imitated.getIdPart());
+        imitation.setUrl(imitated.getUrl() + "-imitation");
+        daos.getResourceDao(ValueSet.class).update(imitation, new SystemRequestDetails());
+        ValueSet edited = imitated.copy();
+        edited.setTitle("Changed by a client");
+        edited.getMeta().setSource("https://ehr.example.org/edit");
+        daos.getResourceDao(ValueSet.class).update(edited, new SystemRequestDetails());
+
+        installer.afterSingletonsInstantiated();
+
+        for (ValueSet original : valueSets) {
+            ValueSet reinstalled = stored(original);
+            assertThat(reinstalled.getTitle()).isEqualTo(original.getTitle());
+            assertThat(reinstalled.getMeta().getSource()).startsWith("http://iop-fhir.org/fhir/package/");
+            assertThat(Long.parseLong(reinstalled.getMeta().getVersionId()))
+                    .isEqualTo(Long.parseLong(before.get("ValueSet/" + original.getIdPart())) + 2);
+        }
+        Map<String, String> after = versionsOfTheGuide();
+        after.keySet().removeIf(id -> valueSets.stream().anyMatch(v -> id.equals("ValueSet/" + v.getIdPart())));
+        assertThat(before).containsAllEntriesOf(after);
+        daos.getResourceDao(ValueSet.class).delete(imitation.getIdElement(), new SystemRequestDetails());
+    }
+
+    private ValueSet stored(ValueSet valueSet) {
+        return daos.getResourceDao(ValueSet.class).read(valueSet.getIdElement().toUnqualifiedVersionless(),
+                new SystemRequestDetails());
+    }
+
+    private Map<String, String> versionsOfTheGuide() {
+        return guide.conformance().stream().map(ImplementationGuide.Entry::resource).collect(Collectors.toMap(
+                r -> r.fhirType() + "/" + r.getIdElement().getIdPart(),
+                r -> daos.getResourceDao(r.fhirType()).read(r.getIdElement().toUnqualifiedVersionless(),
+                        new SystemRequestDetails()).getMeta().getVersionId()));
+    }
 
     private static final String CS = "http://iop-fhir.org/fhir/CodeSystem/";
     private static final String VS = "http://iop-fhir.org/fhir/ValueSet/";
