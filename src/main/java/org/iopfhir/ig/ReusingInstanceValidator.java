@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -33,6 +34,7 @@ import org.hl7.fhir.r5.utils.xver.XVerExtensionManagerOld;
 import org.hl7.fhir.utilities.i18n.I18nConstants;
 import org.hl7.fhir.utilities.validation.ValidationMessage;
 import org.hl7.fhir.validation.ValidatorSettings;
+import org.hl7.fhir.validation.codesystem.CodingsObserver;
 import org.hl7.fhir.validation.instance.InstanceValidator;
 
 /**
@@ -41,10 +43,11 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
  * and building one re-reads and parses the validator's 1.5 MB OID registry ({@code oidregistry.csv}):
  * tens of milliseconds per resource, more than most validations take. A core validator is not
  * thread-safe, so each validation borrows one from a small pool of idle ones (at most
- * {@link #IDLE}, built when none is idle) and gives it back. It clears its per-validation state
- * when a validation starts but keeps a list of every coding it has seen, so it is dropped after
- * {@value #USES} validations: that bounds what the pool holds while the registry is read once per
- * {@value #USES} validations instead of every time.
+ * {@link #IDLE}, built when none is idle) and gives it back. It clears most of its per-validation state
+ * when a validation starts; the two collections it does not clear, which hold parsed elements of every resource
+ * it validated, are cleared here after each validation ({@link #forgetValidated}). What it still gathers over
+ * time (profile status warnings, canonical lookups) is bounded by their distinct URLs, and a core validator is
+ * dropped after {@value #USES} validations anyway, so the registry is read once per {@value #USES} validations.
  *
  * <p>JSON input (what validation on write and {@code $validate} with JSON send) takes this path; XML
  * takes HAPI's. The messages are those HAPI's wrapper gives: profiles from the options and from
@@ -53,12 +56,22 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
  */
 final class ReusingInstanceValidator extends FhirInstanceValidator {
 
-    static final int USES = 50;
+    static final int USES = 1000;
     /**
      * Enough for the validations a busy server runs at once (under 8 concurrent writers on 2 cores, a pool of 2
      * still built a validator for most validations); each idle one holds about 5 MB, mostly the OID registry.
      */
     static final int IDLE = 4 * Runtime.getRuntime().availableProcessors();
+
+    /*
+     * Private fields of the core validator (org.hl7.fhir.validation 6.7.9) that keep every validation's parsed
+     * elements: its coding observer's list of the codings it saw, each with its node in the validated resource, and
+     * its map from narrative elements to their ids. Looked up when this class loads: a version that renamed them
+     * fails here, in every validation test, rather than leaking.
+     */
+    private static final Field CODING_OBSERVER = field(InstanceValidator.class, "codingObserver");
+    private static final Field OBSERVED_CODINGS = field(CodingsObserver.class, "list");
+    private static final Field NARRATIVE_ELEMENTS = field(InstanceValidator.class, "xhtmlElementMap");
 
     private final Deque<Reused> idle = new ConcurrentLinkedDeque<>();
 
@@ -132,9 +145,44 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
     }
 
     private void giveBack(Reused used) {
+        forgetValidated(used.validator);
         used.uses++;
         if (used.uses < USES && idle.size() < IDLE) {
             idle.offerFirst(used);
+        }
+    }
+
+    /** Clears what the core validator keeps of the resources it validated (see {@link #CODING_OBSERVER}). */
+    private static void forgetValidated(InstanceValidator validator) {
+        try {
+            ((List<?>) OBSERVED_CODINGS.get(CODING_OBSERVER.get(validator))).clear();
+            ((Map<?, ?>) NARRATIVE_ELEMENTS.get(validator)).clear();
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The codings the idle core validators hold on to, with the nodes of the resources they were seen in. */
+    int codingsHeldWhileIdle() {
+        int held = 0;
+        for (Reused reused : idle) {
+            try {
+                held += ((List<?>) OBSERVED_CODINGS.get(CODING_OBSERVER.get(reused.validator))).size();
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return held;
+    }
+
+    private static Field field(Class<?> type, String name) {
+        try {
+            Field field = type.getDeclaredField(name);
+            field.setAccessible(true);
+            return field;
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException("this version of the FHIR core validator keeps " + name
+                    + " elsewhere: check what ReusingInstanceValidator clears after each validation", e);
         }
     }
 

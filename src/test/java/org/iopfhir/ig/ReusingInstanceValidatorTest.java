@@ -77,6 +77,18 @@ class ReusingInstanceValidatorTest {
         }
     }
 
+    /** A core validator kept for reuse holds nothing of the resources it validated: no coding, no node. */
+    @Test
+    void anIdleValidatorHoldsNothingOfWhatItValidated() {
+        ReusingInstanceValidator module = ReusingInstanceValidator.like(IgValidator.module());
+        FhirValidator validator = IgValidator.FHIR.newValidator().registerValidatorModule(module);
+        for (IBaseResource resource : SAMPLES) {
+            assertThat(messages(validator, resource)).as(resource.getIdElement().getValue()).isEqualTo(messages(hapi, resource));
+        }
+
+        assertThat(module.codingsHeldWhileIdle()).isZero();
+    }
+
     @Test
     void validatesFromSeveralThreadsAtOnce() throws Exception {
         List<IBaseResource> resources = SAMPLES;
