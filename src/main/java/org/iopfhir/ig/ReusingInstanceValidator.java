@@ -15,6 +15,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.common.hapi.validation.validator.WorkerContextValidationSupportAdapter;
@@ -33,6 +34,7 @@ import org.hl7.fhir.r5.utils.validation.constants.IdStatus;
 import org.hl7.fhir.r5.utils.xver.XVerExtensionManagerOld;
 import org.hl7.fhir.utilities.i18n.I18nConstants;
 import org.hl7.fhir.utilities.validation.ValidationMessage;
+import org.hl7.fhir.validation.BaseValidator;
 import org.hl7.fhir.validation.ValidatorSettings;
 import org.hl7.fhir.validation.codesystem.CodingsObserver;
 import org.hl7.fhir.validation.instance.InstanceValidator;
@@ -44,10 +46,10 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
  * tens of milliseconds per resource, more than most validations take. A core validator is not
  * thread-safe, so each validation borrows one from a small pool of idle ones (at most
  * {@link #IDLE}, built when none is idle) and gives it back. It clears most of its per-validation state
- * when a validation starts; the two collections it does not clear, which hold parsed elements of every resource
- * it validated, are cleared here after each validation ({@link #forgetValidated}). What it still gathers over
- * time (profile status warnings, canonical lookups) is bounded by their distinct URLs, and a core validator is
- * dropped after {@value #USES} validations anyway, so the registry is read once per {@value #USES} validations.
+ * when a validation starts; what it does not clear (the parsed elements of every resource it validated, the
+ * retired definitions it reported) is cleared here after each validation ({@link #forgetValidated}). What it still
+ * gathers over time (canonical lookups) is bounded by their distinct URLs, and a core validator is dropped after
+ * {@value #USES} validations anyway, so the registry is read once per {@value #USES} validations.
  *
  * <p>JSON input (what validation on write and {@code $validate} with JSON send) takes this path; XML
  * takes HAPI's. The messages are those HAPI's wrapper gives: profiles from the options and from
@@ -64,14 +66,16 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
     static final int IDLE = 4 * Runtime.getRuntime().availableProcessors();
 
     /*
-     * Private fields of the core validator (org.hl7.fhir.validation 6.7.9) that keep every validation's parsed
-     * elements: its coding observer's list of the codings it saw, each with its node in the validated resource, and
-     * its map from narrative elements to their ids. Looked up when this class loads: a version that renamed them
-     * fails here, in every validation test, rather than leaking.
+     * Fields of the core validator (org.hl7.fhir.validation 6.7.9) that outlive a validation: its coding observer's
+     * list of the codings it saw, each with its node in the validated resource; its map from narrative elements to
+     * their ids; and the retired, deprecated or withdrawn definitions it has reported on, which it reports once per
+     * core validator (HAPI's validator, built per call, reports them every time). Looked up when this class loads: a
+     * version that renamed them fails here, in every validation test, rather than leaking or going quiet.
      */
     private static final Field CODING_OBSERVER = field(InstanceValidator.class, "codingObserver");
     private static final Field OBSERVED_CODINGS = field(CodingsObserver.class, "list");
     private static final Field NARRATIVE_ELEMENTS = field(InstanceValidator.class, "xhtmlElementMap");
+    private static final Field REPORTED_STATUSES = field(BaseValidator.class, "statusWarnings");
 
     private final Deque<Reused> idle = new ConcurrentLinkedDeque<>();
 
@@ -152,11 +156,12 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
         }
     }
 
-    /** Clears what the core validator keeps of the resources it validated (see {@link #CODING_OBSERVER}). */
+    /** Clears what the core validator keeps of the validations it ran (see {@link #CODING_OBSERVER}). */
     private static void forgetValidated(InstanceValidator validator) {
         try {
             ((List<?>) OBSERVED_CODINGS.get(CODING_OBSERVER.get(validator))).clear();
             ((Map<?, ?>) NARRATIVE_ELEMENTS.get(validator)).clear();
+            ((Set<?>) REPORTED_STATUSES.get(validator)).clear();
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }

@@ -12,10 +12,18 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.EpisodeOfCare;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.hl7.fhir.r4.model.UriType;
 import org.iopfhir.testsupport.IgValidator;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +95,40 @@ class ReusingInstanceValidatorTest {
         }
 
         assertThat(module.codingsHeldWhileIdle()).isZero();
+    }
+
+    /**
+     * The core validator notes each retired, deprecated or withdrawn extension definition it has reported on, to report
+     * it once: reused, it would stay silent about it on later validations, where HAPI's validator, built per call,
+     * reports it every time.
+     */
+    @Test
+    void aRetiredExtensionIsReportedOnEveryValidationAsHapiDoes() {
+        StructureDefinition retired = ((StructureDefinition) IgValidator.guide().conformance().stream()
+                .map(ImplementationGuide.Entry::resource).filter(StructureDefinition.class::isInstance)
+                .filter(r -> r.getIdElement().getIdPart().equals("iop-age-group"))
+                .findFirst().orElseThrow()).copy();
+        String url = retired.getUrl() + "-retired";
+        retired.setUrl(url).setStatus(Enumerations.PublicationStatus.RETIRED).setId("iop-age-group-retired");
+        retired.getSnapshot().getElement().stream().filter(e -> e.getPath().equals("Extension.url"))
+                .forEach(e -> e.setFixed(new UriType(url)));
+        PrePopulatedValidationSupport withRetired = new PrePopulatedValidationSupport(IgValidator.FHIR);
+        withRetired.addResource(retired);
+        FhirInstanceValidator hapiModule = new FhirInstanceValidator(
+                new ValidationSupportChain(withRetired, IgValidator.module().getValidationSupport()));
+        FhirValidator hapiWithRetired = IgValidator.FHIR.newValidator().registerValidatorModule(hapiModule);
+        FhirValidator reusingWithRetired = IgValidator.FHIR.newValidator()
+                .registerValidatorModule(ReusingInstanceValidator.like(hapiModule));
+        EpisodeOfCare episode = ((EpisodeOfCare) SAMPLES.stream().filter(EpisodeOfCare.class::isInstance).findFirst()
+                .orElseThrow()).copy();
+        episode.addExtension(url, new CodeType("adult"));
+
+        List<String> expected = messages(hapiWithRetired, episode);
+        assertThat(expected).anyMatch(m -> m.contains("MSG_DEPENDS_ON_RETIRED"));
+        for (int round = 0; round < 3; round++) {
+            assertThat(messages(hapiWithRetired, episode)).as("HAPI, round %d", round).isEqualTo(expected);
+            assertThat(messages(reusingWithRetired, episode)).as("round %d", round).isEqualTo(expected);
+        }
     }
 
     @Test
