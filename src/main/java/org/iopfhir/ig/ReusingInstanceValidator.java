@@ -10,12 +10,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.common.hapi.validation.validator.WorkerContextValidationSupportAdapter;
@@ -45,11 +46,13 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
  * and building one re-reads and parses the validator's 1.5 MB OID registry ({@code oidregistry.csv}):
  * tens of milliseconds per resource, more than most validations take. A core validator is not
  * thread-safe, so each validation borrows one from a small pool of idle ones (at most
- * {@link #IDLE}, built when none is idle) and gives it back. It clears most of its per-validation state
- * when a validation starts; what it does not clear (the parsed elements of every resource it validated, the
- * retired definitions it reported) is cleared here after each validation ({@link #forgetValidated}). What it still
- * gathers over time (canonical lookups) is bounded by their distinct URLs, and a core validator is dropped after
- * {@value #USES} validations anyway, so the registry is read once per {@value #USES} validations.
+ * {@link #IDLE}, built when none is idle) and gives it back. It clears some of its per-validation state
+ * when a validation starts and keeps the rest (the parsed elements of the resources it validated, the retired
+ * definitions it reported on); all of it is cleared here as soon as a validation ends ({@link #forgetValidated}),
+ * so an idle core validator holds nothing of any record. What it derives from profiles (their child maps, the
+ * definitions its parser found) it keeps, so a core validator is dropped after {@value #USES} validations or
+ * {@link #MAX_AGE} in use, whichever comes first: a profile changed at run time reaches validation within a minute,
+ * and the registry is read at most once per {@value #USES} validations.
  *
  * <p>JSON input (what validation on write and {@code $validate} with JSON send) takes this path; XML
  * takes HAPI's. The messages are those HAPI's wrapper gives: profiles from the options and from
@@ -59,6 +62,7 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
 final class ReusingInstanceValidator extends FhirInstanceValidator {
 
     static final int USES = 1000;
+    static final Duration MAX_AGE = Duration.ofMinutes(1);
     /**
      * Enough for the validations a busy server runs at once (under 8 concurrent writers on 2 cores, a pool of 2
      * still built a validator for most validations); each idle one holds about 5 MB, mostly the OID registry.
@@ -66,21 +70,33 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
     static final int IDLE = 4 * Runtime.getRuntime().availableProcessors();
 
     /*
-     * Fields of the core validator (org.hl7.fhir.validation 6.7.9) that outlive a validation: its coding observer's
-     * list of the codings it saw, each with its node in the validated resource; its map from narrative elements to
-     * their ids; and the retired, deprecated or withdrawn definitions it has reported on, which it reports once per
-     * core validator (HAPI's validator, built per call, reports them every time). Looked up when this class loads: a
-     * version that renamed them fails here, in every validation test, rather than leaking or going quiet.
+     * Fields of the core validator (org.hl7.fhir.validation 6.7.9) that hold what one validation found: its coding
+     * observer's list of the codings it saw (each with its node, and so the whole parsed resource), the texts and
+     * codings it collected for an AI check this server does not run, its map from narrative elements to their ids,
+     * its cache of fetched resources (the validated one among them), its tracker of resources and messages, and the
+     * retired, deprecated or withdrawn definitions it reported on, which it reports once per core validator (HAPI's
+     * validator, built per call, reports them every time). Looked up when this class loads: a version that renamed
+     * one fails here, in every validation test, rather than leaking or going quiet.
      */
     private static final Field CODING_OBSERVER = field(InstanceValidator.class, "codingObserver");
     private static final Field OBSERVED_CODINGS = field(CodingsObserver.class, "list");
-    private static final Field NARRATIVE_ELEMENTS = field(InstanceValidator.class, "xhtmlElementMap");
-    private static final Field REPORTED_STATUSES = field(BaseValidator.class, "statusWarnings");
+    private static final List<Field> PER_VALIDATION = List.of(
+            field(InstanceValidator.class, "textsToCheck"),
+            field(InstanceValidator.class, "textsToCheckKeys"),
+            field(InstanceValidator.class, "xhtmlElementMap"),
+            field(InstanceValidator.class, "fetchCache"),
+            field(InstanceValidator.class, "resourceTracker"),
+            field(BaseValidator.class, "trackedMessages"),
+            field(BaseValidator.class, "messagesToRemove"),
+            field(BaseValidator.class, "statusWarnings"));
 
     private final Deque<Reused> idle = new ConcurrentLinkedDeque<>();
 
-    private ReusingInstanceValidator(FhirInstanceValidator like) {
+    private final long maxAgeNanos;
+
+    private ReusingInstanceValidator(FhirInstanceValidator like, Duration maxAge) {
         super(like.getValidationSupport());
+        this.maxAgeNanos = maxAge.toNanos();
         if (like.getWorkerContext() != null) {
             // Shared with HAPI's validator: one cache of fetched and snapshotted profiles.
             setWrappedWorkerContext(like.getValidationSupport(), like.getWorkerContext());
@@ -105,7 +121,12 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
 
     /** A validator with the settings, validation support and worker context of {@code like}. */
     static ReusingInstanceValidator like(FhirInstanceValidator like) {
-        return new ReusingInstanceValidator(like);
+        return like(like, MAX_AGE);
+    }
+
+    /** As {@link #like(FhirInstanceValidator)}, dropping core validators after {@code maxAge} in use. */
+    static ReusingInstanceValidator like(FhirInstanceValidator like, Duration maxAge) {
+        return new ReusingInstanceValidator(like, maxAge);
     }
 
     @Override
@@ -151,30 +172,50 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
     private void giveBack(Reused used) {
         forgetValidated(used.validator);
         used.uses++;
-        if (used.uses < USES && idle.size() < IDLE) {
+        if (used.uses < USES && System.nanoTime() - used.built < maxAgeNanos && idle.size() < IDLE) {
             idle.offerFirst(used);
         }
     }
 
-    /** Clears what the core validator keeps of the validations it ran (see {@link #CODING_OBSERVER}). */
+    /** Clears what the core validator keeps of the validation it ran (see {@link #PER_VALIDATION}). */
     private static void forgetValidated(InstanceValidator validator) {
+        validator.validatedContent = null;
+        kept(validator).forEach(held -> {
+            if (held instanceof Collection<?> collection) {
+                collection.clear();
+            } else if (held instanceof Map<?, ?> map) {
+                map.clear();
+            }
+        });
+    }
+
+    /** The collections of {@link #PER_VALIDATION} and the coding observer's list, of one core validator. */
+    private static List<Object> kept(InstanceValidator validator) {
         try {
-            ((List<?>) OBSERVED_CODINGS.get(CODING_OBSERVER.get(validator))).clear();
-            ((Map<?, ?>) NARRATIVE_ELEMENTS.get(validator)).clear();
-            ((Set<?>) REPORTED_STATUSES.get(validator)).clear();
+            List<Object> held = new ArrayList<>();
+            held.add(OBSERVED_CODINGS.get(CODING_OBSERVER.get(validator)));
+            for (Field field : PER_VALIDATION) {
+                held.add(field.get(validator));
+            }
+            return held;
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** The codings the idle core validators hold on to, with the nodes of the resources they were seen in. */
-    int codingsHeldWhileIdle() {
+    /** How many idle core validators there are. */
+    int idleValidators() {
+        return idle.size();
+    }
+
+    /** What the idle core validators hold of past validations: entries of those collections, validated content. */
+    int heldWhileIdle() {
         int held = 0;
         for (Reused reused : idle) {
-            try {
-                held += ((List<?>) OBSERVED_CODINGS.get(CODING_OBSERVER.get(reused.validator))).size();
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
+            held += reused.validator.validatedContent == null ? 0 : 1;
+            for (Object kept : kept(reused.validator)) {
+                held += kept instanceof Collection<?> collection ? collection.size()
+                        : kept instanceof Map<?, ?> map ? map.size() : 0;
             }
         }
         return held;
@@ -261,6 +302,7 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
         final ProfileUtilities profileUtilities;
         /** The definitions its parsers found for a resource type, by type name. */
         final Map<String, StructureDefinition> definitions = new HashMap<>();
+        final long built = System.nanoTime();
         int uses;
 
         Reused(IWorkerContext worker, InstanceValidator validator) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.SingleValidationMessage;
 import ca.uhn.fhir.validation.ValidationOptions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -85,16 +86,34 @@ class ReusingInstanceValidatorTest {
         }
     }
 
-    /** A core validator kept for reuse holds nothing of the resources it validated: no coding, no node. */
+    /**
+     * A core validator kept for reuse holds nothing of the resources it validated (no coding, node, text, fetched or
+     * tracked resource, message); one in use longer than its maximum age is dropped.
+     */
     @Test
-    void anIdleValidatorHoldsNothingOfWhatItValidated() {
+    void anIdleValidatorHoldsNothingOfWhatItValidatedAndAnOldOneIsDropped() {
         ReusingInstanceValidator module = ReusingInstanceValidator.like(IgValidator.module());
         FhirValidator validator = IgValidator.FHIR.newValidator().registerValidatorModule(module);
-        for (IBaseResource resource : SAMPLES) {
+        Encounter labelled = ((Encounter) encounter()).copy();
+        // A coding whose display differs from the concept's text: the core validator notes the pair for a check.
+        labelled.getTypeFirstRep().setText("Group session").getCodingFirstRep().setDisplay("Group therapy");
+        for (IBaseResource resource : concat(SAMPLES, List.of(labelled))) {
             assertThat(messages(validator, resource)).as(resource.getIdElement().getValue()).isEqualTo(messages(hapi, resource));
         }
 
-        assertThat(module.codingsHeldWhileIdle()).isZero();
+        assertThat(module.idleValidators()).isPositive();
+        assertThat(module.heldWhileIdle()).isZero();
+
+        ReusingInstanceValidator ageing = ReusingInstanceValidator.like(IgValidator.module(), Duration.ZERO);
+        FhirValidator once = IgValidator.FHIR.newValidator().registerValidatorModule(ageing);
+        assertThat(messages(once, labelled)).isEqualTo(messages(hapi, labelled));
+        assertThat(ageing.idleValidators()).isZero();
+    }
+
+    private static List<IBaseResource> concat(List<IBaseResource> first, List<IBaseResource> second) {
+        List<IBaseResource> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
     }
 
     /**
