@@ -184,21 +184,22 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
      * {@code meta.source}; a resource whose stored source matches needs no work (snapshot
      * generation and terminology indexing take seconds for the whole guide).
      */
-    private static String sourceOf(ImplementationGuide.Entry entry) {
+    static String sourceOf(ImplementationGuide.Entry entry) {
         return ImplementationGuide.CANONICAL_BASE + entry.file() + "?sha256=" + entry.digest();
     }
 
     /**
-     * The entries whose file and digest the current version of their own resource records, as
-     * {@link #keyOf} keys: one query for the whole guide, where reading each resource took most of a restart's
-     * installation (84 reads, 0.8 s). An entry not found here is read as before (e.g. a source HAPI stored with a
-     * request id appended), so this only decides sooner, never differently.
+     * The entries the installer itself stored as they are, as {@link #keyOf} keys: the current, undeleted version of
+     * the entry's own resource records the entry's file and digest and no request id. One query for the whole guide,
+     * where reading each resource took most of a restart's installation (84 reads, 0.8 s). An entry not found here is
+     * read as before ({@link #isInstalled}, the same rule), so this only decides sooner, never differently.
      */
-    private Set<String> currentlyStored(List<ImplementationGuide.Entry> entries) {
+    Set<String> currentlyStored(List<ImplementationGuide.Entry> entries) {
         List<String> sources = entries.stream().map(ImplementationGuideInstaller::sourceOf).toList();
         List<Object[]> rows = entityManager.createQuery("SELECT r.myResourceType, r.myFhirId, v.mySourceUri"
                         + " FROM ResourceHistoryTable v JOIN v.myResourceTable r"
-                        + " WHERE v.mySourceUri IN (:sources) AND v.myResourceVersion = r.myVersion AND r.myDeleted IS NULL",
+                        + " WHERE v.mySourceUri IN (:sources) AND v.myRequestId IS NULL"
+                        + " AND v.myResourceVersion = r.myVersion AND r.myDeleted IS NULL",
                         Object[].class)
                 .setParameter("sources", sources)
                 .getResultList();
@@ -207,27 +208,39 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
         return keys;
     }
 
-    private static String keyOf(IBaseResource resource, String source) {
+    static String keyOf(IBaseResource resource, String source) {
         return resource.fhirType() + "/" + resource.getIdElement().getIdPart() + " " + source;
     }
 
+    /**
+     * Whether the installer stored this conformance resource as it is. The installer writes without a request id; a
+     * version written through the API has one, which HAPI gives back after the source ({@code <source>#<request
+     * id>}). So a guide resource edited through the API is installed again, also when the client kept the guide
+     * file's source: the package is what the guide's canonical URLs stand for.
+     */
     private boolean isInstalled(IBaseResource resource, String source) {
+        return source.equals(storedSource(resource));
+    }
+
+    private String storedSource(IBaseResource resource) {
         try {
-            String stored = MetaUtil.getSource(fhirContext, dao(resource).read(
+            return MetaUtil.getSource(fhirContext, dao(resource).read(
                     resource.getIdElement().toUnqualifiedVersionless(), new SystemRequestDetails()));
-            // HAPI appends "#<request id>" to the source it stores.
-            return stored != null && (stored.equals(source) || stored.startsWith(source + "#"));
         } catch (ResourceNotFoundException | ResourceGoneException e) {
-            return false;
+            return null;
         }
     }
 
-    /** Example resources carry their Bundle's source too, so an unchanged example is not posted again. */
+    /**
+     * Example resources carry their Bundle's source too, so an unchanged example is not posted again; unlike the
+     * guide, an example a developer has since edited through the API is theirs and is left as it is.
+     */
     private void loadExample(ImplementationGuide.Entry example) {
         long started = System.nanoTime();
         Bundle bundle = (Bundle) example.resource();
         String source = sourceOf(example);
-        if (bundle.getEntry().isEmpty() || isInstalled(bundle.getEntryFirstRep().getResource(), source)) {
+        String stored = bundle.getEntry().isEmpty() ? null : storedSource(bundle.getEntryFirstRep().getResource());
+        if (bundle.getEntry().isEmpty() || source.equals(stored) || (stored != null && stored.startsWith(source + "#"))) {
             return;
         }
         Bundle tagged = bundle.copy();

@@ -45,45 +45,59 @@ class ImplementationGuideIT extends PostgresServerTest {
     /**
      * What a restart does with the guide already stored: nothing to what is unchanged; a guide resource someone
      * changed is installed again, also when another resource claims the guide file's source (an imitation must not
-     * pass for the installed original).
+     * pass for the installed original) and when a client edited it and kept the guide file's source.
      */
     @Test
-    void aRestartRewritesNothingUnchangedAndReinstallsWhatWasChangedEvenWhenImitated() {
-        List<ValueSet> valueSets = guide.conformance().stream().map(ImplementationGuide.Entry::resource)
-                .filter(ValueSet.class::isInstance).map(ValueSet.class::cast).limit(2).toList();
-        ValueSet changed = stored(valueSets.get(0));
-        ValueSet imitated = stored(valueSets.get(1));
+    void aRestartRewritesNothingUnchangedAndReinstallsWhatWasChangedEvenWhenImitatedOrItsSourceKept() {
+        List<ImplementationGuide.Entry> entries = guide.conformance().stream()
+                .filter(e -> e.resource() instanceof ValueSet).limit(3).toList();
+        List<ValueSet> valueSets = entries.stream().map(e -> (ValueSet) e.resource()).toList();
         installer.afterSingletonsInstantiated();
         Map<String, String> before = versionsOfTheGuide();
+        assertThat(installer.currentlyStored(guide.conformance())).as("the query finds the whole guide installed")
+                .hasSize(guide.conformance().size());
 
         installer.afterSingletonsInstantiated();
         assertThat(versionsOfTheGuide()).as("an unchanged guide is not written again").isEqualTo(before);
 
+        ValueSet changed = stored(valueSets.get(0));
         changed.setTitle("Changed by a client");
         changed.getMeta().setSource("https://ehr.example.org/edit");
         daos.getResourceDao(ValueSet.class).update(changed, new SystemRequestDetails());
+        ValueSet imitated = stored(valueSets.get(1));
         ValueSet imitation = imitated.copy();
         imitation.setId("imitation-" + imitated.getIdPart());
         imitation.setUrl(imitated.getUrl() + "-imitation");
         daos.getResourceDao(ValueSet.class).update(imitation, new SystemRequestDetails());
-        ValueSet edited = imitated.copy();
-        edited.setTitle("Changed by a client");
-        edited.getMeta().setSource("https://ehr.example.org/edit");
-        daos.getResourceDao(ValueSet.class).update(edited, new SystemRequestDetails());
+        imitated.setTitle("Changed by a client");
+        imitated.getMeta().setSource("https://ehr.example.org/edit");
+        daos.getResourceDao(ValueSet.class).update(imitated, new SystemRequestDetails());
+        // A client's read, edit and write back through the API: the guide file's source comes back with it.
+        ValueSet keptSource = client().read().resource(ValueSet.class).withId(valueSets.get(2).getIdPart()).execute();
+        keptSource.setTitle("Changed by a client that kept meta.source");
+        client().update().resource(keptSource).execute();
+        try {
+            assertThat(stored(valueSets.get(2)).getMeta().getSource())
+                    .startsWith(ImplementationGuideInstaller.sourceOf(entries.get(2)));
+            assertThat(installer.currentlyStored(guide.conformance())).doesNotContainAnyElementsOf(entries.stream()
+                    .map(e -> ImplementationGuideInstaller.keyOf(e.resource(), ImplementationGuideInstaller.sourceOf(e)))
+                    .toList());
 
-        installer.afterSingletonsInstantiated();
+            installer.afterSingletonsInstantiated();
 
-        for (ValueSet original : valueSets) {
-            ValueSet reinstalled = stored(original);
-            assertThat(reinstalled.getTitle()).isEqualTo(original.getTitle());
-            assertThat(reinstalled.getMeta().getSource()).startsWith("http://iop-fhir.org/fhir/package/");
-            assertThat(Long.parseLong(reinstalled.getMeta().getVersionId()))
-                    .isEqualTo(Long.parseLong(before.get("ValueSet/" + original.getIdPart())) + 2);
+            for (ImplementationGuide.Entry entry : entries) {
+                ValueSet reinstalled = stored((ValueSet) entry.resource());
+                assertThat(reinstalled.getTitle()).isEqualTo(((ValueSet) entry.resource()).getTitle());
+                assertThat(reinstalled.getMeta().getSource()).isEqualTo(ImplementationGuideInstaller.sourceOf(entry));
+                assertThat(Long.parseLong(reinstalled.getMeta().getVersionId()))
+                        .isEqualTo(Long.parseLong(before.get("ValueSet/" + entry.resource().getIdElement().getIdPart())) + 2);
+            }
+            Map<String, String> after = versionsOfTheGuide();
+            after.keySet().removeIf(id -> valueSets.stream().anyMatch(v -> id.equals("ValueSet/" + v.getIdPart())));
+            assertThat(before).containsAllEntriesOf(after);
+        } finally {
+            daos.getResourceDao(ValueSet.class).delete(imitation.getIdElement(), new SystemRequestDetails());
         }
-        Map<String, String> after = versionsOfTheGuide();
-        after.keySet().removeIf(id -> valueSets.stream().anyMatch(v -> id.equals("ValueSet/" + v.getIdPart())));
-        assertThat(before).containsAllEntriesOf(after);
-        daos.getResourceDao(ValueSet.class).delete(imitation.getIdElement(), new SystemRequestDetails());
     }
 
     private ValueSet stored(ValueSet valueSet) {
