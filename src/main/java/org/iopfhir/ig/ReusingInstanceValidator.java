@@ -49,10 +49,10 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
  * {@link #IDLE}, built when none is idle) and gives it back. It clears some of its per-validation state
  * when a validation starts and keeps the rest (the parsed elements of the resources it validated, the retired
  * definitions it reported on); all of it is cleared here as soon as a validation ends ({@link #forgetValidated}),
- * so an idle core validator holds nothing of any record. What it derives from profiles (their child maps, the
- * definitions its parser found) it keeps, so a core validator is dropped after {@value #USES} validations or
- * {@link #MAX_AGE} in use, whichever comes first: a profile changed at run time reaches validation within a minute,
- * and the registry is read at most once per {@value #USES} validations.
+ * so an idle core validator holds nothing of any record (one that cannot be cleared is dropped). What it derives
+ * from profiles (their child maps, the definitions its parser found) it keeps, so a core validator is dropped after
+ * {@value #USES} validations or {@link #MAX_AGE} in use, whichever comes first: a profile changed at run time
+ * reaches validation within a minute, and the registry is read at most once per {@value #USES} validations.
  *
  * <p>JSON input (what validation on write and {@code $validate} with JSON send) takes this path; XML
  * takes HAPI's. The messages are those HAPI's wrapper gives: profiles from the options and from
@@ -170,10 +170,20 @@ final class ReusingInstanceValidator extends FhirInstanceValidator {
     }
 
     private void giveBack(Reused used) {
-        forgetValidated(used.validator);
         used.uses++;
-        if (used.uses < USES && System.nanoTime() - used.built < maxAgeNanos && idle.size() < IDLE) {
+        if (used.uses < USES && System.nanoTime() - used.built < maxAgeNanos && idle.size() < IDLE
+                && forgotValidated(used.validator)) {
             idle.offerFirst(used);
+        }
+    }
+
+    /** Whether what the core validator kept of its validation could be cleared; if not, it is not reused. */
+    private static boolean forgotValidated(InstanceValidator validator) {
+        try {
+            forgetValidated(validator);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
