@@ -140,9 +140,7 @@ class ConsoleIT extends ExampleEpisodeServerTest {
 
         // a tablet's width: still readable, nothing wider than the screen but the scrollable tables
         browser.resize(800, 1100);
-        Number overflow = (Number) browser.driver().executeScript(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
-        assertThat(overflow.intValue()).isLessThanOrEqualTo(0);
+        assertThat(browser.horizontalOverflow()).isLessThanOrEqualTo(0);
         browser.screenshot("payer-review-tablet");
         browser.resize(1280, 1000);
     }

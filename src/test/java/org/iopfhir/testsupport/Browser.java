@@ -112,6 +112,31 @@ public final class Browser implements AutoCloseable {
         driver.manage().window().setSize(new Dimension(width, height));
     }
 
+    /**
+     * How far the page is wider than the window (0 or less: not at all), once the page has had up to five seconds to
+     * lay itself out at the window's width: a headless browser can apply a resize after the call that asked for it
+     * returns (once, in CI, the page measured its old layout's width in the new window).
+     */
+    public int horizontalOverflow() {
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        int overflow;
+        do {
+            overflow = ((Number) ((JavascriptExecutor) driver).executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")).intValue();
+        } while (overflow > 0 && System.nanoTime() < until && pause());
+        return overflow;
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(100);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private static Path write(String file, byte[] bytes) {
         try {
             Files.createDirectories(SCREENSHOTS);
