@@ -155,7 +155,7 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
         Set<String> current = currentlyStored(guide.conformance());
         for (ImplementationGuide.Entry entry : guide.conformance()) {
             String source = sourceOf(entry);
-            if (current.contains(keyOf(entry.resource(), source)) || isInstalled(entry.resource(), source)) {
+            if (current.contains(keyOf(entry.resource(), source))) {
                 continue;
             }
             // A copy: the guide's parsed resources are shared (e.g. with the placement engine) and stay as read.
@@ -190,9 +190,11 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
 
     /**
      * The entries the installer itself stored as they are, as {@link #keyOf} keys: the current, undeleted version of
-     * the entry's own resource records the entry's file and digest and no request id. One query for the whole guide,
-     * where reading each resource took most of a restart's installation (84 reads, 0.8 s). An entry not found here is
-     * read as before ({@link #isInstalled}, the same rule), so this only decides sooner, never differently.
+     * the entry's own resource records the entry's file and digest and no request id. The installer writes without a
+     * request id; a version written through the API has one, so a guide resource edited through the API is installed
+     * again, also when the client kept the guide file's source: the package is what the guide's canonical URLs stand
+     * for. One query for the whole guide, where reading each resource took most of a restart's installation (84
+     * reads, 0.8 s).
      */
     Set<String> currentlyStored(List<ImplementationGuide.Entry> entries) {
         List<String> sources = entries.stream().map(ImplementationGuideInstaller::sourceOf).toList();
@@ -212,16 +214,6 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
         return resource.fhirType() + "/" + resource.getIdElement().getIdPart() + " " + source;
     }
 
-    /**
-     * Whether the installer stored this conformance resource as it is. The installer writes without a request id; a
-     * version written through the API has one, which HAPI gives back after the source ({@code <source>#<request
-     * id>}). So a guide resource edited through the API is installed again, also when the client kept the guide
-     * file's source: the package is what the guide's canonical URLs stand for.
-     */
-    private boolean isInstalled(IBaseResource resource, String source) {
-        return source.equals(storedSource(resource));
-    }
-
     private String storedSource(IBaseResource resource) {
         try {
             return MetaUtil.getSource(fhirContext, dao(resource).read(
@@ -233,7 +225,8 @@ public class ImplementationGuideInstaller implements SmartInitializingSingleton 
 
     /**
      * Example resources carry their Bundle's source too, so an unchanged example is not posted again; unlike the
-     * guide, an example a developer has since edited through the API is theirs and is left as it is.
+     * guide, an example a developer has since edited through the API (HAPI gives its source back as
+     * {@code <source>#<request id>}) is theirs and is left as it is.
      */
     private void loadExample(ImplementationGuide.Entry example) {
         long started = System.nanoTime();
